@@ -1,0 +1,56 @@
+"""The ``lessonkit`` command line.
+
+Sub-commands live in their own modules and are imported only when they are
+run, so that ``lessonkit build`` does not pay for the feedback service's
+imports (and an incremental rebuild starts quickly).
+
+Exit codes: 0 success, 1 lesson errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from lessonkit import __version__
+
+# name -> "module:attribute", in the order shown by --help.
+COMMANDS: dict[str, str] = {
+    "build": "lessonkit.cli.build:build",
+    "serve": "lessonkit.cli.serve:serve",
+    "new": "lessonkit.cli.new:new",
+}
+
+SHORT_HELP: dict[str, str] = {
+    "build": "Build a lesson (or a folder of lessons) into a static website.",
+    "serve": "Build, serve on localhost, and rebuild when the lesson changes.",
+    "new": "Create a new Workbench lesson that builds cleanly.",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Show short help without importing every command module.
+        rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lessonkit")
+def main() -> None:
+    """lessonkit builds Carpentries lessons (Workbench and styles formats) into
+    fast, accessible static websites, with no R, Ruby or Jekyll needed."""
