@@ -1,0 +1,35 @@
+"""The lesson's build cache folder (rendered pages, execution results).
+
+It lives in ``<lesson>/.lessonkit/`` when the lesson folder is writable, and in
+``$XDG_CACHE_HOME/lessonkit/<hash of the lesson path>/`` otherwise (for
+example for a read-only checkout).  Everything in it can be deleted at any
+time: the next build recreates what it needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+CACHE_DIR_NAME = ".lessonkit"
+
+
+def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
+    if override is not None:
+        override.mkdir(parents=True, exist_ok=True)
+        return override
+    local = lesson_root / CACHE_DIR_NAME
+    try:
+        local.mkdir(exist_ok=True)
+        probe = local / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return local
+    except OSError:
+        pass
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lessonkit"
+    key = hashlib.blake2b(str(lesson_root.resolve()).encode(), digest_size=8).hexdigest()
+    folder = base / f"{lesson_root.name}-{key}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

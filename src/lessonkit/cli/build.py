@@ -1,0 +1,68 @@
+"""``lessonkit build``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from lessonkit.build import Builder, BuildOptions
+from lessonkit.reporting import print_diagnostics, summary
+
+PROGRESS_THRESHOLD = 40  # pages; smaller builds finish before a bar would help
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: PATH/site). Replaced only when the build succeeds.")
+@click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Build cache folder (default: PATH/.lessonkit, or your user cache when PATH is read-only).")
+def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Path | None) -> None:
+    """Build the lesson at PATH (Workbench or styles format) into a static website.
+
+    PATH may also be a folder of lessons: each is built into its own sub-folder
+    of the output, with an index page listing them.
+
+    Exit status: 0 when the site was built, 1 when the lesson has errors (the
+    previous output is then left untouched), 2 for usage errors.
+    """
+    console = Console(stderr=True)
+    out = out or path / "site"
+    progress_bar: Progress | None = None
+    tasks: dict[str, int] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        nonlocal progress_bar
+        if quiet or total < PROGRESS_THRESHOLD or not console.is_terminal:
+            return
+        if progress_bar is None:
+            progress_bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                    TimeElapsedColumn(), console=console, transient=True)
+            progress_bar.start()
+        if name not in tasks:
+            tasks[name] = progress_bar.add_task(f"Rendering {name}", total=total)
+        progress_bar.update(tasks[name], completed=done)
+
+    builder = Builder(path, BuildOptions(out=out, strict=strict, cache=cache_dir, progress=progress))
+    try:
+        result = builder.build()
+    finally:
+        if progress_bar is not None:
+            progress_bar.stop()
+    print_diagnostics(console, result.diagnostics)
+    if not result.ok:
+        console.print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
+                      f"{out} was left as it was.", highlight=False)
+        sys.exit(1)
+    if not quiet:
+        console.print(
+            f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
+            f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).",
+            highlight=False,
+        )

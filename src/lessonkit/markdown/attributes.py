@@ -1,0 +1,73 @@
+"""Pandoc-style attribute lists: ``{.class #id key=value key2="quoted value"}``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<cls>\.[^\s{}"'=#.]+)
+      | (?P<id>\#[^\s{}"'=#]+)
+      | (?P<key>[A-Za-z_:][\w:.-]*)\s*=\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s{}"']+))
+      | (?P<word>[^\s{}"'=]+)
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Attributes:
+    classes: list[str] = field(default_factory=list)
+    id: str | None = None
+    pairs: dict[str, str] = field(default_factory=dict)
+    invalid: list[str] = field(default_factory=list)  # pieces that could not be understood
+
+
+def parse_attributes(text: str) -> Attributes:
+    """Parse the inside of ``{...}`` (braces optional). Never raises."""
+    text = text.strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    attrs = Attributes()
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            rest = text[pos:].strip()
+            if rest:
+                attrs.invalid.append(rest)
+            break
+        pos = m.end()
+        if m.group("cls"):
+            attrs.classes.append(m.group("cls")[1:])
+        elif m.group("id"):
+            attrs.id = m.group("id")[1:]
+        elif m.group("key"):
+            value = m.group("dq")
+            if value is not None:
+                value = re.sub(r"\\(.)", r"\1", value)
+            else:
+                value = m.group("sq") if m.group("sq") is not None else m.group("bare")
+            attrs.pairs[m.group("key")] = value
+        elif m.group("word"):
+            attrs.invalid.append(m.group("word"))
+    return attrs
+
+
+_TRAILING = re.compile(r"\s*\{([^{}]*)\}\s*$")
+
+
+def split_trailing_attributes(text: str) -> tuple[str, Attributes | None]:
+    """Split ``Heading text {#id .class}`` into the text and its attributes."""
+    m = _TRAILING.search(text)
+    if not m:
+        return text, None
+    inner = m.group(1).strip()
+    # Only treat it as attributes when it looks like them (not "{x}" in maths or code).
+    if not inner or not re.match(r"^[.#]|^[A-Za-z_][\w-]*\s*=", inner):
+        return text, None
+    attrs = parse_attributes(inner)
+    if attrs.invalid:
+        return text, None
+    return text[: m.start()].rstrip(), attrs

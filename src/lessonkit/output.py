@@ -1,0 +1,95 @@
+"""Safe output: build into a staging folder beside the output, then swap.
+
+A build that fails leaves the previous output exactly as it was.  Files that
+did not change are hard-linked from the previous output (copied where links
+are not possible), so an incremental build writes only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+MARKER = ".lessonkit-site"
+
+
+class OutputError(Exception):
+    pass
+
+
+class StagedOutput:
+    def __init__(self, out: Path):
+        self.out = out.resolve()
+        self.previous = self.out if self.out.is_dir() else None
+        if self.previous is not None and any(self.previous.iterdir()) and not (self.previous / MARKER).exists():
+            raise OutputError(
+                f"{self.out} exists and was not made by lessonkit; refusing to replace it. "
+                "Choose another --out folder or empty this one."
+            )
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.stage = self.out.parent / f".{self.out.name}.staging-{os.getpid()}"
+        if self.stage.exists():
+            shutil.rmtree(self.stage)
+        self.stage.mkdir()
+        self._dirs: set[Path] = {self.stage}
+        self.written = 0
+        self.reused = 0
+
+    def _parent(self, path: Path) -> None:
+        parent = path.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+
+    def write(self, rel: str, data: str | bytes) -> None:
+        path = self.stage / rel
+        self._parent(path)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        self.written += 1
+
+    def reuse(self, rel: str) -> bool:
+        """Carry ``rel`` over from the previous output; False when it is not there."""
+        if self.previous is None:
+            return False
+        source = self.previous / rel
+        target = self.stage / rel
+        self._parent(target)
+        try:
+            os.link(source, target)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            try:
+                shutil.copy2(source, target)
+            except OSError:
+                return False
+        self.reused += 1
+        return True
+
+    def copy(self, source: Path, rel: str) -> None:
+        target = self.stage / rel
+        self._parent(target)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+        self.written += 1
+
+    def commit(self) -> None:
+        (self.stage / MARKER).write_text("This folder is built by lessonkit; it is replaced on every build.\n")
+        old = None
+        if self.out.exists():
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+            if old.exists():
+                shutil.rmtree(old)
+            os.rename(self.out, old)
+        os.rename(self.stage, self.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)

@@ -1,0 +1,288 @@
+"""Reader for Carpentries Workbench lessons (sandpaper's format).
+
+A Workbench lesson has ``config.yaml`` at its root, pages in ``episodes/``,
+``learners/``, ``instructors/`` and ``profiles/`` (Markdown or R Markdown), an
+``index.md`` landing page and optionally ``links.md`` with reference links.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lessonkit.diagnostics import Report
+from lessonkit.markdown.fenced_divs import parse_body
+from lessonkit.markdown.frontmatter import load_yaml, split_front_matter
+from lessonkit.markdown.references import collect_references
+from lessonkit.model import Asset, CodeChunk, Lesson, LessonConfig, Node, Page
+from lessonkit.readers.citation import read_citation
+from lessonkit.readers.page_text import make_page
+from lessonkit.readers.sources import digest, read_text
+
+FOLDERS = {"episodes": "episode", "learners": "learner", "instructors": "instructor", "profiles": "profile"}
+PAGE_SUFFIXES = (".md", ".Rmd", ".rmd", ".markdown")
+ASSET_FOLDERS = ("fig", "files", "data")
+CONFIG_FIELDS = ("title", "carpentry", "life_cycle", "license", "source", "branch", "contact", "created",
+                 "url", "lang")
+MAX_CHILD_DEPTH = 8
+
+
+def is_workbench(root: Path) -> bool:
+    return (root / "config.yaml").is_file()
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def _list_lines(config_text: str) -> dict[str, list[int]]:
+    """Line numbers of the entries of the episodes/learners/... lists in config.yaml."""
+    lines: dict[str, list[int]] = {}
+    try:
+        node = yaml.compose(config_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value in FOLDERS:
+            if isinstance(value, yaml.SequenceNode):
+                lines[key.value] = [item.start_mark.line + 1 for item in value.value]
+            lines[key.value + ":key"] = [key.start_mark.line + 1]
+    return lines
+
+
+def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any], str]:
+    rel = "config.yaml"
+    read = read_text(root / rel, rel, report)
+    if read is None:
+        return LessonConfig(), {}, ""
+    text, _ = read
+    data = load_yaml(text, rel, report)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        report.error(rel, 1, "config-not-mapping", "config.yaml must be a mapping of keys to values",
+                     "Write the configuration as 'key: value' lines, e.g. \"title: 'My lesson'\".")
+        data = {}
+    config = LessonConfig()
+    for name in CONFIG_FIELDS:
+        if data.get(name) not in (None, ""):
+            setattr(config, name, _scalar(data[name]))
+    keywords = data.get("keywords")
+    if isinstance(keywords, str):
+        config.keywords = [k.strip() for k in keywords.split(",") if k.strip()]
+    elif isinstance(keywords, list):
+        config.keywords = [str(k).strip() for k in keywords if str(k).strip()]
+    config.overview = data.get("overview") is True
+    known = {*CONFIG_FIELDS, "keywords", "overview", *FOLDERS}
+    config.extra = {k: v for k, v in data.items() if k not in known}
+    return config, data, text
+
+
+def _listed(data: dict[str, Any], folder: str, root: Path, report: Report, lines: dict[str, list[int]]) -> list[str]:
+    """File names for one folder: the config's order, or alphabetical when empty."""
+    entries = data.get(folder)
+    directory = root / folder
+    present = sorted(
+        p.name for p in directory.iterdir() if p.is_file() and p.suffix in PAGE_SUFFIXES and not p.name.startswith(".")
+    ) if directory.is_dir() else []
+    if entries in (None, "", []):
+        return present
+    if isinstance(entries, str):
+        entries = [entries]
+    if not isinstance(entries, list):
+        line = lines.get(folder + ":key", [1])[0]
+        report.error("config.yaml", line, "config-list", f"'{folder}' must be a list of file names",
+                     f"Write '{folder}:' followed by lines like '- introduction.md'.")
+        return present
+    names: list[str] = []
+    entry_lines = lines.get(folder, [])
+    for position, entry in enumerate(entries):
+        line = entry_lines[position] if position < len(entry_lines) else lines.get(folder + ":key", [1])[0]
+        if not isinstance(entry, str) or not entry.strip():
+            report.error("config.yaml", line, "config-list", f"entry {position + 1} of '{folder}' is not a file name",
+                         "Each entry is a file name such as 'introduction.md'.")
+            continue
+        name = entry.strip()
+        if not (directory / name).is_file():
+            hint = _closest(name, present)
+            report.error(
+                "config.yaml", line, "config-missing-file",
+                f"'{folder}' lists {name}, but {folder}/{name} does not exist",
+                f"Create {folder}/{name}, remove it from the list" + (f", or did you mean {hint}?" if hint else "."),
+            )
+            continue
+        if name in names:
+            report.warning("config.yaml", line, "config-duplicate", f"{name} is listed twice in '{folder}'",
+                           "Remove the second entry.")
+            continue
+        names.append(name)
+    return names
+
+
+def _closest(name: str, candidates: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def read_page(root: Path, rel: str, kind: str, slug: str, report: Report) -> Page | None:
+    read = read_text(root / rel, rel, report)
+    if read is None:
+        return None
+    text, file_digest = read
+    front = split_front_matter(text, rel, report)
+    body = parse_body(front.body, front.body_line, rel, report)
+    digests = [file_digest]
+    body = _include_children(body, root, (root / rel).parent, rel, report, digests, 0)
+    combined = digest("".join(digests).encode()) if len(digests) > 1 else file_digest
+    return make_page(kind, rel, slug, front, body, combined, report)
+
+
+def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, report: Report,
+                      digests: list[str], depth: int) -> list[Node]:
+    """Replace knitr chunks with ``child="file.Rmd"`` by the child document's content."""
+    result: list[Node] = []
+    for node in nodes:
+        if isinstance(node, CodeChunk) and node.option("child"):
+            child = node.option("child")
+            if not isinstance(child, str):
+                report.warning(rel, node.line, "chunk-child", f"cannot read child={child!r}",
+                               'Write child="path/to/file.Rmd".')
+                continue
+            target = (folder / child).resolve()
+            try:
+                child_rel = target.relative_to(root.resolve()).as_posix()
+            except ValueError:
+                report.error(rel, node.line, "chunk-child", f"child document {child} is outside the lesson",
+                             "Keep child documents inside the lesson folder.")
+                continue
+            if depth >= MAX_CHILD_DEPTH:
+                report.error(rel, node.line, "chunk-child", f"child documents nested deeper than {MAX_CHILD_DEPTH}",
+                             "Check for a child document that includes itself.")
+                continue
+            read = read_text(target, child_rel, report)
+            if read is None:
+                report.error(rel, node.line, "chunk-child", f"child document {child} cannot be read",
+                             f"Create {child_rel} or fix the path in the chunk's child= option.")
+                continue
+            text, child_digest = read
+            digests.append(child_digest)
+            front = split_front_matter(text, child_rel, report)
+            children = parse_body(front.body, front.body_line, child_rel, report)
+            _mark_source(children, child_rel)
+            result.extend(_include_children(children, root, target.parent, child_rel, report, digests, depth + 1))
+            continue
+        if hasattr(node, "children"):
+            node.children = _include_children(node.children, root, folder, rel, report, digests, depth)
+        result.append(node)
+    return result
+
+
+def _mark_source(nodes: list[Node], source: str) -> None:
+    from lessonkit.model import Block
+
+    for node in nodes:
+        node.source = source
+        if isinstance(node, Block):
+            _mark_source(node.children, source)
+
+
+def _slug(name: str) -> str:
+    stem = name.rsplit(".", 1)[0]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "page"
+
+
+def read_workbench(root: Path) -> Lesson:
+    root = root.resolve()
+    report = Report()
+    config, data, config_text = read_config(root, report)
+    lesson = Lesson(root=root, format="workbench", config=config, report=report)
+    lesson.files["config.yaml"] = digest(config_text.encode())
+    lines = _list_lines(config_text)
+    used_slugs: dict[str, str] = {}
+
+    index_rel = next((n for n in ("index.md", "index.Rmd") if (root / n).is_file()), None)
+    if index_rel:
+        lesson.index = read_page(root, index_rel, "index", "index", report)
+    used_slugs["index"] = index_rel or "index"
+
+    for folder, kind in FOLDERS.items():
+        pages: list[Page] = getattr(lesson, folder)
+        if folder == "episodes" and config.overview and not (root / folder).is_dir():
+            continue  # a workshop overview page: no episodes of its own
+        for name in _listed(data, folder, root, report, lines):
+            rel = f"{folder}/{name}"
+            slug = _slug(name)
+            if slug in used_slugs or slug in RESERVED_SLUGS:
+                new_slug = f"{folder}-{slug}"
+                report.warning(
+                    rel, 0, "page-name-clash",
+                    f"{rel} would be written to {slug}.html, which is taken by {used_slugs.get(slug, 'a generated page')}; "
+                    f"writing it to {new_slug}.html",
+                    "Rename one of the files so that every page has its own name.",
+                )
+                slug = new_slug
+            used_slugs[slug] = rel
+            page = read_page(root, rel, kind, slug, report)
+            if page is not None:
+                pages.append(page)
+
+    for name in EXTRA_PAGES:
+        if (root / name).is_file() and _slug(name) not in used_slugs:
+            used_slugs[_slug(name)] = name
+            page = read_page(root, name, "extra", _slug(name), report)
+            if page is not None:
+                lesson.extras.append(page)
+
+    if not lesson.episodes and not config.overview and not report.errors:
+        report.warning(
+            "config.yaml", 0, "no-episodes",
+            "the lesson has no episodes",
+            "Add Markdown files to episodes/ (and list them under 'episodes:' in config.yaml), "
+            "or set 'overview: true' for a workshop overview page.",
+        )
+
+    links = root / "links.md"
+    if links.is_file():
+        read = read_text(links, "links.md", report)
+        if read is not None:
+            lesson.references = collect_references(read[0])
+            lesson.files["links.md"] = read[1]
+
+    for page in lesson.pages():
+        lesson.files[page.source] = page.digest
+    lesson.assets = collect_assets(root, [*FOLDERS, "."])
+    lesson.citation = read_citation(root, report)
+    return lesson
+
+
+#: Pages at the lesson's root that the site shows too (linked from the footer).
+EXTRA_PAGES = ("LICENSE.md", "CODE_OF_CONDUCT.md", "CONTRIBUTING.md")
+
+#: Names of pages the site builder generates itself.
+RESERVED_SLUGS = {"index", "key-points", "aio", "images", "profiles", "404", "search", "citation"}
+
+
+def collect_assets(root: Path, folders: list[str]) -> list[Asset]:
+    """Files under <folder>/{fig,files,data} are copied to {fig,files,data}/ in the site."""
+    assets: dict[str, Asset] = {}
+    for folder in folders:
+        for sub in ASSET_FOLDERS:
+            base = root / folder / sub
+            if not base.is_dir():
+                continue
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(base).parts):
+                    target = f"{sub}/{path.relative_to(base).as_posix()}"
+                    assets.setdefault(target, Asset(path, target))
+    return list(assets.values())

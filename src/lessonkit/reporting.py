@@ -1,0 +1,37 @@
+"""Printing diagnostics for people (rich text) and for machines."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.markup import escape
+
+from lessonkit.diagnostics import Diagnostic, Severity
+
+STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def print_diagnostics(console: Console, diagnostics: list[Diagnostic], *, limit: int | None = None) -> None:
+    shown = diagnostics if limit is None else diagnostics[:limit]
+    for d in shown:
+        style = STYLES[d.severity]
+        console.print(
+            f"[bold]{escape(d.location())}[/bold]: [{style}]{d.severity}[/{style}]: {escape(d.message)} "
+            f"[dim]\\[{escape(d.rule)}][/dim]",
+            highlight=False, soft_wrap=True,
+        )
+        if d.fix:
+            console.print(f"    [dim]fix:[/dim] {escape(d.fix)}", highlight=False, soft_wrap=True)
+    if limit is not None and len(diagnostics) > limit:
+        console.print(f"... and {len(diagnostics) - limit} more", highlight=False)
+
+
+def summary(diagnostics: list[Diagnostic]) -> str:
+    counts = Counter(d.severity for d in diagnostics)
+    parts = []
+    for severity, word in ((Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "note")):
+        n = counts.get(severity, 0)
+        if n:
+            parts.append(f"{n} {word}{'s' if n != 1 else ''}")
+    return ", ".join(parts) if parts else "no problems"

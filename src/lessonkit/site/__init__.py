@@ -1,0 +1,1 @@
+"""The HTML site renderer: lesson model in, static website out."""

@@ -1,0 +1,285 @@
+"""Building a lesson's site: render what changed, reuse the rest, write atomically.
+
+Each output file has a *recipe key*: a hash of everything its content depends
+on.  When a file's key is the one recorded by the previous build and the file
+is in the previous output, it is hard-linked instead of rendered again.  Page
+bodies are cached by the page's content hash and the site's link map, so an
+edit to one episode re-renders that episode, its neighbours' pager and the
+pages that gather every episode (all-in-one, key points, figures, search).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from lessonkit import __version__
+from lessonkit.model import Lesson, Page
+from lessonkit.output import StagedOutput
+from lessonkit.site import generated
+from lessonkit.site.assemble import VIEWS, Shared, render_page, template_signature
+from lessonkit.site.body import RenderedBody, for_view, render_body
+from lessonkit.site.highlight import stylesheet
+from lessonkit.site.links import LinkResolver, SiteMap
+from lessonkit.site.metadata import sitemap
+
+STATE_VERSION = 3
+#: Where the first episode's "previous" link goes.
+HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
+STATE_FILE = "site-state.pickle"
+
+
+def _hash(*parts: object) -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    for part in parts:
+        digest.update(str(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+@dataclass
+class PageRecord:
+    key: str
+    body: RenderedBody
+    search: list[dict]
+
+
+@dataclass
+class BuildState:
+    """What one build leaves for the next (kept in memory by ``serve``, pickled by ``build``)."""
+
+    version: int = STATE_VERSION
+    records: dict[str, PageRecord] = field(default_factory=dict)  # page source -> record
+    outputs: dict[str, str] = field(default_factory=dict)  # site path -> recipe key
+
+    @classmethod
+    def load(cls, cache: Path | None) -> BuildState:
+        if cache is None:
+            return cls()
+        try:
+            with open(cache / STATE_FILE, "rb") as handle:
+                state = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return cls()
+        if not isinstance(state, cls) or state.version != STATE_VERSION:
+            return cls()
+        return state
+
+    def save(self, cache: Path | None) -> None:
+        if cache is None:
+            return
+        temporary = cache / f"{STATE_FILE}.tmp"
+        try:
+            with open(temporary, "wb") as handle:
+                pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.replace(cache / STATE_FILE)
+        except OSError:
+            pass  # a cache that cannot be written only makes the next build slower
+
+
+@dataclass
+class SiteResult:
+    pages_rendered: int = 0
+    pages_reused: int = 0
+    files_written: int = 0
+    files_reused: int = 0
+    unresolved: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # page source -> (link, line)
+    pages: list[str] = field(default_factory=list)  # site paths of every HTML page
+
+
+def chunk_signature(page: Page) -> str:
+    chunks = page.chunks()
+    if not chunks:
+        return ""
+    parts: list[str] = []
+    for chunk in chunks:
+        parts.append(repr((chunk.executed, [(o.kind, o.text, o.mime, o.alt, o.caption,
+                                               hashlib.blake2b(o.data or b"", digest_size=8).hexdigest())
+                                              for o in chunk.outputs])))
+    return _hash(*parts)
+
+
+class SiteBuilder:
+    def __init__(
+        self,
+        lesson: Lesson,
+        staged: StagedOutput,
+        state: BuildState,
+        prefix: str = "",
+        progress: Callable[[int, int], None] | None = None,
+    ):
+        self.lesson = lesson
+        self.staged = staged
+        self.state = state
+        self.prefix = prefix
+        self.progress = progress
+        self.result = SiteResult()
+        self.new_outputs: dict[str, str] = {}
+        self.feedback = self._feedback()
+        self.site = SiteMap.of(lesson)
+        self.shared = Shared.of(lesson, {}, self.feedback)
+
+    # -- output ------------------------------------------------------------
+
+    def _emit(self, rel: str, key: str, make: Callable[[], str | bytes]) -> None:
+        """Write ``rel`` unless the previous build wrote it with the same key."""
+        self.new_outputs[rel] = key
+        if self.state.outputs.get(rel) == key and self.staged.reuse(self.prefix + rel):
+            self.result.files_reused += 1
+            return
+        self.staged.write(self.prefix + rel, make())
+        self.result.files_written += 1
+
+    # -- the build ----------------------------------------------------------
+
+    def build(self) -> SiteResult:
+        lesson = self.lesson
+        site_signature = self.site.signature()
+        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()))
+        records: dict[str, PageRecord] = {}
+        pages = lesson.pages()
+        total = len(pages)
+        for done, page in enumerate(pages, start=1):
+            key = _hash(__version__, template_signature(), page.digest, site_signature, references_key,
+                        chunk_signature(page), page.source, page.slug, page.title)
+            record = self.state.records.get(page.source)
+            if record is None or record.key != key:
+                body = render_body(page, LinkResolver(self.site, page.source), lesson.references)
+                search = generated.search_entries(page, for_view(body.html, "learner")) \
+                    if page.kind in ("index", "episode", "learner", "profile", "extra") else []
+                record = PageRecord(key, body, search)
+                self.result.pages_rendered += 1
+            else:
+                self.result.pages_reused += 1
+            records[page.source] = record
+            if record.body.unresolved:
+                self.result.unresolved[page.source] = list(record.body.unresolved)
+            if self.progress is not None:
+                self.progress(done, total)
+        self.state.records = records
+        bodies = {source: record.body for source, record in records.items()}
+
+        shared_key = self.shared.signature()
+        everything = _hash(shared_key, *(records[p.source].key for p in pages),
+                           *((p.slug, p.title, p.minutes) for p in pages))
+
+        episode_list = lesson.episodes
+        for view in VIEWS:
+            folder = "instructor/" if view == "instructor" else ""
+            for page in pages:
+                if page.kind == "index":
+                    continue
+                record = records[page.source]
+                previous = next_page = None
+                if page.kind == "episode":
+                    position = episode_list.index(page)
+                    previous = episode_list[position - 1] if position > 0 else HOME
+                    next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
+                neighbours = (previous.slug, previous.title) if previous else None, \
+                    (next_page.slug, next_page.title) if next_page else None
+                key = _hash(shared_key, record.key, view, neighbours, self.shared.episode_numbers.get(page.slug))
+                self._emit(f"{folder}{page.filename}", key,
+                           lambda page=page, record=record, previous=previous, next_page=next_page, view=view:
+                           self._page(page, record.body, view, previous, next_page))
+            self._generated(view, folder, bodies, everything)
+        self._assets(bodies, everything)
+        self.state.outputs = self.new_outputs
+        self.result.pages = sorted(p for p in self.new_outputs if p.endswith(".html"))
+        return self.result
+
+    def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
+        if page.kind == "instructor" and view == "learner":
+            html = (f'<p>This page is for instructors: see it in the '
+                    f'<a href="instructor/{page.filename}">instructor view</a>.</p>')
+        else:
+            html = for_view(body.html, view)
+        return render_page(self.shared, view, slug=page.slug, kind=page.kind, title=page.title, body=html,
+                           page=page, rendered=body, previous=previous, next=next_page)
+
+    def _generated(self, view: str, folder: str, bodies: dict[str, RenderedBody], everything: str) -> None:
+        lesson = self.lesson
+        shared = self.shared
+        index = lesson.index
+
+        def landing() -> str:
+            intro = for_view(bodies[index.source].html, view) if index is not None else ""
+            body = intro + generated.schedule(lesson, bodies)
+            if not index and not lesson.episodes:
+                body = "<p>This lesson has no content yet.</p>"
+            title = lesson.config.title
+            return render_page(shared, view, slug="index", kind="index", title=title, body=body, page=index,
+                               rendered=bodies.get(index.source) if index else None)
+
+        self._emit(f"{folder}index.html", _hash(everything, view, "index"), landing)
+
+        simple = {
+            "key-points": ("Key Points", lambda: generated.keypoints(lesson, bodies, view)),
+            "aio": ("All episodes", lambda: generated.aio(lesson, bodies, view)),
+            "images": ("All figures", lambda: generated.figures(lesson, bodies, view)),
+            "instructor-notes": ("Instructor Notes", lambda: generated.instructor_notes(
+                lesson, bodies, next((p for p in lesson.instructors if p.slug == "instructor-notes"), None), view)),
+        }
+        if lesson.profiles:
+            simple["profiles"] = ("Learner Profiles", lambda: generated.profiles(lesson, bodies, view))
+        for slug, (title, make) in simple.items():
+            self._emit(f"{folder}{slug}.html", _hash(everything, view, slug),
+                       lambda slug=slug, title=title, make=make: render_page(
+                           shared, view, slug=slug, kind="generated", title=title, body=make(), toc=False))
+        self._emit(f"{folder}search.html", _hash(shared.signature(), view, "search"),
+                   lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
+                                       template="search.html", toc=False))
+        self._emit(f"{folder}404.html", _hash(shared.signature(), view, "404"),
+                   lambda: render_page(shared, view, slug="404", kind="generated", title="Page not found",
+                                       body='<p>There is no page at this address. Try the '
+                                            '<a href="index.html">summary and schedule</a> or the search box.</p>',
+                                       toc=False))
+
+    def _assets(self, bodies: dict[str, RenderedBody], everything: str) -> None:
+        lesson = self.lesson
+        static = resources.files("lessonkit.site").joinpath("static")
+        theme_key = _hash(template_signature(), __version__)
+        self._emit("assets/lessonkit.css", theme_key,
+                   lambda: static.joinpath("lessonkit.css").read_text() + "\n/* Pygments */\n" + stylesheet())
+        for name in ("lessonkit.js", "favicon.svg"):
+            self._emit(f"assets/{name}", theme_key, lambda name=name: static.joinpath(name).read_bytes())
+        if self.feedback is not None:
+            widget = resources.files("lessonkit").joinpath("feedback", "widget")
+            for name in ("feedback.js", "feedback.css"):
+                if widget.joinpath(name).is_file():
+                    self._emit(f"assets/{name}", theme_key, lambda name=name: widget.joinpath(name).read_bytes())
+        nav = {"episodes": [{"s": p.slug, "t": p.title, "m": p.minutes} for p in lesson.episodes]}
+        nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
+        self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)
+
+        def search_index() -> str:
+            entries = [entry for page in lesson.pages() for entry in self.state.records[page.source].search]
+            return "window.LK_SEARCH_INDEX = " + json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + ";\n"
+
+        self._emit("assets/search-index.js", _hash(everything, "search"), search_index)
+        for asset in lesson.assets:
+            try:
+                stat = asset.source.stat()
+            except OSError:
+                continue
+            self._emit(asset.target, _hash(asset.source, stat.st_size, stat.st_mtime_ns),
+                       lambda asset=asset: asset.source.read_bytes())
+        for body in bodies.values():
+            for site_path, data in body.files.items():
+                self._emit(site_path, _hash(site_path), lambda data=data: data)
+        html_pages = sorted(p for p in self.new_outputs if p.endswith(".html") and not p.startswith("instructor/")
+                            and p != "404.html")
+        self._emit("sitemap.xml", _hash(lesson.config.url, *html_pages), lambda: sitemap(lesson, html_pages))
+
+    def _feedback(self) -> dict | None:
+        url = self.lesson.config.extra.get("feedback_url")
+        if not isinstance(url, str) or not url.strip():
+            return None
+        lesson_id = self.lesson.config.extra.get("feedback_lesson") or self.lesson.name
+        return {"endpoint": url.strip().rstrip("/"), "lesson": str(lesson_id)}
+
+
