@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 MARKER = ".lessonkit-site"
@@ -35,6 +36,22 @@ class StagedOutput:
         self._dirs: set[Path] = {self.stage}
         self.written = 0
         self.reused = 0
+        # Each build stamps its output with a token; a cache of "what the previous output holds"
+        # is trusted only when it was recorded for the output that is actually there.
+        self.previous_token = self._read_token()
+        self.token = uuid.uuid4().hex
+
+    def _read_token(self) -> str | None:
+        if self.previous is None:
+            return None
+        try:
+            text = (self.previous / MARKER).read_text()
+        except OSError:
+            return None
+        for line in text.splitlines():
+            if line.startswith("token: "):
+                return line[len("token: "):].strip()
+        return None
 
     def _parent(self, path: Path) -> None:
         parent = path.parent
@@ -80,7 +97,9 @@ class StagedOutput:
         self.written += 1
 
     def commit(self) -> None:
-        (self.stage / MARKER).write_text("This folder is built by lessonkit; it is replaced on every build.\n")
+        (self.stage / MARKER).write_text(
+            "This folder is built by lessonkit; it is replaced on every build.\n" f"token: {self.token}\n"
+        )
         old = None
         if self.out.exists():
             old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"

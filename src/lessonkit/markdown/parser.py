@@ -23,6 +23,7 @@ from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 from lessonkit.markdown.attributes import split_trailing_attributes
 from lessonkit.markdown.grid_tables import grid_table_plugin
@@ -118,6 +119,7 @@ def make_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)
+    md.use(tasklists_plugin)
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
     md.use(attrs_plugin, spans=True)
     md.use(grid_table_plugin)

@@ -22,7 +22,7 @@ from lessonkit import __version__
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
-from lessonkit.site.assemble import VIEWS, Shared, render_page, template_signature
+from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
@@ -56,6 +56,7 @@ class BuildState:
     version: int = STATE_VERSION
     records: dict[str, PageRecord] = field(default_factory=dict)  # page source -> record
     outputs: dict[str, str] = field(default_factory=dict)  # site path -> recipe key
+    token: str | None = None  # the output stamp the outputs were recorded for
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
@@ -120,6 +121,8 @@ class SiteBuilder:
         self.progress = progress
         self.result = SiteResult()
         self.new_outputs: dict[str, str] = {}
+        if state.token is None or state.token != staged.previous_token:
+            state.outputs = {}  # the output folder holds something else: render everything
         self.feedback = self._feedback()
         self.site = SiteMap.of(lesson)
         self.shared = Shared.of(lesson, {}, self.feedback)
@@ -165,30 +168,29 @@ class SiteBuilder:
         bodies = {source: record.body for source, record in records.items()}
 
         shared_key = self.shared.signature()
-        everything = _hash(shared_key, *(records[p.source].key for p in pages),
-                           *((p.slug, p.title, p.minutes) for p in pages))
-
+        keys = {source: record.key for source, record in records.items()}
         episode_list = lesson.episodes
         for view in VIEWS:
             folder = "instructor/" if view == "instructor" else ""
             for page in pages:
-                if page.kind == "index":
-                    continue
+                if page.kind == "index" or (page.kind == "instructor" and page.slug == "instructor-notes"):
+                    continue  # both are part of generated pages
                 record = records[page.source]
                 previous = next_page = None
                 if page.kind == "episode":
                     position = episode_list.index(page)
                     previous = episode_list[position - 1] if position > 0 else HOME
                     next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
-                neighbours = (previous.slug, previous.title) if previous else None, \
-                    (next_page.slug, next_page.title) if next_page else None
+                neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
                 key = _hash(shared_key, record.key, view, neighbours, self.shared.episode_numbers.get(page.slug))
                 self._emit(f"{folder}{page.filename}", key,
                            lambda page=page, record=record, previous=previous, next_page=next_page, view=view:
                            self._page(page, record.body, view, previous, next_page))
-            self._generated(view, folder, bodies, everything)
+            self._generated(view, folder, bodies, keys, shared_key)
+        everything = _hash(shared_key, *(keys[p.source] for p in pages))
         self._assets(bodies, everything)
         self.state.outputs = self.new_outputs
+        self.state.token = self.staged.token
         self.result.pages = sorted(p for p in self.new_outputs if p.endswith(".html"))
         return self.result
 
@@ -201,39 +203,52 @@ class SiteBuilder:
         return render_page(self.shared, view, slug=page.slug, kind=page.kind, title=page.title, body=html,
                            page=page, rendered=body, previous=previous, next=next_page)
 
-    def _generated(self, view: str, folder: str, bodies: dict[str, RenderedBody], everything: str) -> None:
+    def _generated(self, view: str, folder: str, bodies: dict[str, RenderedBody], keys: dict[str, str],
+                   shared_key: str) -> None:
+        """Pages made from the whole lesson; each keyed by exactly the parts it shows."""
         lesson = self.lesson
         shared = self.shared
         index = lesson.index
+        episodes = lesson.episodes
 
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
             body = intro + generated.schedule(lesson, bodies)
-            if not index and not lesson.episodes:
+            if not index and not episodes:
                 body = "<p>This lesson has no content yet.</p>"
-            title = lesson.config.title
-            return render_page(shared, view, slug="index", kind="index", title=title, body=body, page=index,
-                               rendered=bodies.get(index.source) if index else None)
+            return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
+                               page=index, rendered=bodies.get(index.source) if index else None)
 
-        self._emit(f"{folder}index.html", _hash(everything, view, "index"), landing)
+        schedule_parts = [(p.slug, p.title, p.minutes, bodies[p.source].overview.get("questions", ""))
+                          for p in episodes]
+        index_key = keys.get(index.source) if index else None
+        has_setup = any(p.slug == "setup" for p in lesson.learners)
+        self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup),
+                   landing)
 
+        titles = [(p.slug, p.title) for p in episodes]
+        notes_page = next((p for p in lesson.instructors if p.slug == "instructor-notes"), None)
         simple = {
-            "key-points": ("Key Points", lambda: generated.keypoints(lesson, bodies, view)),
-            "aio": ("All episodes", lambda: generated.aio(lesson, bodies, view)),
-            "images": ("All figures", lambda: generated.figures(lesson, bodies, view)),
-            "instructor-notes": ("Instructor Notes", lambda: generated.instructor_notes(
-                lesson, bodies, next((p for p in lesson.instructors if p.slug == "instructor-notes"), None), view)),
+            "key-points": ("Key Points", lambda: generated.keypoints(lesson, bodies, view),
+                           [bodies[p.source].keypoints for p in episodes]),
+            "aio": ("All episodes", lambda: generated.aio(lesson, bodies, view), [keys[p.source] for p in episodes]),
+            "images": ("All figures", lambda: generated.figures(lesson, bodies, view),
+                       [generated.figure_signature(bodies[p.source].html) for p in episodes]),
+            "instructor-notes": ("Instructor Notes", lambda: generated.instructor_notes(lesson, bodies, notes_page, view),
+                                 [bodies[p.source].instructor_notes for p in episodes]
+                                 + [keys[notes_page.source] if notes_page else None]),
         }
         if lesson.profiles:
-            simple["profiles"] = ("Learner Profiles", lambda: generated.profiles(lesson, bodies, view))
-        for slug, (title, make) in simple.items():
-            self._emit(f"{folder}{slug}.html", _hash(everything, view, slug),
+            simple["profiles"] = ("Learner Profiles", lambda: generated.profiles(lesson, bodies, view),
+                                  [keys[p.source] for p in lesson.profiles])
+        for slug, (title, make, parts) in simple.items():
+            self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, titles, parts),
                        lambda slug=slug, title=title, make=make: render_page(
                            shared, view, slug=slug, kind="generated", title=title, body=make(), toc=False))
-        self._emit(f"{folder}search.html", _hash(shared.signature(), view, "search"),
+        self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))
-        self._emit(f"{folder}404.html", _hash(shared.signature(), view, "404"),
+        self._emit(f"{folder}404.html", _hash(shared_key, view, "404"),
                    lambda: render_page(shared, view, slug="404", kind="generated", title="Page not found",
                                        body='<p>There is no page at this address. Try the '
                                             '<a href="index.html">summary and schedule</a> or the search box.</p>',
@@ -252,7 +267,7 @@ class SiteBuilder:
             for name in ("feedback.js", "feedback.css"):
                 if widget.joinpath(name).is_file():
                     self._emit(f"assets/{name}", theme_key, lambda name=name: widget.joinpath(name).read_bytes())
-        nav = {"episodes": [{"s": p.slug, "t": p.title, "m": p.minutes} for p in lesson.episodes]}
+        nav = {"episodes": [{"s": p.slug, "t": plain(p.title), "m": p.minutes} for p in lesson.episodes]}
         nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)
 

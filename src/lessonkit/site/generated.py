@@ -7,6 +7,7 @@ import re
 from html import escape
 
 from lessonkit.model import Lesson, Page
+from lessonkit.site.assemble import inline_title, plain
 from lessonkit.site.body import RenderedBody, for_view
 
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -32,7 +33,7 @@ def schedule(lesson: Lesson, bodies: dict[str, RenderedBody]) -> str:
         questions = bodies[page.source].overview.get("questions", "") if page.source in bodies else ""
         first = _first_item(questions)
         rows.append(
-            f'<tr><td class="time">{clock(elapsed)}</td><td>{number}. <a href="{page.filename}">{escape(page.title)}</a></td>'
+            f'<tr><td class="time">{clock(elapsed)}</td><td>{number}. <a href="{page.filename}">{inline_title(page.title)}</a></td>'
             f"<td>{first}</td></tr>"
         )
         elapsed += page.minutes
@@ -71,7 +72,7 @@ def aio(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
         )
         parts.append(
             f'<section class="aio-episode" id="{escape(prefix)}" aria-labelledby="{escape(prefix)}-title">'
-            f'<h2 id="{escape(prefix)}-title"><a href="{page.filename}">{escape(page.title)}</a></h2>'
+            f'<h2 id="{escape(prefix)}-title"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
             f'<div class="overview">{prefix_ids(overview, prefix)}</div>'
             f"{prefix_ids(for_view(body.html, view), prefix)}</section>\n"
         )
@@ -85,7 +86,7 @@ def keypoints(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str
         if not points:
             continue
         inner = "".join(for_view(p, view) for p in points)
-        parts.append(f'<section><h2 id="{escape(page.slug)}"><a href="{page.filename}">{escape(page.title)}</a></h2>'
+        parts.append(f'<section><h2 id="{escape(page.slug)}"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
                      f"{prefix_ids(inner, 'kp-' + page.slug)}</section>")
     if len(parts) == 1:
         parts.append("<p>No episode has key points yet.</p>")
@@ -99,7 +100,7 @@ def figures(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
         found = _FIGURE.findall(for_view(bodies[page.source].html, view))
         if not found:
             continue
-        parts.append(f'<section><h2 id="{escape(page.slug)}"><a href="{page.filename}">{escape(page.title)}</a></h2>')
+        parts.append(f'<section><h2 id="{escape(page.slug)}"><a href="{page.filename}">{inline_title(page.title)}</a></h2>')
         for number, item in enumerate(found, start=1):
             if not item.startswith("<figure"):
                 item = f"<figure>{item}</figure>"
@@ -109,6 +110,11 @@ def figures(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
         parts.append("<p>The episodes have no figures.</p>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def figure_signature(html: str) -> str:
+    """What the figures page shows of one episode (so that it is rebuilt only when that changes)."""
+    return "".join(_FIGURE.findall(html))
 
 
 def instructor_notes(lesson: Lesson, bodies: dict[str, RenderedBody], own: Page | None, view: str) -> str:
@@ -121,7 +127,7 @@ def instructor_notes(lesson: Lesson, bodies: dict[str, RenderedBody], own: Page 
     for page in lesson.episodes:
         inner = bodies[page.source].instructor_notes
         if inner:
-            notes.append(f'<section><h3 id="notes-{escape(page.slug)}"><a href="{page.filename}">{escape(page.title)}</a></h3>'
+            notes.append(f'<section><h3 id="notes-{escape(page.slug)}"><a href="{page.filename}">{inline_title(page.title)}</a></h3>'
                          + "".join(prefix_ids(for_view(n, view), "notes-" + page.slug) for n in inner) + "</section>")
     if notes:
         parts.append('<h2 id="inline-instructor-notes">Instructor notes in the episodes</h2>' + "".join(notes))
@@ -133,7 +139,7 @@ def instructor_notes(lesson: Lesson, bodies: dict[str, RenderedBody], own: Page 
 def profiles(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
     parts = []
     for page in lesson.profiles:
-        parts.append(f'<section><h2 id="{escape(page.slug)}">{escape(page.title)}</h2>'
+        parts.append(f'<section><h2 id="{escape(page.slug)}">{inline_title(page.title)}</h2>'
                      f"{prefix_ids(for_view(bodies[page.source].html, view), page.slug)}</section>")
     return "".join(parts) or "<p>This lesson has no learner profiles yet.</p>"
 
@@ -150,7 +156,7 @@ def search_entries(page: Page, html: str) -> list[dict]:
             continue
         entries.append({
             "p": page.filename + (f"#{anchor}" if anchor else ""),
-            "t": page.title,
+            "t": plain(page.title),
             "s": heading,
             "x": text,
         })

@@ -1,0 +1,171 @@
+"""``lessonkit serve``: build, serve on localhost, rebuild on change, reload the browser.
+
+The server is the standard library's threading HTTP server.  HTML pages get a
+tiny script (added while serving, never written into the site) that listens
+on a server-sent-events stream and reloads the page after each successful
+rebuild.  Watching uses watchfiles (Rust notify underneath).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+RELOAD_PATH = "/__lessonkit/events"
+RELOAD_SCRIPT = (
+    "<script>(function(){if(!window.EventSource)return;var s=new EventSource('" + RELOAD_PATH + "');"
+    "s.addEventListener('reload',function(){location.reload();});})();</script>"
+)
+IGNORED_PARTS = {".git", ".lessonkit", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv"}
+
+
+class ReloadHub:
+    """Counts successful builds; waiting clients are woken when it changes."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.condition = threading.Condition()
+        self.closed = False
+
+    def bump(self) -> None:
+        with self.condition:
+            self.generation += 1
+            self.condition.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        with self.condition:
+            self.condition.wait_for(lambda: self.generation != seen or self.closed, timeout=timeout)
+            return self.generation
+
+    def close(self) -> None:
+        with self.condition:
+            self.closed = True
+            self.condition.notify_all()
+
+
+class Handler(SimpleHTTPRequestHandler):
+    hub: ReloadHub
+
+    def __init__(self, *args, hub: ReloadHub, **kwargs):
+        self.hub = hub
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, format: str, *args) -> None:  # quiet: the terminal shows builds, not requests
+        return
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] == RELOAD_PATH:
+            self._events()
+            return
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix == ".html" and path.is_file():
+            self._html(path)
+            return
+        super().do_GET()
+
+    def _html(self, path: Path) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        marker = b"</body>"
+        position = data.rfind(marker)
+        if position != -1:
+            data = data[:position] + RELOAD_SCRIPT.encode() + data[position:]
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code == HTTPStatus.NOT_FOUND:
+            page = Path(self.directory) / "404.html"
+            if page.is_file():
+                data = page.read_bytes()
+                self.send_response(HTTPStatus.NOT_FOUND)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+        super().send_error(code, message, explain)
+
+    def _events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        seen = self.hub.generation
+        try:
+            self.wfile.write(b"retry: 1000\n\n")
+            self.wfile.flush()
+            while not self.hub.closed:
+                current = self.hub.wait(seen, timeout=15)
+                if current != seen:
+                    seen = current
+                    self.wfile.write(b"event: reload\ndata: %d\n\n" % current)
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
+
+
+class Server:
+    """The static server for a built site, with the reload hub."""
+
+    def __init__(self, out: Path, host: str = "127.0.0.1", port: int = 8000):
+        self.out = out
+        self.hub = ReloadHub()
+        handler = partial(Handler, directory=str(out), hub=self.hub)
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="lessonkit-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def start(self) -> Server:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.hub.close()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def watch_filter(out: Path) -> Callable[[object, str], bool]:
+    out = out.resolve()
+
+    def accept(change: object, path: str) -> bool:
+        p = Path(path)
+        if out == p or out in p.parents:
+            return False
+        if any(part in IGNORED_PARTS or part.startswith(f".{out.name}.") for part in p.parts):
+            return False
+        return not p.name.endswith(("~", ".swp", ".swx", ".tmp")) and not p.name.startswith(".#")
+
+    return accept
+
+
+def watch(source: Path, out: Path, rebuild: Callable[[set[str]], None], stop: threading.Event) -> None:
+    """Call ``rebuild(changed paths)`` after each batch of changes under ``source``."""
+    from watchfiles import watch as watch_changes
+
+    for changes in watch_changes(source, watch_filter=watch_filter(out), stop_event=stop, debounce=150,
+                                 step=50, raise_interrupt=False):
+        rebuild({path for _, path in changes})

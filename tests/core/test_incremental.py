@@ -1,0 +1,145 @@
+"""Incremental builds (content hashes) and safe output (build elsewhere, then swap)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from lessonkit.build import Builder, BuildOptions
+
+
+@pytest.fixture
+def lesson(tmp_path: Path) -> Path:
+    target = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", target)
+    return target
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_second_build_renders_nothing_and_changes_nothing(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    first = Builder(lesson, BuildOptions(out=out)).build()
+    assert first.ok and first.pages_rendered == 10 and first.pages_reused == 0
+    before = snapshot(out)
+    second = Builder(lesson, BuildOptions(out=out)).build()  # a new process would start like this
+    assert second.ok and second.pages_rendered == 0 and second.pages_reused == 10
+    site = second.lessons[0].site
+    assert site.files_written == 0 and site.files_reused > 30
+    after = snapshot(out)
+    assert {k: v for k, v in after.items() if k != ".lessonkit-site"} == \
+        {k: v for k, v in before.items() if k != ".lessonkit-site"}
+
+
+def test_editing_one_episode_rerenders_only_that_episode(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    builder = Builder(lesson, BuildOptions(out=out))
+    assert builder.build().ok
+    page = lesson / "episodes/blocks-and-tabs.md"
+    page.write_text(page.read_text().replace("Callouts hold asides.", "Callouts hold many asides."))
+    result = builder.build()
+    assert result.ok and result.pages_rendered == 1
+    written = {p for p, key in builder.states[lesson.resolve()].outputs.items()}
+    assert "blocks-and-tabs.html" in written
+    assert "many asides" in (out / "blocks-and-tabs.html").read_text()
+    assert "many asides" in (out / "instructor/blocks-and-tabs.html").read_text()
+    assert "many asides" in (out / "aio.html").read_text()
+    site = result.lessons[0].site
+    # the page in two views + pages gathering all episodes; not every page of the site
+    assert site.files_written <= 16, site.files_written
+    assert site.files_reused >= 20
+
+
+def test_renaming_an_episode_title_updates_navigation_and_neighbours(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    builder = Builder(lesson, BuildOptions(out=out))
+    builder.build()
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace('title: "Counting Cells"', 'title: "Counting Many Cells"'))
+    assert builder.build().ok
+    assert "Counting Many Cells" in (out / "assets/nav.js").read_text()
+    assert "Counting Many Cells" in (out / "blocks-and-tabs.html").read_text()  # its pager
+    assert "Counting Many Cells" in (out / "index.html").read_text()  # the schedule
+
+
+def test_failed_build_leaves_previous_output_untouched(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert Builder(lesson, BuildOptions(out=out)).build().ok
+    before = snapshot(out)
+    (lesson / "episodes/counting-cells.md").write_text("---\ntitle: Broken\n---\n\n::: challenge\nNever closed\n")
+    result = Builder(lesson, BuildOptions(out=out)).build()
+    assert not result.ok
+    assert [d.rule for d in result.diagnostics] == ["div-unclosed"]
+    assert snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if "staging" in p.name or ".old-" in p.name]
+
+
+def test_strict_build_fails_on_warnings_and_keeps_output(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert Builder(lesson, BuildOptions(out=out)).build().ok
+    before = snapshot(out)
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text() + "\n![Missing](fig/missing.png)\n")
+    assert Builder(lesson, BuildOptions(out=out)).build().ok  # a warning only
+    loose = snapshot(out)
+    assert loose != before
+    result = Builder(lesson, BuildOptions(out=out, strict=True)).build()
+    assert not result.ok and snapshot(out) == loose
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(lesson: Path, tmp_path: Path):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    result = Builder(lesson, BuildOptions(out=out)).build()
+    assert not result.ok and [d.rule for d in result.diagnostics] == ["output-path"]
+    assert (out / "thesis.tex").read_text() == "years of work"
+
+
+def test_stale_cache_for_another_output_folder_is_not_trusted(lesson: Path, tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert Builder(lesson, BuildOptions(out=a)).build().ok
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters.", "Seeding density matters a lot."))
+    assert Builder(lesson, BuildOptions(out=b)).build().ok
+    # Back to a: the cache now describes b, so a must be brought up to date, not linked as it is.
+    assert Builder(lesson, BuildOptions(out=a)).build().ok
+    assert "matters a lot" in (a / "counting-cells.html").read_text()
+
+
+def test_unchanged_files_are_hard_links_to_the_previous_output(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    Builder(lesson, BuildOptions(out=out)).build()
+    inode = os.stat(out / "setup.html").st_ino
+    Builder(lesson, BuildOptions(out=out)).build()
+    assert os.stat(out / "setup.html").st_ino == inode
+
+
+def test_deleting_the_cache_is_safe(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    Builder(lesson, BuildOptions(out=out)).build()
+    shutil.rmtree(lesson / ".lessonkit")
+    result = Builder(lesson, BuildOptions(out=out)).build()
+    assert result.ok and result.pages_rendered == 10
+
+
+def test_corrupt_cache_is_ignored(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    Builder(lesson, BuildOptions(out=out)).build()
+    (lesson / ".lessonkit/site-state.pickle").write_bytes(b"not a pickle")
+    assert Builder(lesson, BuildOptions(out=out)).build().pages_rendered == 10
+
+
+def test_removed_episode_disappears_from_output(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    Builder(lesson, BuildOptions(out=out)).build()
+    config = lesson / "config.yaml"
+    config.write_text(config.read_text().replace("- blocks-and-tabs.md\n", ""))
+    assert Builder(lesson, BuildOptions(out=out)).build().ok
+    assert not (out / "blocks-and-tabs.html").exists()

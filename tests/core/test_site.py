@@ -1,0 +1,199 @@
+"""The built site of the fixture lesson: pages, views, generated pages and metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from htmlquery import Document
+from lessonkit.build import Builder, BuildOptions
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("site")
+    shutil.copytree(FIXTURES / "workbench", base / "lesson")
+    result = Builder(base / "lesson", BuildOptions(out=base / "out")).build()
+    assert result.ok, [d.format() for d in result.diagnostics]
+    assert result.diagnostics == []
+    return base / "out"
+
+
+def doc(site: Path, rel: str) -> Document:
+    return Document.load(site / rel)
+
+
+def test_one_page_per_episode_and_page_in_both_views(site: Path):
+    for name in ("index", "counting-cells", "blocks-and-tabs", "rmarkdown-chunks", "setup", "reference",
+                 "instructor-notes", "postdoc", "profiles", "key-points", "aio", "images", "search", "404",
+                 "LICENSE", "CODE_OF_CONDUCT"):
+        assert (site / f"{name}.html").is_file(), name
+        assert (site / "instructor" / f"{name}.html").is_file(), name
+
+
+def test_episode_order_in_navigation_and_pager(site: Path):
+    nav = (site / "assets/nav.js").read_text()
+    data = json.loads(nav.removeprefix("window.LK_NAV = ").rstrip().rstrip(";"))
+    assert [e["s"] for e in data["episodes"]] == ["counting-cells", "blocks-and-tabs", "rmarkdown-chunks"]
+    page = doc(site, "blocks-and-tabs.html")
+    assert page.find("a", cls="pager-previous").attrs["href"] == "counting-cells.html"
+    assert page.find("a", cls="pager-next").attrs["href"] == "rmarkdown-chunks.html"
+    first = doc(site, "counting-cells.html")
+    assert first.find("a", cls="pager-previous").attrs["href"] == "index.html"
+    assert doc(site, "rmarkdown-chunks.html").find("a", cls="pager-next") is None
+
+
+def test_instructor_notes_and_timings_only_in_instructor_view(site: Path):
+    learner = (site / "counting-cells.html").read_text()
+    instructor = (site / "instructor/counting-cells.html").read_text()
+    assert "marmalade-heron" not in learner
+    assert "marmalade-heron" in instructor
+    assert "Estimated time" not in learner
+    assert re.search(r"Estimated time: <strong>25 minutes</strong>", instructor)
+    assert 'href="../fig/grid.svg"' not in learner and 'src="fig/grid.svg"' in learner
+    assert 'src="../fig/grid.svg"' in instructor
+    notes = (site / "instructor/instructor-notes.html").read_text()
+    assert "marmalade-heron" in notes and "Bring a microscope" in notes
+    assert "marmalade-heron" not in (site / "instructor-notes.html").read_text()
+
+
+def test_blocks_render_with_their_markup(site: Path):
+    page = doc(site, "blocks-and-tabs.html")
+    kinds = Counter(k for e in page.find_all("section", cls="callout") for k in e.classes if k != "callout")
+    kinds.update(["callout"] * sum(1 for e in page.find_all("section") if e.classes == {"callout"}))
+    assert kinds["discussion"] == 1 and kinds["challenge"] == 1 and kinds["keypoints"] == 1
+    solution = page.find("details", cls="solution")
+    assert solution is not None and "open" not in solution.attrs  # collapsed by default
+    assert "Divide by two" in solution.text()
+    assert page.find("details", cls="hint") is not None
+    assert page.find("details", cls="spoiler").find("span", cls="summary-title").text() == "More details"
+    assert page.find("div", cls="tabs") is not None
+    custom = page.find("div", id="custom-div")
+    assert custom is not None and "unknownclass" in custom.classes
+    assert page.find("math") is not None  # maths as MathML, no script needed
+    overview = page.find("section", cls="overview")
+    assert "Which blocks exist?" in overview.text() and "Use every kind of block." in overview.text()
+    assert page.find("input", type="checkbox") is not None  # task list
+
+
+def test_headings_links_images_and_code(site: Path):
+    page = doc(site, "counting-cells.html")
+    assert page.find("h2", id="why-count") is not None
+    links = {a.attrs.get("href") for a in page.find_all("a")}
+    assert "https://example.org/hemocytometer" in links  # from links.md
+    assert "reference.html" in links  # [glossary] from links.md, relative to the lesson root
+    assert "reference.html#cell-density" in links
+    assert "blocks-and-tabs.html#tabs-section" in links
+    assert "files/counts.csv" in links
+    figure = page.find("figure")
+    img = figure.children[0]
+    assert img.attrs["alt"] == "A square grid of nine large squares used to count cells"
+    assert figure.find("figcaption").text() == "A counting chamber grid"
+    assert page.find("table") is not None and page.find("th") is not None
+    code = page.find("pre", cls="highlight")
+    assert code is not None and code.find_all("span")  # Pygments token spans
+    output = page.find("div", cls="code-output")
+    assert output is not None and "40.0" in output.text()
+
+
+def test_glossary_terms_get_ids(site: Path):
+    page = doc(site, "reference.html")
+    assert page.find("dt", id="cell-density") is not None
+    assert page.find("dt", id="hemocytometer") is not None
+
+
+def test_rmarkdown_chunks_and_child_documents(site: Path):
+    page = doc(site, "rmarkdown-chunks.html")
+    assert "barplot" in page.html
+    assert "library(knitr)" not in page.html  # include=FALSE
+    assert "This paragraph comes from a child document." in page.html
+    assert page.find("section", id="from-the-child") is not None
+
+
+def test_landing_page_schedule_times(site: Path):
+    page = doc(site, "index.html")
+    rows = [tr.text() for tr in page.find("section", cls="schedule").find_all("tr")]
+    schedule = page.find("section", cls="schedule").text()
+    assert "00h 00m Setup instructions" in schedule
+    assert "00h 00m 1. Counting Cells" in schedule
+    assert "00h 25m 2. Blocks and tabs" in schedule
+    assert "00h 50m 3. R Markdown Chunks" in schedule
+    assert "00h 55m Finish" in schedule
+    assert "This fixture lesson exercises every construct" in page.html
+    assert len(rows) == 1 + 1 + 3 + 1  # header, setup, episodes, finish
+
+
+def test_key_points_all_in_one_and_figures_pages(site: Path):
+    keypoints = (site / "key-points.html").read_text()
+    assert "Count at least two squares" in keypoints and "Blocks are fenced divs." in keypoints
+    aio = doc(site, "aio.html")
+    assert "zymoglyphic" in aio.html and "marmalade-heron" not in aio.html
+    ids = aio.ids()
+    assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
+    assert "marmalade-heron" in (site / "instructor/aio.html").read_text()
+    figures = (site / "images.html").read_text()
+    assert "A square grid of nine large squares" in figures
+
+
+def test_profiles_page_gathers_profiles(site: Path):
+    assert "Priya runs cell culture" in (site / "profiles.html").read_text()
+
+
+def test_assets_are_copied(site: Path):
+    assert (site / "fig/grid.svg").is_file()
+    assert (site / "files/counts.csv").read_text().startswith("square,cells")
+    assert (site / "data/volumes.csv").is_file()
+    assert (site / "assets/lessonkit.css").is_file() and (site / "assets/lessonkit.js").is_file()
+    assert ".highlight" in (site / "assets/lessonkit.css").read_text()
+
+
+def test_search_index_has_one_entry_per_section(site: Path):
+    text = (site / "assets/search-index.js").read_text()
+    entries = json.loads(text.removeprefix("window.LK_SEARCH_INDEX = ").rstrip().rstrip(";"))
+    hits = [e for e in entries if "zymoglyphic" in e["x"]]
+    assert [h["p"] for h in hits] == ["counting-cells.html#why-count"]
+    assert not any("marmalade-heron" in e["x"] for e in entries)  # instructor notes are not indexed
+
+
+def test_json_ld_sitemap_and_footer(site: Path):
+    page = doc(site, "counting-cells.html")
+    data = json.loads(page.find("script", type="application/ld+json").text())
+    assert data["@type"] == "LearningResource"
+    assert data["name"] == "Counting Cells"
+    assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert data["timeRequired"] == "PT25M"
+    assert data["url"] == "https://example.org/fixture-lesson/counting-cells.html"
+    assert data["isPartOf"]["name"] == "Fixture Lesson: Cells and Counts"
+    assert [a["name"] for a in data["author"]] == ["Ada Lovelace", "The Fixture Team"]
+    sitemap = (site / "sitemap.xml").read_text()
+    assert "<loc>https://example.org/fixture-lesson/counting-cells.html</loc>" in sitemap
+    assert "instructor/" not in sitemap
+    footer = page.find("footer").text()
+    assert "CC-BY 4.0" in footer and "Ada Lovelace" in footer and "licence details" in footer
+
+
+def test_no_remote_assets_anywhere(site: Path):
+    remote = re.compile(r"""<(?:script|link|img|iframe|source|video|audio)\b[^>]*?\b(?:src|href)=["'](?:https?:)?//""")
+    for path in site.rglob("*.html"):
+        assert not remote.search(path.read_text()), path
+    css = (site / "assets/lessonkit.css").read_text()
+    assert "url(http" not in css and "@import" not in css
+
+
+def test_every_id_is_unique_on_every_page(site: Path):
+    for path in site.rglob("*.html"):
+        ids = Document.load(path).ids()
+        duplicates = [i for i, n in Counter(ids).items() if n > 1]
+        assert not duplicates, (path, duplicates)
+
+
+def test_learner_toc_skips_headings_inside_instructor_notes(site: Path):
+    page = doc(site, "counting-cells.html")
+    toc = page.find("details", cls="page-toc")
+    assert toc is not None and "Why count cells?" in toc.text()
