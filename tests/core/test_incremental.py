@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from lessonkit.build import Builder, BuildOptions
+from testsupport import FIXTURES
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from htmlquery import Document
 from lessonkit.build import Builder, BuildOptions
+from testsupport import FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
 from lessonkit.diagnostics import Severity
 from lessonkit.model import Block, CodeChunk, Markdown
 from lessonkit.readers import detect_format, read_lesson
+from testsupport import FIXTURES
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ class FrontMatter:
 def yaml_problem(exc: Exception) -> tuple[int, int, str]:
     """Line, column (1-based, relative to the YAML text) and a message for a YAML error."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if "end of stream" in str(getattr(exc, "problem", "")) and getattr(exc, "context_mark", None) is not None:
+        mark = exc.context_mark  # e.g. an unclosed quote: point at where it was opened
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 0
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

@@ -1,0 +1,130 @@
+"""The command line: help, exit codes, quiet output, and no tracebacks on bad input."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lessonkit.cli import main
+from testsupport import FIXTURES
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lessonkit", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("command", ["build", "serve", "new"])
+def test_every_command_has_help(command: str):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage: main" in result.output or "Usage:" in result.output
+    assert len(result.output.splitlines()) > 5
+
+
+def test_top_level_help_lists_commands_and_version():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "serve", "new"):
+        assert command in result.output
+    assert CliRunner().invoke(main, ["--version"]).output.startswith("lessonkit, version")
+
+
+def test_build_success_exit_0_and_summary(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    result = run("build", str(lesson), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "Built 32 pages" in result.stderr
+    quiet = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_default_output_folder_is_site_inside_the_lesson(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    assert run("build", str(lesson), "-q").returncode == 0
+    assert (lesson / "site/index.html").is_file()
+    assert run("build", str(lesson), "-q").returncode == 0  # the site folder is not read as content
+
+
+BROKEN = {
+    "config.yaml": ("title: 'unclosed\n", "config.yaml:1"),
+    "episodes/counting-cells.md": ("---\ntitle: T\n---\n\n::: challenge\n", "episodes/counting-cells.md:5"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(BROKEN))
+def test_lesson_errors_exit_1_with_location_and_no_traceback(tmp_path: Path, path: str):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    content, location = BROKEN[path]
+    (lesson / path).write_text(content)
+    result = run("build", str(lesson), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert location in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "fix:" in result.stderr
+
+
+def test_missing_episode_exit_1(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    (lesson / "episodes/blocks-and-tabs.md").unlink()
+    result = run("build", str(lesson), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1 and "config.yaml:" in result.stderr and "config-missing-file" in result.stderr
+
+
+def test_binary_junk_episode_exit_1_without_traceback(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    (lesson / "episodes/counting-cells.md").write_bytes(bytes(range(256)) * 20)
+    result = run("build", str(lesson), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "encoding" in result.stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    assert run("build", str(tmp_path / "does-not-exist")).returncode == 2
+    assert run("build", "--no-such-option").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_not_a_lesson_exit_1(tmp_path: Path):
+    result = run("build", str(tmp_path))
+    assert result.returncode == 1 and "is not a lesson" in result.stderr
+
+
+def test_new_creates_a_lesson_that_builds_without_any_diagnostic(tmp_path: Path):
+    result = run("new", str(tmp_path / "my-lesson"), "--title", "Microscopy for Beginners")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "my-lesson/.gitignore").read_text() == "site/\n.lessonkit/\n"
+    built = run("build", str(tmp_path / "my-lesson"), "--strict")
+    assert built.returncode == 0, built.stderr
+    assert "no problems" in built.stderr
+    assert "Microscopy for Beginners" in (tmp_path / "my-lesson/site/index.html").read_text()
+    again = run("new", str(tmp_path / "my-lesson"))
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_catalogue_of_lessons(tmp_path: Path):
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    shutil.copytree(FIXTURES / "workbench", lessons / "cells")
+    assert run("new", str(lessons / "second")).returncode == 0
+    (lessons / "catalogue.yaml").write_text("title: Our masterclasses\ndescription: Two *short* lessons.\n")
+    result = run("build", str(lessons), "--out", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    index = (tmp_path / "site/index.html").read_text()
+    assert "Our masterclasses" in index and "<em>short</em>" in index
+    assert 'href="cells/index.html"' in index and 'href="second/index.html"' in index
+    assert (tmp_path / "site/cells/counting-cells.html").is_file()
+    assert (tmp_path / "site/second/introduction.html").is_file()
+    (lessons / "second/episodes/introduction.md").write_text("---\ntitle: X\n---\n:::\n")
+    broken = run("build", str(lessons), "--out", str(tmp_path / "site"))
+    assert broken.returncode == 1 and "second/episodes/introduction.md:4" in broken.stderr
+    assert (tmp_path / "site/cells/counting-cells.html").is_file()

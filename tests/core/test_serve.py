@@ -1,0 +1,136 @@
+"""``lessonkit serve``: serving, live reload and rebuilding on change."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from lessonkit.serve import RELOAD_PATH, Server, watch_filter
+from testsupport import FIXTURES
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_server_injects_reload_script_and_serves_404(tmp_path: Path):
+    (tmp_path / "index.html").write_text("<html><body><p>hi</p></body></html>")
+    (tmp_path / "404.html").write_text("<html><body>custom not found</body></html>")
+    (tmp_path / "data.csv").write_text("a,b\n")
+    server = Server(tmp_path, "127.0.0.1", 0).start()
+    try:
+        status, body = fetch(server.url)
+        assert status == 200 and RELOAD_PATH in body and body.index(RELOAD_PATH) < body.index("</body>")
+        assert fetch(server.url + "data.csv") == (200, "a,b\n")
+        status, body = fetch(server.url + "missing.html")
+        assert status == 404 and "custom not found" in body
+    finally:
+        server.stop()
+    assert RELOAD_PATH not in (tmp_path / "index.html").read_text()  # never written into the site
+
+
+def test_reload_event_is_sent_after_a_build(tmp_path: Path):
+    (tmp_path / "index.html").write_text("<body></body>")
+    server = Server(tmp_path, "127.0.0.1", 0).start()
+    received: list[bytes] = []
+    try:
+        host, port = server.httpd.server_address[:2]
+        sock = socket.create_connection((host, port), timeout=10)
+        sock.sendall(f"GET {RELOAD_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+
+        def read() -> None:
+            while b"event: reload" not in b"".join(received):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                received.append(chunk)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.3)
+        server.hub.bump()
+        reader.join(timeout=10)
+        sock.close()
+    finally:
+        server.stop()
+    assert b"event: reload" in b"".join(received)
+
+
+def test_watch_filter_ignores_output_cache_and_editor_files(tmp_path: Path):
+    out = tmp_path / "site"
+    accept = watch_filter(out)
+    assert accept(None, str(tmp_path / "episodes/intro.md"))
+    assert not accept(None, str(out / "index.html"))
+    assert not accept(None, str(tmp_path / ".lessonkit/site-state.pickle"))
+    assert not accept(None, str(tmp_path / ".site.staging-12/x.html"))
+    assert not accept(None, str(tmp_path / "episodes/.#intro.md"))
+    assert not accept(None, str(tmp_path / "episodes/intro.md.swp"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_rebuilds_on_change(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lessonkit", "serve", str(lesson), "--out", str(tmp_path / "site"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                status, body = fetch(url + "counting-cells.html")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200 and "Seeding density matters" in body
+        episode = lesson / "episodes/counting-cells.md"
+        time.sleep(0.5)  # let the watcher start
+        episode.write_text(episode.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+        for _ in range(100):
+            _, body = fetch(url + "counting-cells.html")
+            if "Seeding density is crucial" in body:
+                break
+            time.sleep(0.1)
+        assert "Seeding density is crucial" in body
+        # A broken edit keeps the previous site being served.
+        episode.write_text("---\ntitle: Broken\n---\n\n::: challenge\n")
+        time.sleep(1.5)
+        status, body = fetch(url + "counting-cells.html")
+        assert status == 200 and "Seeding density is crucial" in body
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "Rebuilt" in output and "Build failed" in output and "div-unclosed" in output
+    assert "Traceback" not in output
+
+
+def test_serve_reports_a_port_in_use(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "lessonkit", "serve", str(lesson), "--port", str(port)],
+            capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode == 2 and "already in use" in result.stderr and "Traceback" not in result.stderr
