@@ -18,6 +18,7 @@ from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.model import Lesson
 from lessonkit.output import OutputError, StagedOutput
 from lessonkit.readers import detect_format, read_lesson
+from lessonkit.readers.page_cache import PageCache
 from lessonkit.site.builder import BuildState, SiteBuilder, SiteResult
 
 
@@ -27,6 +28,9 @@ class BuildOptions:
     strict: bool = False
     cache: Path | None = None  # override the cache folder (single lesson only)
     progress: Callable[[str, int, int], None] | None = None  # (lesson name, done, total)
+    # Write caches to disk after every build (a long-running ``serve`` keeps them in memory
+    # and calls Builder.save_caches() when it stops).
+    persist: bool = True
 
 
 @dataclass
@@ -77,6 +81,16 @@ class Builder:
         self.source = source.resolve()
         self.options = options
         self.states: dict[Path, BuildState] = {}
+        self.page_caches: dict[Path, PageCache] = {}
+        self.cache_dirs: dict[Path, Path] = {}
+
+    def save_caches(self) -> None:
+        """Write the in-memory caches to each lesson's cache folder."""
+        for root, folder in self.cache_dirs.items():
+            if root in self.page_caches:
+                self.page_caches[root].save(folder)
+            if root in self.states:
+                self.states[root].save(folder)
 
     def build(self) -> BuildResult:
         started = time.perf_counter()
@@ -107,7 +121,13 @@ class Builder:
         for root in roots:
             build = LessonBuild(root.name, root)
             t0 = time.perf_counter()
-            lesson = read_lesson(root)
+            build.cache = cache_dir(root, None if catalogue else options.cache)
+            pages = self.page_caches.get(root) or PageCache.load(build.cache)
+            lesson = read_lesson(root, cache=pages)
+            self.page_caches[root] = pages
+            self.cache_dirs[root] = build.cache
+            if options.persist and pages.misses:
+                pages.save(build.cache)
             build.seconds["read"] = time.perf_counter() - t0
             build.lesson = lesson
             prefix = f"{root.name}/" if catalogue else ""
@@ -130,8 +150,7 @@ class Builder:
             for build in builds:
                 lesson = build.lesson
                 prefix = f"{build.name}/" if catalogue else ""
-                cache = cache_dir(build.root, None if catalogue else options.cache)
-                state = self.states.get(build.root) or BuildState.load(cache)
+                state = self.states.get(build.root) or BuildState.load(build.cache)
                 t0 = time.perf_counter()
                 progress = None
                 if options.progress is not None:
@@ -140,7 +159,6 @@ class Builder:
                 build.site = builder.build()
                 build.seconds["render"] = time.perf_counter() - t0
                 self.states[build.root] = state
-                build.cache = cache
                 for source, links in sorted(build.site.unresolved.items()):
                     for link, line in links:
                         result.diagnostics.append(Diagnostic(
@@ -156,8 +174,9 @@ class Builder:
                 return result
             t0 = time.perf_counter()
             staged.commit()
-            for build in builds:
-                self.states[build.root].save(build.cache)
+            if options.persist:
+                for build in builds:
+                    self.states[build.root].save(build.cache)
             if builds:
                 builds[-1].seconds["commit"] = time.perf_counter() - t0
         except BaseException:

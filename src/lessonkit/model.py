@@ -126,6 +126,7 @@ class Page:
     digest: str = ""  # hash of everything the page was read from
     teaching: int | None = None
     exercises: int | None = None
+    has_chunks: bool = False  # set by the reader: whether the body holds any CodeChunk
 
     def walk(self) -> Iterator[tuple[Node, tuple[Block, ...]]]:
         """Every node of the body, depth first, with its enclosing blocks."""

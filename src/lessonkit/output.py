@@ -34,6 +34,9 @@ class StagedOutput:
             shutil.rmtree(self.stage)
         self.stage.mkdir()
         self._dirs: set[Path] = {self.stage}
+        self._stage_str = str(self.stage)
+        self._previous_str = str(self.previous) if self.previous is not None else ""
+        self._dir_strs: set[str] = {self._stage_str}
         self.written = 0
         self.reused = 0
         # Each build stamps its output with a token; a cache of "what the previous output holds"
@@ -59,22 +62,27 @@ class StagedOutput:
             parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
 
-    def write(self, rel: str, data: str | bytes) -> None:
+    def write(self, rel: str, data: str | bytes | list[bytes]) -> None:
+        """Write a file of the new output (a list of byte strings is written one after the other)."""
         path = self.stage / rel
         self._parent(path)
-        if isinstance(data, str):
-            data = data.encode("utf-8")
         with open(path, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, list):
+                handle.writelines(data)
+            else:
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         self.written += 1
 
     def reuse(self, rel: str) -> bool:
         """Carry ``rel`` over from the previous output; False when it is not there."""
         if self.previous is None:
             return False
-        source = self.previous / rel
-        target = self.stage / rel
-        self._parent(target)
+        source = os.path.join(self._previous_str, rel)
+        target = os.path.join(self._stage_str, rel)
+        parent = os.path.dirname(target)
+        if parent not in self._dir_strs:
+            os.makedirs(parent, exist_ok=True)
+            self._dir_strs.add(parent)
         try:
             os.link(source, target)
         except FileNotFoundError:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lessonkit.build import Builder, BuildOptions
 from lessonkit.reporting import print_diagnostics, summary
@@ -34,7 +33,7 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
     """
     console = Console(stderr=True)
     out = out or path / "site"
-    progress_bar: Progress | None = None
+    progress_bar = None
     tasks: dict[str, int] = {}
 
     def progress(name: str, done: int, total: int) -> None:
@@ -42,6 +41,8 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
         if quiet or total < PROGRESS_THRESHOLD or not console.is_terminal:
             return
         if progress_bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             progress_bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                     TimeElapsedColumn(), console=console, transient=True)
             progress_bar.start()

@@ -33,7 +33,7 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
 
     console = Console(stderr=True)
     out = out or path / "site"
-    builder = Builder(path, BuildOptions(out=out, strict=strict))
+    builder = Builder(path, BuildOptions(out=out, strict=strict, persist=False))
 
     def report(result: BuildResult, first: bool) -> None:
         print_diagnostics(console, result.diagnostics, limit=50)
@@ -47,6 +47,7 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
 
     result = builder.build()
     report(result, True)
+    builder.save_caches()
     if not result.ok and not (out / "index.html").is_file():
         console.print("Nothing to serve: fix the errors above and run the command again.")
         sys.exit(1)
@@ -78,4 +79,5 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
     finally:
         stop.set()
         server.stop()
+        builder.save_caches()
         console.print("Stopped.")

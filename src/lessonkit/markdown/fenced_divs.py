@@ -20,6 +20,7 @@ DIV_FENCE = re.compile(r"^(\s*)(:{3,})\s*(.*?)\s*$")
 CODE_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*)$")
 ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 
+SPECIAL_STARTS = frozenset("`~:<")
 TITLE_TAKING = {k for k, spec in BLOCKS.items() if spec.role in ("callout", "collapsible", "instructor")}
 
 
@@ -52,8 +53,12 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
         line = lines[index]
         number = first_line + index
         index += 1
+        first = line.lstrip()[:1]
+        if first not in SPECIAL_STARTS:
+            buffer.append(line)  # fast path: most lines are plain text
+            continue
 
-        fence = CODE_FENCE.match(line)
+        fence = CODE_FENCE.match(line) if first in "`~" else None
         if fence:
             indent, marks, info = fence.groups()
             if marks[0] == "`" and "`" in info:
@@ -95,7 +100,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
             current().append(CodeChunk(engine, code, number, label, options))
             continue
 
-        if line.lstrip().startswith("<!--") and "-->" not in line:
+        if first == "<" and line.lstrip().startswith("<!--") and "-->" not in line:
             # A block-level HTML comment: everything up to --> is text.
             buffer.append(line)
             while index < len(lines):
@@ -105,7 +110,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                     break
             continue
 
-        div = DIV_FENCE.match(line)
+        div = DIV_FENCE.match(line) if first == ":" else None
         if div:
             rest = div.group(3).rstrip(":").strip()
             if not rest:

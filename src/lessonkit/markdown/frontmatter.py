@@ -17,11 +17,13 @@ class FrontMatter:
     body_line: int  # 1-based line where the body starts
 
 
-def yaml_problem(exc: Exception) -> tuple[int, int, str]:
+def yaml_problem(exc: Exception, text: str = "") -> tuple[int, int, str]:
     """Line, column (1-based, relative to the YAML text) and a message for a YAML error."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    if "end of stream" in str(getattr(exc, "problem", "")) and getattr(exc, "context_mark", None) is not None:
-        mark = exc.context_mark  # e.g. an unclosed quote: point at where it was opened
+    context = getattr(exc, "context_mark", None)
+    at_end = mark is not None and mark.line >= len(text.rstrip("\n").split("\n"))
+    if context is not None and (at_end or "end of stream" in str(getattr(exc, "problem", ""))):
+        mark = context  # e.g. an unclosed quote or bracket: point at where it was opened
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 0
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -35,7 +37,7 @@ def load_yaml(text: str, path: str, report: Report, line_offset: int = 0) -> Any
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        line, column, message = yaml_problem(exc)
+        line, column, message = yaml_problem(exc, text)
         report.error(
             path,
             line + line_offset,
@@ -50,14 +52,18 @@ def load_yaml(text: str, path: str, report: Report, line_offset: int = 0) -> Any
     return None
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates and times as the strings the author wrote."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser when available
 
 
-for _first, _resolvers in list(_Loader.yaml_implicit_resolvers.items()):
-    _Loader.yaml_implicit_resolvers[_first] = [
-        (tag, regexp) for tag, regexp in _resolvers if tag != "tag:yaml.org,2002:timestamp"
-    ]
+class _Loader(_Base):  # type: ignore[valid-type, misc]
+    """Safe loader that keeps dates and times as the strings the author wrote."""
+
+
+# A copy of the resolvers for this class only (never change PyYAML's global SafeLoader).
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def split_front_matter(text: str, path: str, report: Report) -> FrontMatter:

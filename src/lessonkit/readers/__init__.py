@@ -7,6 +7,7 @@ from pathlib import Path
 from lessonkit.diagnostics import Report
 from lessonkit.model import Lesson, LessonConfig
 from lessonkit.readers import workbench
+from lessonkit.readers.page_cache import PageCache
 
 FORMATS = ("workbench", "styles")
 
@@ -24,8 +25,11 @@ def detect_format(root: Path) -> str | None:
     return None
 
 
-def read_lesson(root: Path | str, format: str | None = None) -> Lesson:
-    """Read the lesson at ``root``; problems are in ``lesson.report``, never raised."""
+def read_lesson(root: Path | str, format: str | None = None, cache: PageCache | None = None) -> Lesson:
+    """Read the lesson at ``root``; problems are in ``lesson.report``, never raised.
+
+    ``cache`` (optional) keeps parsed pages between reads, so that only changed files are parsed again.
+    """
     root = Path(root)
     if not root.is_dir():
         report = Report()
@@ -34,7 +38,7 @@ def read_lesson(root: Path | str, format: str | None = None) -> Lesson:
         return Lesson(root=root, format="unknown", config=LessonConfig(), report=report)
     format = format or detect_format(root)
     if format == "workbench":
-        return workbench.read_workbench(root)
+        return workbench.read_workbench(root, cache)
     if format == "styles":
         from lessonkit.readers import styles
 

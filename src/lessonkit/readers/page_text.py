@@ -46,7 +46,7 @@ def page_title(meta: dict[str, Any], body: str, fallback: str) -> str:
 def make_page(kind: str, source: str, slug: str, front: FrontMatter, body: list, file_digest: str,
               report: Report) -> Page:
     stem_title = slug.replace("-", " ").replace("_", " ").strip().capitalize() or "Untitled"
-    return Page(
+    page = Page(
         kind=kind,
         source=source,
         slug=slug,
@@ -57,3 +57,5 @@ def make_page(kind: str, source: str, slug: str, front: FrontMatter, body: list,
         teaching=as_minutes(front.data, "teaching", source, report),
         exercises=as_minutes(front.data, "exercises", source, report),
     )
+    page.has_chunks = bool(page.chunks())
+    return page

@@ -19,8 +19,15 @@ def read_text(path: Path, rel: str, report: Report) -> tuple[str, str] | None:
     UTF-8 is reported with its position and replaced, so the rest of the file is
     still checked and built.
     """
+    data = read_bytes(path, rel, report)
+    if data is None:
+        return None
+    return decode(data, rel, report), digest(data)
+
+
+def read_bytes(path: Path, rel: str, report: Report) -> bytes | None:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         report.error(rel, 0, "file-unreadable", f"{rel} is a folder, not a file", "Point to a Markdown file.")
         return None
@@ -30,6 +37,10 @@ def read_text(path: Path, rel: str, report: Report) -> tuple[str, str] | None:
             "Check that the file exists and that you have permission to read it.",
         )
         return None
+
+
+def decode(data: bytes, rel: str, report: Report) -> str:
+    """UTF-8 text with Unix line endings; problems reported with their line and column."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -51,4 +62,4 @@ def read_text(path: Path, rel: str, report: Report) -> tuple[str, str] | None:
         report.error(rel, line, "encoding", "the file contains NUL bytes (is it a binary file?)",
                      "Remove the binary content or the file.")
         text = text.replace("\x00", "\ufffd")
-    return text, digest(data)
+    return text

@@ -19,8 +19,9 @@ from lessonkit.markdown.frontmatter import load_yaml, split_front_matter
 from lessonkit.markdown.references import collect_references
 from lessonkit.model import Asset, CodeChunk, Lesson, LessonConfig, Node, Page
 from lessonkit.readers.citation import read_citation
+from lessonkit.readers.page_cache import CachedPage, PageCache
 from lessonkit.readers.page_text import make_page
-from lessonkit.readers.sources import digest, read_text
+from lessonkit.readers.sources import decode, digest, read_bytes, read_text
 
 FOLDERS = {"episodes": "episode", "learners": "learner", "instructors": "instructor", "profiles": "profile"}
 PAGE_SUFFIXES = (".md", ".Rmd", ".rmd", ".markdown")
@@ -42,11 +43,27 @@ def _scalar(value: Any) -> str:
     return str(value).strip()
 
 
+class ConfigLines(dict):
+    """Line numbers of the entries of the episodes/learners/... lists in config.yaml,
+    worked out only when a diagnostic needs one."""
+
+    def __init__(self, config_text: str):
+        super().__init__()
+        self.text = config_text
+        self.done = False
+
+    def get(self, key, default=None):
+        if not self.done:
+            self.update(_list_lines(self.text))
+            self.done = True
+        return super().get(key, default)
+
+
 def _list_lines(config_text: str) -> dict[str, list[int]]:
     """Line numbers of the entries of the episodes/learners/... lists in config.yaml."""
     lines: dict[str, list[int]] = {}
     try:
-        node = yaml.compose(config_text, Loader=yaml.SafeLoader)
+        node = yaml.compose(config_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return lines
     if not isinstance(node, yaml.MappingNode):
@@ -87,7 +104,7 @@ def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any
     return config, data, text
 
 
-def _listed(data: dict[str, Any], folder: str, root: Path, report: Report, lines: dict[str, list[int]]) -> list[str]:
+def _listed(data: dict[str, Any], folder: str, root: Path, report: Report, lines: ConfigLines) -> list[str]:
     """File names for one folder: the config's order, or alphabetical when empty."""
     entries = data.get(folder)
     directory = root / folder
@@ -135,21 +152,33 @@ def _closest(name: str, candidates: list[str]) -> str | None:
     return match[0] if match else None
 
 
-def read_page(root: Path, rel: str, kind: str, slug: str, report: Report) -> Page | None:
-    read = read_text(root / rel, rel, report)
-    if read is None:
+def read_page(root: Path, rel: str, kind: str, slug: str, report: Report,
+              cache: PageCache | None = None) -> Page | None:
+    data = read_bytes(root / rel, rel, report)
+    if data is None:
         return None
-    text, file_digest = read
-    front = split_front_matter(text, rel, report)
-    body = parse_body(front.body, front.body_line, rel, report)
-    digests = [file_digest]
-    body = _include_children(body, root, (root / rel).parent, rel, report, digests, 0)
-    combined = digest("".join(digests).encode()) if len(digests) > 1 else file_digest
-    return make_page(kind, rel, slug, front, body, combined, report)
+    key = (rel, kind, slug)
+    if cache is not None:
+        hit = cache.lookup(root, key, data)
+        if hit is not None:
+            report.extend(hit.diagnostics)
+            return hit.page
+    own = Report()  # this page's diagnostics, kept with it in the cache
+    text = decode(data, rel, own)
+    front = split_front_matter(text, rel, own)
+    body = parse_body(front.body, front.body_line, rel, own)
+    files = {rel: digest(data)}
+    body = _include_children(body, root, (root / rel).parent, rel, own, files, 0)
+    combined = digest("".join(files.values()).encode()) if len(files) > 1 else files[rel]
+    page = make_page(kind, rel, slug, front, body, combined, own)
+    report.extend(own.items)
+    if cache is not None:
+        cache.store(key, CachedPage(files, page, list(own.items)))
+    return page
 
 
 def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, report: Report,
-                      digests: list[str], depth: int) -> list[Node]:
+                      files: dict[str, str], depth: int) -> list[Node]:
     """Replace knitr chunks with ``child="file.Rmd"`` by the child document's content."""
     result: list[Node] = []
     for node in nodes:
@@ -176,14 +205,14 @@ def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, rep
                              f"Create {child_rel} or fix the path in the chunk's child= option.")
                 continue
             text, child_digest = read
-            digests.append(child_digest)
+            files[child_rel] = child_digest
             front = split_front_matter(text, child_rel, report)
             children = parse_body(front.body, front.body_line, child_rel, report)
             _mark_source(children, child_rel)
-            result.extend(_include_children(children, root, target.parent, child_rel, report, digests, depth + 1))
+            result.extend(_include_children(children, root, target.parent, child_rel, report, files, depth + 1))
             continue
         if hasattr(node, "children"):
-            node.children = _include_children(node.children, root, folder, rel, report, digests, depth)
+            node.children = _include_children(node.children, root, folder, rel, report, files, depth)
         result.append(node)
     return result
 
@@ -202,18 +231,18 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "page"
 
 
-def read_workbench(root: Path) -> Lesson:
+def read_workbench(root: Path, cache: PageCache | None = None) -> Lesson:
     root = root.resolve()
     report = Report()
     config, data, config_text = read_config(root, report)
     lesson = Lesson(root=root, format="workbench", config=config, report=report)
     lesson.files["config.yaml"] = digest(config_text.encode())
-    lines = _list_lines(config_text)
+    lines = ConfigLines(config_text)
     used_slugs: dict[str, str] = {}
 
     index_rel = next((n for n in ("index.md", "index.Rmd") if (root / n).is_file()), None)
     if index_rel:
-        lesson.index = read_page(root, index_rel, "index", "index", report)
+        lesson.index = read_page(root, index_rel, "index", "index", report, cache)
     used_slugs["index"] = index_rel or "index"
 
     for folder, kind in FOLDERS.items():
@@ -233,14 +262,14 @@ def read_workbench(root: Path) -> Lesson:
                 )
                 slug = new_slug
             used_slugs[slug] = rel
-            page = read_page(root, rel, kind, slug, report)
+            page = read_page(root, rel, kind, slug, report, cache)
             if page is not None:
                 pages.append(page)
 
     for name in EXTRA_PAGES:
         if (root / name).is_file() and _slug(name) not in used_slugs:
             used_slugs[_slug(name)] = name
-            page = read_page(root, name, "extra", _slug(name), report)
+            page = read_page(root, name, "extra", _slug(name), report, cache)
             if page is not None:
                 lesson.extras.append(page)
 
@@ -261,6 +290,8 @@ def read_workbench(root: Path) -> Lesson:
 
     for page in lesson.pages():
         lesson.files[page.source] = page.digest
+    if cache is not None:
+        cache.prune({(p.source, p.kind, p.slug) for p in lesson.pages()})
     lesson.assets = collect_assets(root, [*FOLDERS, "."])
     lesson.citation = read_citation(root, report)
     return lesson

@@ -14,14 +14,17 @@ from functools import lru_cache
 from html import escape
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from lessonkit import __version__
 from lessonkit.model import Lesson, Page
+from lessonkit.signature import code_signature
 from lessonkit.site.body import RenderedBody, for_view
 from lessonkit.site.markdown_html import make_html_renderer
 from lessonkit.site.metadata import CARPENTRIES, footer_html, jsonld
 
 VIEWS = ("learner", "instructor")
+BODY_MARK = "\x00lessonkit-body\x00"
 
 BANNERS = {
     "pre-alpha": "This lesson is in the pre-alpha phase: it is being designed and developed, and is not yet ready "
@@ -94,22 +97,10 @@ class Shared:
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
 
 
-@lru_cache(maxsize=1)
 def template_signature() -> str:
     """Changes when lessonkit's templates, theme or rendering code change (so caches are dropped)."""
-    import hashlib
-    from importlib import resources
-
-    digest = hashlib.blake2b(digest_size=12)
-    places = [("lessonkit.site", "templates"), ("lessonkit.site", "static"), ("lessonkit.site", "."),
-              ("lessonkit.markdown", "."), ("lessonkit", ".")]
-    for package, folder in places:
-        base = resources.files(package).joinpath(folder)
-        for item in sorted(base.iterdir(), key=lambda p: p.name):
-            if item.is_file() and item.name.endswith((".py", ".html", ".css", ".js", ".svg")):
-                digest.update(item.name.encode())
-                digest.update(item.read_bytes())
-    return digest.hexdigest()
+    return code_signature(("lessonkit.site", "templates"), ("lessonkit.site", "static"), ("lessonkit.site", "."),
+                          ("lessonkit.markdown", "."), ("lessonkit", "."))
 
 
 def edit_url(lesson: Lesson, page: Page) -> str:
@@ -137,7 +128,7 @@ def render_page(
     slug: str,
     kind: str,
     title: str,
-    body: str,
+    body: str | list[bytes],
     page: Page | None = None,
     rendered: RenderedBody | None = None,
     previous: Page | None = None,
@@ -145,7 +136,10 @@ def render_page(
     template: str = "page.html",
     toc: bool = True,
     description: str = "",
-) -> str:
+) -> str | list[bytes]:
+    """The whole HTML page.  ``body`` may be a list of UTF-8 byte strings (large pages such as the
+    all-in-one page): the result is then a list of byte strings to write one after the other,
+    so that megabytes of cached HTML are neither copied through the template engine nor re-encoded."""
     lesson = shared.lesson
     root = "../" if view == "instructor" else ""
     other_view = f"../{slug}.html" if view == "instructor" else f"instructor/{slug}.html"
@@ -154,7 +148,7 @@ def render_page(
     if rendered is not None and rendered.overview:
         overview = {k: for_view(v, view) for k, v in rendered.overview.items()}
     headings = [h for h in (rendered.headings if rendered else []) if h[0] == 2] if toc else []
-    if view == "learner" and rendered is not None and rendered.instructor_notes:
+    if view == "learner" and rendered is not None and rendered.instructor_notes and isinstance(body, str):
         headings = [h for h in headings if f'id="{h[1]}"' in body]  # not those inside instructor notes
     context = {
         "lang": lesson.config.lang or "en",
@@ -182,8 +176,12 @@ def render_page(
         "exercises": page.exercises if page is not None else None,
         "edit_url": edit_url(lesson, page) if page is not None else "",
         "overview": overview,
-        "body": body,
+        "body": Markup(BODY_MARK),
         "previous": {"href": previous.filename, "title": plain(previous.title)} if previous else None,
         "next": {"href": next.filename, "title": plain(next.title)} if next else None,
     }
-    return environment().get_template(template).render(context)
+    html = environment().get_template(template).render(context)
+    head, _, tail = html.partition(BODY_MARK)
+    if isinstance(body, list):
+        return [head.encode("utf-8"), *body, tail.encode("utf-8")]
+    return head + body + tail

@@ -27,6 +27,7 @@ from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
 from lessonkit.site.metadata import sitemap
+from lessonkit.site.parallel import map_pages
 
 STATE_VERSION = 3
 #: Where the first episode's "previous" link goes.
@@ -46,7 +47,8 @@ def _hash(*parts: object) -> str:
 class PageRecord:
     key: str
     body: RenderedBody
-    search: list[dict]
+    search_json: bytes = b""  # ``search`` as JSON array items (UTF-8), ready to join into the index
+    fragments: dict[tuple[str, str], str | bytes] = field(default_factory=dict)  # (aggregate page, view) -> HTML
 
 
 @dataclass
@@ -94,6 +96,8 @@ class SiteResult:
 
 
 def chunk_signature(page: Page) -> str:
+    if not page.has_chunks:
+        return ""
     chunks = page.chunks()
     if not chunks:
         return ""
@@ -129,7 +133,7 @@ class SiteBuilder:
 
     # -- output ------------------------------------------------------------
 
-    def _emit(self, rel: str, key: str, make: Callable[[], str | bytes]) -> None:
+    def _emit(self, rel: str, key: str, make: Callable[[], str | bytes | list[bytes]]) -> None:
         """Write ``rel`` unless the previous build wrote it with the same key."""
         self.new_outputs[rel] = key
         if self.state.outputs.get(rel) == key and self.staged.reuse(self.prefix + rel):
@@ -146,30 +150,35 @@ class SiteBuilder:
         references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()))
         records: dict[str, PageRecord] = {}
         pages = lesson.pages()
-        total = len(pages)
-        for done, page in enumerate(pages, start=1):
-            key = _hash(__version__, template_signature(), page.digest, site_signature, references_key,
-                        chunk_signature(page), page.source, page.slug, page.title)
-            record = self.state.records.get(page.source)
-            if record is None or record.key != key:
-                body = render_body(page, LinkResolver(self.site, page.source), lesson.references)
-                search = generated.search_entries(page, for_view(body.html, "learner")) \
-                    if page.kind in ("index", "episode", "learner", "profile", "extra") else []
-                record = PageRecord(key, body, search)
-                self.result.pages_rendered += 1
-            else:
-                self.result.pages_reused += 1
-            records[page.source] = record
-            if record.body.unresolved:
-                self.result.unresolved[page.source] = list(record.body.unresolved)
+        keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
+                                   chunk_signature(page), page.source, page.slug, page.title)
+                for page in pages}
+        stale = [p for p in pages if (r := self.state.records.get(p.source)) is None or r.key != keys[p.source]]
+        done = len(pages) - len(stale)
+        self.result.pages_reused = done
+        self.result.pages_rendered = len(stale)
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
             if self.progress is not None:
-                self.progress(done, total)
+                self.progress(done, len(pages))
+
+        fresh = map_pages(lambda i: self._render(stale[i], keys[stale[i].source]), len(stale), advance)
+        for page in pages:
+            records[page.source] = self.state.records.get(page.source)
+        for page, record in zip(stale, fresh, strict=True):
+            records[page.source] = record
+        for source, record in records.items():
+            if record.body.unresolved:
+                self.result.unresolved[source] = list(record.body.unresolved)
         self.state.records = records
         bodies = {source: record.body for source, record in records.items()}
 
         shared_key = self.shared.signature()
         keys = {source: record.key for source, record in records.items()}
         episode_list = lesson.episodes
+        positions = {id(page): index for index, page in enumerate(episode_list)}
         for view in VIEWS:
             folder = "instructor/" if view == "instructor" else ""
             for page in pages:
@@ -178,7 +187,7 @@ class SiteBuilder:
                 record = records[page.source]
                 previous = next_page = None
                 if page.kind == "episode":
-                    position = episode_list.index(page)
+                    position = positions[id(page)]
                     previous = episode_list[position - 1] if position > 0 else HOME
                     next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
                 neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
@@ -193,6 +202,15 @@ class SiteBuilder:
         self.state.token = self.staged.token
         self.result.pages = sorted(p for p in self.new_outputs if p.endswith(".html"))
         return self.result
+
+    def _render(self, page: Page, key: str) -> PageRecord:
+        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references)
+        search: list[dict] = []
+        if page.kind in ("index", "episode", "learner", "profile", "extra"):
+            search = generated.search_entries(page, for_view(body.html, "learner"))
+        search_json = ",".join(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) for entry in search)
+        search_json = search_json.encode("utf-8")
+        return PageRecord(key, body, search_json, generated.fragments(page, body))
 
     def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
         if page.kind == "instructor" and view == "learner":
@@ -226,25 +244,27 @@ class SiteBuilder:
         self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup),
                    landing)
 
-        titles = [(p.slug, p.title) for p in episodes]
+        records = self.state.records
         notes_page = next((p for p in lesson.instructors if p.slug == "instructor-notes"), None)
-        simple = {
-            "key-points": ("Key Points", lambda: generated.keypoints(lesson, bodies, view),
-                           [bodies[p.source].keypoints for p in episodes]),
-            "aio": ("All episodes", lambda: generated.aio(lesson, bodies, view), [keys[p.source] for p in episodes]),
-            "images": ("All figures", lambda: generated.figures(lesson, bodies, view),
-                       [generated.figure_signature(bodies[p.source].html) for p in episodes]),
-            "instructor-notes": ("Instructor Notes", lambda: generated.instructor_notes(lesson, bodies, notes_page, view),
-                                 [bodies[p.source].instructor_notes for p in episodes]
-                                 + [keys[notes_page.source] if notes_page else None]),
-        }
-        if lesson.profiles:
-            simple["profiles"] = ("Learner Profiles", lambda: generated.profiles(lesson, bodies, view),
-                                  [keys[p.source] for p in lesson.profiles])
-        for slug, (title, make, parts) in simple.items():
-            self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, titles, parts),
-                       lambda slug=slug, title=title, make=make: render_page(
-                           shared, view, slug=slug, kind="generated", title=title, body=make(), toc=False))
+        for name, title, pages in (("key-points", "Key Points", episodes), ("aio", "All episodes", episodes),
+                                   ("images", "All figures", episodes), ("instructor-notes", "Instructor Notes", episodes),
+                                   ("profiles", "Learner Profiles", lesson.profiles)):
+            if name == "profiles" and not pages:
+                continue
+            parts = [records[p.source].fragments.get((name, view), "") for p in pages]
+            if name == "aio":
+                parts = [p for p in parts if p] or [generated.EMPTY["aio"].encode()]
+            own = ""
+            if name == "instructor-notes" and notes_page is not None and view == "instructor":
+                own = for_view(bodies[notes_page.source].html, view)
+            # The all-in-one page is keyed by page versions; hashing 20 MB of HTML would cost more.
+            content_key = [keys[p.source] for p in pages] if name == "aio" else [_hash(*parts), own]
+            make_body = (lambda parts=parts: parts) if name == "aio" else (
+                lambda parts=parts, own=own, name=name: generated.instructor_notes(own, parts, view)
+                if name == "instructor-notes" else generated.gather(name, parts))
+            self._emit(f"{folder}{name}.html", _hash(shared_key, view, name, content_key),
+                       lambda name=name, title=title, make_body=make_body: render_page(
+                           shared, view, slug=name, kind="generated", title=title, toc=False, body=make_body()))
         self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))
@@ -272,8 +292,8 @@ class SiteBuilder:
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)
 
         def search_index() -> str:
-            entries = [entry for page in lesson.pages() for entry in self.state.records[page.source].search]
-            return "window.LK_SEARCH_INDEX = " + json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + ";\n"
+            parts = [self.state.records[page.source].search_json for page in lesson.pages()]
+            return [b"window.LK_SEARCH_INDEX = [", b",".join(p for p in parts if p), b"];\n"]
 
         self._emit("assets/search-index.js", _hash(everything, "search"), search_index)
         for asset in lesson.assets:

@@ -61,87 +61,100 @@ def prefix_ids(html: str, prefix: str) -> str:
     return _ARIA.sub(lambda m: f'aria-{m.group(1)}="' + " ".join(f"{prefix}-{v}" for v in m.group(2).split()) + '"', html)
 
 
-def aio(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
-    parts: list[str] = []
-    for page in lesson.episodes:
-        body = bodies[page.source]
-        prefix = f"aio-{page.slug}"
-        overview = "".join(
-            f'<h3>{name.capitalize()}</h3>{for_view(body.overview[name], view)}'
-            for name in ("questions", "objectives") if name in body.overview
-        )
-        parts.append(
-            f'<section class="aio-episode" id="{escape(prefix)}" aria-labelledby="{escape(prefix)}-title">'
-            f'<h2 id="{escape(prefix)}-title"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
-            f'<div class="overview">{prefix_ids(overview, prefix)}</div>'
-            f"{prefix_ids(for_view(body.html, view), prefix)}</section>\n"
-        )
+def aio_section(page: Page, body: RenderedBody) -> str:
+    """One episode's section of the all-in-one page, for both views (instructor markers kept)."""
+    prefix = f"aio-{page.slug}"
+    overview = "".join(
+        f"<h3>{name.capitalize()}</h3>{body.overview[name]}" for name in ("questions", "objectives")
+        if name in body.overview
+    )
+    return (
+        f'<section class="aio-episode" id="{escape(prefix)}" aria-labelledby="{escape(prefix)}-title">'
+        f'<h2 id="{escape(prefix)}-title"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
+        f'<div class="overview">{prefix_ids(overview, prefix)}</div>'
+        f"{prefix_ids(body.html, prefix)}</section>\n"
+    )
+
+
+def _heading(page: Page, level: int = 2, prefix: str = "") -> str:
+    return (f'<h{level} id="{escape(prefix + page.slug)}"><a href="{page.filename}">'
+            f"{inline_title(page.title)}</a></h{level}>")
+
+
+def keypoints_section(page: Page, body: RenderedBody, view: str) -> str:
+    if not body.keypoints:
+        return ""
+    inner = "".join(for_view(p, view) for p in body.keypoints)
+    return f"<section>{_heading(page)}{prefix_ids(inner, 'kp-' + page.slug)}</section>"
+
+
+def figures_section(page: Page, body: RenderedBody, view: str) -> str:
+    found = _FIGURE.findall(for_view(body.html, view))
+    if not found:
+        return ""
+    parts = [f"<section>{_heading(page)}"]
+    for number, item in enumerate(found, start=1):
+        if not item.startswith("<figure"):
+            item = f"<figure>{item}</figure>"
+        parts.append(f'<h3 id="{escape(page.slug)}-figure-{number}">Figure {number}</h3>{prefix_ids(item, page.slug)}')
+    parts.append("</section>")
     return "".join(parts)
 
 
-def keypoints(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
-    parts = ['<div class="keypoints-list">']
-    for page in lesson.episodes:
-        points = bodies[page.source].keypoints
-        if not points:
-            continue
-        inner = "".join(for_view(p, view) for p in points)
-        parts.append(f'<section><h2 id="{escape(page.slug)}"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
-                     f"{prefix_ids(inner, 'kp-' + page.slug)}</section>")
-    if len(parts) == 1:
-        parts.append("<p>No episode has key points yet.</p>")
-    parts.append("</div>")
-    return "".join(parts)
+def notes_section(page: Page, body: RenderedBody, view: str) -> str:
+    if view == "learner" or not body.instructor_notes:
+        return ""
+    notes = "".join(prefix_ids(for_view(n, view), "notes-" + page.slug) for n in body.instructor_notes)
+    return f"<section>{_heading(page, 3, 'notes-')}{notes}</section>"
 
 
-def figures(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
-    parts = ['<div class="figure-gallery">']
-    for page in lesson.episodes:
-        found = _FIGURE.findall(for_view(bodies[page.source].html, view))
-        if not found:
-            continue
-        parts.append(f'<section><h2 id="{escape(page.slug)}"><a href="{page.filename}">{inline_title(page.title)}</a></h2>')
-        for number, item in enumerate(found, start=1):
-            if not item.startswith("<figure"):
-                item = f"<figure>{item}</figure>"
-            parts.append(f'<h3 id="{escape(page.slug)}-figure-{number}">Figure {number}</h3>{prefix_ids(item, page.slug)}')
-        parts.append("</section>")
-    if len(parts) == 1:
-        parts.append("<p>The episodes have no figures.</p>")
-    parts.append("</div>")
-    return "".join(parts)
+def profile_section(page: Page, body: RenderedBody, view: str) -> str:
+    return (f'<section><h2 id="{escape(page.slug)}">{inline_title(page.title)}</h2>'
+            f"{prefix_ids(for_view(body.html, view), page.slug)}</section>")
 
 
-def figure_signature(html: str) -> str:
-    """What the figures page shows of one episode (so that it is rebuilt only when that changes)."""
-    return "".join(_FIGURE.findall(html))
+def fragments(page: Page, body: RenderedBody) -> dict[tuple[str, str], str | bytes]:
+    """What each page that gathers the whole lesson shows of this page, per view.
+
+    Computed once per version of the page, so that an aggregate page of a large
+    lesson is a join of cached strings.  The all-in-one sections are kept as UTF-8
+    bytes: they are written as they are."""
+    out: dict[tuple[str, str], str] = {}
+    for view in ("learner", "instructor"):
+        if page.kind == "episode":
+            out["aio", view] = for_view(aio_section(page, body), view).encode("utf-8")
+            out["key-points", view] = keypoints_section(page, body, view)
+            out["images", view] = figures_section(page, body, view)
+            out["instructor-notes", view] = notes_section(page, body, view)
+        elif page.kind == "profile":
+            out["profiles", view] = profile_section(page, body, view)
+    return out
 
 
-def instructor_notes(lesson: Lesson, bodies: dict[str, RenderedBody], own: Page | None, view: str) -> str:
+EMPTY = {
+    "key-points": "<p>No episode has key points yet.</p>",
+    "images": "<p>The episodes have no figures.</p>",
+    "profiles": "<p>This lesson has no learner profiles yet.</p>",
+    "aio": "<p>This lesson has no episodes yet.</p>",
+}
+WRAPPERS = {"key-points": '<div class="keypoints-list">{}</div>', "images": '<div class="figure-gallery">{}</div>'}
+
+
+def gather(name: str, parts: list[str]) -> str:
+    inner = "".join(parts)
+    if not inner:
+        return EMPTY.get(name, "")
+    return WRAPPERS.get(name, "{}").format(inner)
+
+
+def instructor_notes(own_html: str, notes: list[str], view: str) -> str:
     if view == "learner":
-        return ('<p>Instructor notes are shown in the <a href="instructor/instructor-notes.html">instructor view</a>.</p>')
-    parts: list[str] = []
-    if own is not None:
-        parts.append(for_view(bodies[own.source].html, view))
-    notes: list[str] = []
-    for page in lesson.episodes:
-        inner = bodies[page.source].instructor_notes
-        if inner:
-            notes.append(f'<section><h3 id="notes-{escape(page.slug)}"><a href="{page.filename}">{inline_title(page.title)}</a></h3>'
-                         + "".join(prefix_ids(for_view(n, view), "notes-" + page.slug) for n in inner) + "</section>")
-    if notes:
-        parts.append('<h2 id="inline-instructor-notes">Instructor notes in the episodes</h2>' + "".join(notes))
-    if not parts:
-        parts.append("<p>This lesson has no instructor notes yet.</p>")
-    return "".join(parts)
-
-
-def profiles(lesson: Lesson, bodies: dict[str, RenderedBody], view: str) -> str:
-    parts = []
-    for page in lesson.profiles:
-        parts.append(f'<section><h2 id="{escape(page.slug)}">{inline_title(page.title)}</h2>'
-                     f"{prefix_ids(for_view(bodies[page.source].html, view), page.slug)}</section>")
-    return "".join(parts) or "<p>This lesson has no learner profiles yet.</p>"
+        return '<p>Instructor notes are shown in the <a href="instructor/instructor-notes.html">instructor view</a>.</p>'
+    parts = [own_html] if own_html else []
+    inner = "".join(notes)
+    if inner:
+        parts.append('<h2 id="inline-instructor-notes">Instructor notes in the episodes</h2>' + inner)
+    return "".join(parts) or "<p>This lesson has no instructor notes yet.</p>"
 
 
 def search_entries(page: Page, html: str) -> list[dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from html import escape
-from xml.sax.saxutils import escape as xml_escape
 
 from lessonkit.model import Lesson, Page
 
@@ -78,7 +77,7 @@ def sitemap(lesson: Lesson, paths: list[str]) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in paths:
-        lines.append(f"  <url><loc>{xml_escape(site_url(lesson, path))}</loc></url>")
+        lines.append(f"  <url><loc>{escape(site_url(lesson, path), quote=False)}</loc></url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
 

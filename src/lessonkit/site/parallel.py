@@ -1,0 +1,65 @@
+"""Rendering many page bodies on every core.
+
+Page bodies are independent, so a clean build of a large lesson renders them in
+worker processes.  Workers are forked, so they inherit the lesson model
+without copying it through a pipe; only the rendered HTML comes back.  Forking
+is used only where it is safe (a platform with ``fork`` and a process with no
+other threads, e.g. not inside ``serve``'s HTTP server); otherwise, and for
+small batches, pages are rendered in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+MIN_PAGES = 48  # below this, starting workers costs more than it saves
+
+_TASK: Callable[[int], Any] | None = None
+
+
+def _run(indexes: Sequence[int]) -> list[Any]:
+    assert _TASK is not None
+    return [_TASK(i) for i in indexes]
+
+
+def workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], None] | None = None) -> list[Any]:
+    """``[task(i) for i in range(count)]``, on several processes when worth it."""
+    global _TASK
+    jobs = workers()
+    if count < MIN_PAGES or jobs < 2 or not can_fork():
+        results = []
+        for index in range(count):
+            results.append(task(index))
+            if progress is not None:
+                progress(1)
+        return results
+    _TASK = task
+    try:
+        batch = max(4, count // (jobs * 8))
+        batches = [list(range(start, min(start + batch, count))) for start in range(0, count, batch)]
+        results: list[Any] = []
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for done in pool.map(_run, batches):
+                results.extend(done)
+                if progress is not None:
+                    progress(len(done))
+        return results
+    finally:
+        _TASK = None
