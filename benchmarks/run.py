@@ -178,6 +178,7 @@ def main() -> None:
     assert clean_build["ok"]
     incremental = python_child(CHILD_INCREMENTAL, lesson, WORK / "out", WORK / "cache", 5)
     cli_incremental = lessonkit_cli_incremental(lesson)
+    clean(WORK / "corpus")  # a clean build of every corpus lesson, no cache
     corpus = python_child(CHILD_CORPUS, CORPUS, WORK / "corpus") if CORPUS.is_dir() else None
 
     rows = [

@@ -119,7 +119,7 @@ def make_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(tasklists_plugin)
+    md.use(tasklists_plugin, label=True)
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
     md.use(attrs_plugin, spans=True)
     md.use(grid_table_plugin)

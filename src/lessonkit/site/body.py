@@ -94,7 +94,7 @@ class BodyRenderer:
         heading = title_html or escape(spec.title)
         ident = self._id(block, block.title or spec.title)
         html = (
-            f'<section class="callout {escape(block.kind)}" id="{escape(ident)}" aria-labelledby="{escape(ident)}-title">'
+            f'<section class="callout {escape(block.kind)}" id="{escape(ident)}">'
             f'<div class="callout-header">{icon(spec.icon)}'
             f'<h3 class="callout-title" id="{escape(ident)}-title">{heading}</h3></div>'
             f'<div class="callout-content">{inner}</div></section>\n'

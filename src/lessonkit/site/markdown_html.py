@@ -124,7 +124,7 @@ class LessonRenderer(RendererHTML):
         return to_mathml(tokens[idx].content, display=True)
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        return f'<div class="math-display">{to_mathml(tokens[idx].content, display=True)}</div>\n'
+        return f'<div class="math-display" tabindex="0">{to_mathml(tokens[idx].content, display=True)}</div>\n'
 
     def dt_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return f"<dt{_attr_string(tokens[idx])}>"
