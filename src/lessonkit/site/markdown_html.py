@@ -146,7 +146,12 @@ def to_mathml(latex: str, display: bool) -> str:
 @lru_cache(maxsize=1)
 def make_html_renderer() -> MarkdownIt:
     md = make_parser.__wrapped__()
+    plugin_rules = md.renderer.rules
     md.renderer = LessonRenderer(md)
+    for name, rule in plugin_rules.items():  # keep the plugins' rules (footnotes, ...) we do not override
+        md.renderer.rules.setdefault(name, rule)
+    # Footnotes are gathered for the whole page by the body renderer (a page is several runs of Markdown).
+    md.core.ruler.disable("footnote_tail")
     return md
 
 
