@@ -114,7 +114,7 @@ def _figures(state: StateCore) -> None:
             children[0].meta["figure"] = True
 
 
-_BRACES = re.compile(r"\{([^{}\n]*)\}")
+_BRACES = re.compile(r"\{([^{}]{0,4000})\}")
 _ATTRIBUTE_TARGETS = ("image", "code_inline", "link_close", "span_close")
 
 
