@@ -16,6 +16,7 @@ class Element:
     parent: Element | None = None
     children: list[Element] = field(default_factory=list)
     text_parts: list[str] = field(default_factory=list)
+    parts: list = field(default_factory=list)  # text and child elements, in document order
 
     @property
     def classes(self) -> set[str]:
@@ -26,6 +27,11 @@ class Element:
         for child in self.children:
             parts.append(child.text())
         return " ".join(" ".join(parts).split())
+
+    def raw_text(self) -> str:
+        """The text exactly as written (no whitespace normalisation), e.g. for code."""
+        # Children and text are interleaved in the source; rebuild from the stored order.
+        return "".join(part if isinstance(part, str) else part.raw_text() for part in self.parts)
 
     def descendants(self):
         for child in self.children:
@@ -56,6 +62,7 @@ class _Parser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         element = Element(tag, {k: v or "" for k, v in attrs}, self.current)
         self.current.children.append(element)
+        self.current.parts.append(element)
         self.all.append(element)
         if tag not in VOID:
             self.current = element
@@ -63,6 +70,7 @@ class _Parser(HTMLParser):
     def handle_startendtag(self, tag, attrs):
         element = Element(tag, {k: v or "" for k, v in attrs}, self.current)
         self.current.children.append(element)
+        self.current.parts.append(element)
         self.all.append(element)
 
     def handle_endtag(self, tag):
@@ -74,6 +82,7 @@ class _Parser(HTMLParser):
 
     def handle_data(self, data):
         self.current.text_parts.append(data)
+        self.current.parts.append(data)
 
 
 class Document:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lessonkit.cache import cache_dir
 from lessonkit.diagnostics import Diagnostic, Report, Severity
+from lessonkit.execute import ExecutionOptions, ExecutionReport, execute_lesson
 from lessonkit.model import Lesson
 from lessonkit.output import OutputError, StagedOutput
 from lessonkit.readers import detect_format, read_lesson
@@ -31,6 +32,7 @@ class BuildOptions:
     # Write caches to disk after every build (a long-running ``serve`` keeps them in memory
     # and calls Builder.save_caches() when it stops).
     persist: bool = True
+    execution: ExecutionOptions = field(default_factory=ExecutionOptions)
 
 
 @dataclass
@@ -50,6 +52,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lessons: list[LessonBuild] = field(default_factory=list)
     seconds: float = 0.0
+    execution: ExecutionReport = field(default_factory=ExecutionReport)
 
     @property
     def pages_rendered(self) -> int:
@@ -135,6 +138,17 @@ class Builder:
             builds.append(build)
         result.lessons = builds
         result.diagnostics = diagnostics
+        if _failed(diagnostics, options.strict):
+            result.seconds = time.perf_counter() - started
+            return result
+
+        for build in builds:
+            t0 = time.perf_counter()
+            executed = execute_lesson(build.lesson, build.cache / "exec", options.execution)
+            build.seconds["execute"] = time.perf_counter() - t0
+            result.execution.merge(executed)
+            diagnostics.extend(_prefixed(sorted(executed.diagnostics, key=Diagnostic.sort_key),
+                                         f"{build.name}/" if catalogue else ""))
         if _failed(diagnostics, options.strict):
             result.seconds = time.perf_counter() - started
             return result

@@ -41,8 +41,10 @@ def test_build_success_exit_0_and_summary(tmp_path: Path):
     result = run("build", str(lesson), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "Built 32 pages" in result.stderr
-    quiet = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet")
+    quiet = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet", "--no-execute")
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
+    warned = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet")
+    assert "kernel-missing" in warned.stderr and "Built" not in warned.stderr  # quiet keeps warnings
 
 
 def test_default_output_folder_is_site_inside_the_lesson(tmp_path: Path):

@@ -12,6 +12,9 @@ import pytest
 
 from htmlquery import Document
 from lessonkit.build import Builder, BuildOptions
+from lessonkit.execute import ExecutionOptions
+
+NO_EXECUTION = ExecutionOptions(enabled=False)
 from testsupport import FIXTURES
 
 
@@ -19,7 +22,8 @@ from testsupport import FIXTURES
 def site(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("site")
     shutil.copytree(FIXTURES / "workbench", base / "lesson")
-    result = Builder(base / "lesson", BuildOptions(out=base / "out")).build()
+    # The fixture's R chunks would need IRkernel; this module is about the site, not execution.
+    result = Builder(base / "lesson", BuildOptions(out=base / "out", execution=NO_EXECUTION)).build()
     assert result.ok, [d.format() for d in result.diagnostics]
     assert result.diagnostics == []
     return base / "out"

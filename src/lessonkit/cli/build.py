@@ -9,6 +9,8 @@ import click
 from rich.console import Console
 
 from lessonkit.build import Builder, BuildOptions
+from lessonkit.cli.execution import execution_options, execution_summary
+from lessonkit.execute import ExecutionOptions
 from lessonkit.reporting import print_diagnostics, summary
 
 PROGRESS_THRESHOLD = 40  # pages; smaller builds finish before a bar would help
@@ -22,7 +24,9 @@ PROGRESS_THRESHOLD = 40  # pages; smaller builds finish before a bar would help
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Build cache folder (default: PATH/.lessonkit, or your user cache when PATH is read-only).")
-def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Path | None) -> None:
+@execution_options
+def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Path | None,
+          execution: ExecutionOptions) -> None:
     """Build the lesson at PATH (Workbench or styles format) into a static website.
 
     PATH may also be a folder of lessons: each is built into its own sub-folder
@@ -50,7 +54,8 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
             tasks[name] = progress_bar.add_task(f"Rendering {name}", total=total)
         progress_bar.update(tasks[name], completed=done)
 
-    builder = Builder(path, BuildOptions(out=out, strict=strict, cache=cache_dir, progress=progress))
+    builder = Builder(path, BuildOptions(out=out, strict=strict, cache=cache_dir, progress=progress,
+                                         execution=execution))
     try:
         result = builder.build()
     finally:
@@ -67,3 +72,5 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
             f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).",
             highlight=False,
         )
+        if result.execution.episodes:
+            console.print(execution_summary(result.execution), highlight=False)

@@ -11,6 +11,8 @@ import click
 from rich.console import Console
 
 from lessonkit.build import Builder, BuildOptions, BuildResult
+from lessonkit.cli.execution import execution_options, execution_summary
+from lessonkit.execute import ExecutionOptions
 from lessonkit.reporting import print_diagnostics, summary
 
 
@@ -23,7 +25,9 @@ from lessonkit.reporting import print_diagnostics, summary
               help="Port to listen on (0 picks a free one).")
 @click.option("--no-watch", is_flag=True, help="Serve the site without watching for changes.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors when building.")
-def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, strict: bool) -> None:
+@execution_options
+def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, strict: bool,
+          execution: ExecutionOptions) -> None:
     """Build the lesson (or folder of lessons) at PATH, serve it on localhost, and
     rebuild what changed whenever a file is saved; open pages reload themselves.
 
@@ -33,7 +37,7 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
 
     console = Console(stderr=True)
     out = out or path / "site"
-    builder = Builder(path, BuildOptions(out=out, strict=strict, persist=False))
+    builder = Builder(path, BuildOptions(out=out, strict=strict, persist=False, execution=execution))
 
     def report(result: BuildResult, first: bool) -> None:
         print_diagnostics(console, result.diagnostics, limit=50)
@@ -41,6 +45,8 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
             what = "Built" if first else "Rebuilt"
             console.print(f"[green]{what}[/green] {result.html_pages} pages in {result.seconds * 1000:.0f} ms "
                           f"({result.pages_rendered} rendered; {summary(result.diagnostics)}).", highlight=False)
+            if result.execution.cells_executed:
+                console.print(execution_summary(result.execution), highlight=False)
         else:
             console.print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
                           "still serving the previous version.", highlight=False)

@@ -136,6 +136,7 @@ def render_page(
     template: str = "page.html",
     toc: bool = True,
     description: str = "",
+    downloads: list[dict] | None = None,
 ) -> str | list[bytes]:
     """The whole HTML page.  ``body`` may be a list of UTF-8 byte strings (large pages such as the
     all-in-one page): the result is then a list of byte strings to write one after the other,
@@ -177,6 +178,7 @@ def render_page(
         "edit_url": edit_url(lesson, page) if page is not None else "",
         "overview": overview,
         "body": Markup(BODY_MARK),
+        "downloads": downloads or [],
         "previous": {"href": previous.filename, "title": plain(previous.title)} if previous else None,
         "next": {"href": next.filename, "title": plain(next.title)} if next else None,
     }

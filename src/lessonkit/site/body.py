@@ -214,11 +214,13 @@ class BodyRenderer:
         if output.kind in ("stdout", "text") and not hide_results:
             return highlight_block(output.text, "output", None)
         if output.kind == "stderr":
+            if chunk.option("warning") is False or chunk.option("message") is False:
+                return ""  # knitr's warning=FALSE / message=FALSE
             return highlight_block(output.text, "warning", None)
         if output.kind == "error":
             return highlight_block(output.text, "error", None)
         if output.kind == "html" and not hide_results:
-            return f'<div class="output-html">{output.text}</div>\n'
+            return f'<div class="output-html" tabindex="0">{output.text}</div>\n'
         if output.kind == "markdown" and not hide_results:
             return f'<div class="output-markdown">{render_markdown(output.text, self.env)}</div>\n'
         if output.kind == "image":

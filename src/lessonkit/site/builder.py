@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lessonkit import __version__
 from lessonkit.cache import load_pickle, save_pickle
+from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
@@ -182,6 +183,13 @@ class SiteBuilder:
                 self._emit(f"{folder}{page.filename}", key,
                            lambda page=page, record=record, previous=previous, next_page=next_page, view=view:
                            self._page(page, record.body, view, previous, next_page))
+            for page in pages:
+                if view == "learner" and is_executable(page):
+                    title = lesson.config.title
+                    self._emit(f"notebooks/{page.slug}.ipynb", _hash(records[page.source].key, title, "ipynb"),
+                               lambda page=page, title=title: notebook(page, title))
+                    self._emit(f"notebooks/{page.slug}.py", _hash(records[page.source].key, title, "py"),
+                               lambda page=page, title=title: script(page, title))
             self._generated(view, folder, bodies, keys, shared_key)
         everything = _hash(shared_key, *(keys[p.source] for p in pages))
         self._assets(bodies, everything)
@@ -205,8 +213,13 @@ class SiteBuilder:
                     f'<a href="instructor/{page.filename}">instructor view</a>.</p>')
         else:
             html = for_view(body.html, view)
+        downloads = []
+        if is_executable(page):
+            root = "../" if view == "instructor" else ""
+            downloads = [{"href": f"{root}notebooks/{page.slug}.ipynb", "label": "Jupyter notebook"},
+                         {"href": f"{root}notebooks/{page.slug}.py", "label": "Python script"}]
         return render_page(self.shared, view, slug=page.slug, kind=page.kind, title=page.title, body=html,
-                           page=page, rendered=body, previous=previous, next=next_page)
+                           page=page, rendered=body, previous=previous, next=next_page, downloads=downloads)
 
     def _generated(self, view: str, folder: str, bodies: dict[str, RenderedBody], keys: dict[str, str],
                    shared_key: str) -> None:
