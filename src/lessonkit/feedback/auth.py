@@ -51,17 +51,17 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-# A hash to check against when the user does not exist, so that a wrong user name
-# takes as long as a wrong password.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# A hash to check against when the user does not exist, so that a wrong user name
+# takes as long as a wrong password.
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
 def new_token() -> str:

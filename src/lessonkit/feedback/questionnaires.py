@@ -41,6 +41,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lessonkit.feedback.models import Questionnaire, QuestionnaireResponse, utcnow
 
 QUESTION_TYPES = ("text", "single", "multiple", "likert", "scale")
 TYPE_ALIASES = {"single_choice": "single", "multiple_choice": "multiple", "numeric": "scale"}
@@ -311,3 +316,32 @@ def _bins(numbers: list[float], q: dict[str, Any], bins: int = 10) -> list[tuple
     for v in numbers:
         counts[min(bins - 1, int((v - low) / width))] += 1
     return [(f"{low + i * width:g}–{low + (i + 1) * width:g}", c) for i, c in enumerate(counts)]
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+def install(session: Session, definition: dict[str, Any]) -> tuple[Any, bool]:
+    """Add a questionnaire, or replace the definition of the one with the same id; returns (row, new)."""
+    row = session.scalar(select(Questionnaire).where(Questionnaire.slug == definition["id"]))
+    if row is None:
+        row = Questionnaire(slug=definition["id"], title=definition["title"], definition=definition)
+        session.add(row)
+        session.flush()
+        return row, True
+    row.title, row.definition, row.updated_at = definition["title"], definition, utcnow()
+    return row, False
+
+
+def store_response(database: Any, slug: str, client_id: str, answers: dict[str, Any]) -> bool:
+    """Store a response once per client id; returns whether it was new."""
+    insert = sqlite.insert if database.dialect == "sqlite" else postgresql.insert
+    with database.write() as session:
+        row = session.scalar(select(Questionnaire).where(Questionnaire.slug == slug))
+        if row is None or not row.is_open:
+            return False
+        new_id = session.execute(insert(QuestionnaireResponse)
+                                 .values(questionnaire_id=row.id, client_id=client_id, answers=answers,
+                                         submitted_at=utcnow())
+                                 .on_conflict_do_nothing(index_elements=["client_id"])
+                                 .returning(QuestionnaireResponse.id)).scalar()
+    return new_id is not None
