@@ -42,12 +42,12 @@ def to_json(rows: list[dict]) -> str:
     return json.dumps({"feedback": rows, "count": len(rows)}, ensure_ascii=False, indent=2) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 
 def md_escape(text: str) -> str:
     """Plain text -> Markdown that renders as the same text (no markup, no mentions)."""
-    text = text.replace("&", "&amp;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return text.replace("@", "&#64;")
 
