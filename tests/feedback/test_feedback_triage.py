@@ -236,5 +236,5 @@ def test_admin_adds_users_lessons_and_questionnaires(db_url):
     assert broken.status_code == 422 and "not valid YAML" in broken.text
     assert closed.status_code == 303 and form.status_code == 410
     with client_for(db_url) as newbie:
-        login(newbie, "newbie")
+        login(newbie, "newbie", "x" * 12)
         assert newbie.get("/triage").status_code == 200
