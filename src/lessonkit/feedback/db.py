@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -113,6 +113,16 @@ class Database:
             return
         with self._write_lock, self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in a write transaction (the hot path: no ORM session)."""
+        if self._write_lock is None:
+            with self.write_engine.begin() as connection:
+                yield connection
+            return
+        with self._write_lock, self.write_engine.begin() as connection:
+            yield connection
 
     def migrate(self) -> None:
         """Create or upgrade the schema (``alembic upgrade head``) with the package's migrations."""

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lessonkit.feedback.db import Database
@@ -103,8 +103,21 @@ def parse_widget_payload(data: Any) -> Submission:
     )
 
 
-def _insert(dialect: str):
-    return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(Feedback)
+_FEEDBACK = Feedback.__table__
+_COLUMNS = ("client_id", "lesson_id", "page", "page_title", "section", "section_title", "rating", "category",
+            "comment", "source", "round_id", "invitation_id", "status", "created_at", "updated_at")
+
+
+def _insert_statement(dialect: str):
+    """INSERT ... ON CONFLICT (client_id) DO NOTHING RETURNING id, built once per dialect."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return (insert(_FEEDBACK).values({name: bindparam(name) for name in _COLUMNS})
+            .on_conflict_do_nothing(index_elements=["client_id"]).returning(_FEEDBACK.c.id))
+
+
+_STATEMENTS = {dialect: _insert_statement(dialect) for dialect in ("sqlite", "postgresql")}
+_SITES = select(Lesson.__table__.c.sites).where(Lesson.__table__.c.id == bindparam("lesson"))
+_EXISTING = select(_FEEDBACK).where(_FEEDBACK.c.client_id == bindparam("client_id"))
 
 
 def store(database: Database, submission: Submission, origin: str | None = None,
@@ -117,27 +130,22 @@ def store(database: Database, submission: Submission, origin: str | None = None,
     values = asdict(submission)
     values["lesson_id"] = values.pop("lesson")
     now = utcnow()
-    with database.write() as session:
-        lesson = session.get(Lesson, submission.lesson)
-        if lesson is None:
+    values.update(status="new", created_at=now, updated_at=now)
+    with database.write_connection() as connection:
+        sites = connection.execute(_SITES, {"lesson": submission.lesson}).scalar()
+        if sites is None:
             raise ClientError(404, f"The feedback service does not know the lesson {submission.lesson!r}.")
-        if origin is not None and origin not in extra_origins and origin not in lesson.origins:
+        if origin is not None and origin not in extra_origins and origin not in sites.splitlines():
             raise ClientError(403, "This site may not send feedback for this lesson.")
-        statement = (_insert(database.dialect)
-                     .values(**values, status="new", created_at=now, updated_at=now)
-                     .on_conflict_do_nothing(index_elements=["client_id"])
-                     .returning(Feedback.id))
-        new_id = session.execute(statement).scalar()
+        new_id = connection.execute(_STATEMENTS[database.dialect], values).scalar()
         if new_id is not None:
             return new_id, True
-        existing = session.scalar(select(Feedback).where(Feedback.client_id == submission.client_id))
-    if existing is None:  # pragma: no cover - a conflicting row cannot vanish inside the transaction
-        raise ClientError(409, "Please send the feedback again.")
-    stored = Submission(client_id=existing.client_id, lesson=existing.lesson_id, page=existing.page,
-                        page_title=existing.page_title, section=existing.section,
-                        section_title=existing.section_title, rating=existing.rating, category=existing.category,
-                        comment=existing.comment, source=existing.source, round_id=existing.round_id,
-                        invitation_id=existing.invitation_id)
+        existing = connection.execute(_EXISTING, {"client_id": submission.client_id}).mappings().one()
+    stored = Submission(client_id=existing["client_id"], lesson=existing["lesson_id"], page=existing["page"],
+                        page_title=existing["page_title"], section=existing["section"],
+                        section_title=existing["section_title"], rating=existing["rating"],
+                        category=existing["category"], comment=existing["comment"], source=existing["source"],
+                        round_id=existing["round_id"], invitation_id=existing["invitation_id"])
     if stored != submission:
         raise ClientError(409, "This client_id was already used for a different submission.")
-    return existing.id, False
+    return existing["id"], False
