@@ -327,7 +327,7 @@ def clean_text(value: object, field: str, max_length: int, *, required: bool = F
         value = ""
     if not isinstance(value, str):
         raise ClientError(422, f"{field} must be text.", {field: "must be text"})
-    value = _CONTROL.sub("", value.replace("\r\n", "\n"))
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     if not multiline:
         value = " ".join(value.split())
     value = value.strip()
