@@ -12,6 +12,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from importlib import resources
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -41,7 +42,6 @@ from lessonkit.feedback.security import (
     CSRFCookieMiddleware,
     RateLimiter,
     SecurityHeadersMiddleware,
-    client_address,
 )
 from lessonkit.feedback.settings import Settings
 from lessonkit.feedback.web import (
@@ -49,13 +49,11 @@ from lessonkit.feedback.web import (
     LoginRequired,
     database,
     field,
-    limiter,
     post_form,
     redirect,
     render,
     safe_next,
     set_session_cookie,
-    settings,
     viewer,
 )
 
@@ -130,6 +128,11 @@ async def logout(request: Request) -> Response:
     return response
 
 
+async def favicon(request: Request) -> Response:
+    icon = resources.files("lessonkit.feedback") / "static" / "favicon.svg"
+    return Response(icon.read_bytes(), media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 # --- errors ------------------------------------------------------------------------------------
 
 def _wants_json(request: Request) -> bool:
@@ -159,8 +162,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def login_required(request: Request, exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    from urllib.parse import quote
-
     return redirect("/login?next=" + quote(target, safe=""))
 
 
@@ -206,6 +207,7 @@ def create_app(config: Settings | None = None) -> Starlette:
 
     routes = [
         Route("/", home, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
@@ -238,4 +240,3 @@ def create_app(config: Settings | None = None) -> Starlette:
     return app
 
 
-__all__ = ["client_address", "create_app", "limiter", "settings"]
