@@ -83,10 +83,13 @@ def feedback() -> None:
 @click.option("--login-rate-limit", "rate_login", default="10/60", show_default=True, metavar="N/SECONDS",
               help="Per-address limit on login attempts.")
 @click.option("--secure-cookies", is_flag=True, help="Mark cookies Secure (when served over https behind a proxy).")
+@click.option("--trust-proxy", "trusted_proxies", multiple=True, metavar="IP",
+              help="A reverse proxy whose X-Forwarded-For header gives the client's address (repeatable); "
+                   "rate limits are per client address.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(db_url: str, host: str, port: int, allow_origins: tuple[str, ...], rate_feedback: str, rate_forms: str,
-          rate_login: str, secure_cookies: bool, log_level: str) -> None:
+          rate_login: str, secure_cookies: bool, trusted_proxies: tuple[str, ...], log_level: str) -> None:
     """Run the feedback service (the web application) until interrupted."""
     import uvicorn
 
@@ -109,7 +112,7 @@ def serve(db_url: str, host: str, port: int, allow_origins: tuple[str, ...], rat
     settings = Settings(db_url=db_url, allow_origins=origins, secure_cookies=secure_cookies, **rates)
     click.echo(f"lessonkit feedback: database {where}; listening on http://{host}:{port}/", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False,
-                proxy_headers=False)
+                proxy_headers=bool(trusted_proxies), forwarded_allow_ips=",".join(trusted_proxies) or None)
 
 
 @feedback.command()
