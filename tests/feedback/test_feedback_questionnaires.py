@@ -245,3 +245,14 @@ def test_updating_a_questionnaire_keeps_its_responses(db_url):
     assert responses(db_url) == [{"role": "Other", "pace": 3}]
     with client_for(db_url) as client:
         assert csrf(client, "/q/poll")
+
+
+def test_questionnaire_answers_are_rate_limited_per_address(db_url):
+    from lessonkit.feedback.security import Rate
+
+    install(db_url)
+    with client_for(db_url, rate_forms=Rate(2, 60)) as client:
+        statuses = [client.post("/q/poll", data={**form_fields(client), "q-role": "Other", "q-pace": "3"},
+                                follow_redirects=False).status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]
+    assert len(responses(db_url)) == 2

@@ -238,3 +238,17 @@ def test_admin_adds_users_lessons_and_questionnaires(db_url):
     with client_for(db_url) as newbie:
         login(newbie, "newbie", "x" * 12)
         assert newbie.get("/triage").status_code == 200
+
+
+def test_login_attempts_are_rate_limited_per_address(db_url):
+    from lessonkit.feedback.security import Rate
+
+    add_user(db_url, "author")
+    with client_for(db_url, rate_login=Rate(3, 60)) as client:
+        token = csrf(client, "/login")
+        answers = [client.post("/login", data={"csrf_token": token, "username": "author",
+                                               "password": "wrong password!"}).status_code for _ in range(3)]
+        blocked = client.post("/login", data={"csrf_token": token, "username": "author", "password": PASSWORD})
+    assert answers == [401, 401, 401]
+    assert blocked.status_code == 429 and "Too many requests" in blocked.text
+    assert int(blocked.headers["retry-after"]) >= 1
