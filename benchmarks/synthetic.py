@@ -51,12 +51,12 @@ def episode(number: int, total: int, rng: random.Random) -> str:
     other = rng.randint(1, total)
     for section in range(4):
         parts += [f"## Section {section + 1}: {rng.choice(WORDS)} {rng.choice(WORDS)}", ""]
-        parts += [paragraph(rng), ""]
+        parts += [paragraph(rng, 8), ""]
         parts += [f"See [episode {other}](episode-{other:04d}.md) and the [glossary](../learners/reference.md).", ""]
         parts += ["```python", f"values = [{', '.join(str(rng.randint(1, 99)) for _ in range(6))}]",
                   "total = sum(values)", "print(total / len(values))", "```", "",
                   "```output", f"{rng.random() * 100:.2f}", "```", ""]
-        parts += [paragraph(rng, 4), ""]
+        parts += [paragraph(rng, 6), ""]
         if section == 1:
             parts += ["| Sample | Count | Mean |", "|--------|------:|-----:|"]
             parts += [f"| S{i} | {rng.randint(1, 500)} | {rng.random():.3f} |" for i in range(6)]

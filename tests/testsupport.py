@@ -6,7 +6,17 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("LESSONKIT_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+def _find_corpus() -> Path:
+    """The shared lesson corpus: $LESSONKIT_CORPUS, else ../shared/corpus beside the project."""
+    candidates = [os.environ.get("LESSONKIT_CORPUS"), ROOT.parent / "shared" / "corpus", "/work/shared/corpus"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "INDEX.tsv").is_file():
+            return Path(candidate)
+    return ROOT.parent / "shared" / "corpus"
+
+
+CORPUS = _find_corpus()
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from pathlib import Path
 
 CACHE_DIR_NAME = ".lessonkit"
@@ -33,3 +34,23 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
     folder = base / f"{lesson_root.name}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def load_pickle(path: Path) -> object | None:
+    """A cached object, or None when it is missing, unreadable or from an incompatible lessonkit."""
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+        return None
+
+
+def save_pickle(value: object, path: Path) -> None:
+    """Write a cache file atomically; a cache that cannot be written only makes the next build slower."""
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except OSError:
+        pass

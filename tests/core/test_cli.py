@@ -128,3 +128,27 @@ def test_catalogue_of_lessons(tmp_path: Path):
     broken = run("build", str(lessons), "--out", str(tmp_path / "site"))
     assert broken.returncode == 1 and "second/episodes/introduction.md:4" in broken.stderr
     assert (tmp_path / "site/cells/counting-cells.html").is_file()
+
+
+def test_unexpected_failures_are_reported_without_a_traceback(tmp_path: Path, monkeypatch):
+    import lessonkit.build
+
+    def explode(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lessonkit.build.Builder, "build", explode)
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    result = CliRunner().invoke(main, ["build", str(lesson)])
+    assert result.exit_code == 1
+    assert "internal error: RuntimeError: boom" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_output_folder_that_cannot_be_written(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("build", str(lesson), "--out", str(blocker / "site"))
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr

@@ -141,3 +141,10 @@ def test_tabs_keep_their_headings():
     block = nodes[0]
     assert block.title is None
     assert "### Windows" in block.children[0].text
+
+
+def test_attribute_values_with_escaped_quotes():
+    from lessonkit.markdown.attributes import parse_attributes
+
+    attrs = parse_attributes("{alt='It\\'s a \"plot\"' .wide}")
+    assert attrs.pairs == {"alt": "It's a \"plot\""} and attrs.classes == ["wide"]

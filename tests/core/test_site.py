@@ -197,3 +197,27 @@ def test_learner_toc_skips_headings_inside_instructor_notes(site: Path):
     page = doc(site, "counting-cells.html")
     toc = page.find("details", cls="page-toc")
     assert toc is not None and "Why count cells?" in toc.text()
+
+
+def test_footnotes_across_blocks_and_single_quoted_attributes(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    (lesson / "episodes/counting-cells.md").write_text(
+        "---\ntitle: Notes\n---\n\nA claim[^src] and another[^two].\n\n"
+        "![A grid](fig/grid.svg){alt='Nine squares in a grid' width='200'}\n\n"
+        "::: callout\nInside a block[^src].\n:::\n\n"
+        "[^src]: The source, with a [link](https://example.org).\n\n"
+        "    A second paragraph of the note.\n\n[^two]: Second note.\n\n```\n[^src]: not a note in code\n```\n"
+    )
+    assert Builder(lesson, BuildOptions(out=tmp_path / "out")).build().ok
+    page = Document.load(tmp_path / "out/counting-cells.html")
+    refs = [a.attrs["href"] for a in page.find_all("a") if a.parent.tag == "sup"]
+    assert refs == ["#fn1", "#fn2", "#fn1"]
+    notes = page.find("section", cls="footnotes")
+    items = notes.find_all("li")
+    assert [li.attrs["id"] for li in items] == ["fn1", "fn2"]
+    assert "A second paragraph of the note." in items[0].text()
+    assert len([a for a in items[0].find_all("a") if "footnote-backref" in a.classes]) == 2
+    assert "[^src]: not a note in code" in page.html.replace("&quot;", '"')
+    img = page.find("img")
+    assert img.attrs["alt"] == "Nine squares in a grid" and img.attrs["width"] == "200"

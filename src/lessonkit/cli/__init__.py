@@ -10,6 +10,7 @@ Exit codes: 0 success, 1 lesson errors, 2 usage errors.
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -43,6 +44,29 @@ class LazyGroup(click.Group):
             return None
         module_name, attr = target.split(":")
         return getattr(importlib.import_module(module_name), attr)
+
+    def invoke(self, ctx: click.Context):
+        """Run a command; an unexpected failure is reported in one line, never as a traceback."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            if os.environ.get("LESSONKIT_DEBUG"):
+                raise
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            click.echo(f"lessonkit: error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(1)
+        except Exception as exc:
+            if os.environ.get("LESSONKIT_DEBUG"):
+                raise
+            click.echo(
+                f"lessonkit: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in lessonkit, not in your lesson; please report it. "
+                "Set LESSONKIT_DEBUG=1 to see the traceback.",
+                err=True,
+            )
+            ctx.exit(1)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Show short help without importing every command module.

@@ -9,7 +9,7 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<cls>\.[^\s{}"'=#.]+)
       | (?P<id>\#[^\s{}"'=#]+)
-      | (?P<key>[A-Za-z_:][\w:.-]*)\s*=\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s{}"']+))
+      | (?P<key>[A-Za-z_:][\w:.-]*)\s*=\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^'\\]|\\.)*)'|(?P<bare>[^\s{}"']+))
       | (?P<word>[^\s{}"'=]+)
     )""",
     re.VERBOSE,
@@ -44,11 +44,11 @@ def parse_attributes(text: str) -> Attributes:
         elif m.group("id"):
             attrs.id = m.group("id")[1:]
         elif m.group("key"):
-            value = m.group("dq")
-            if value is not None:
-                value = re.sub(r"\\(.)", r"\1", value)
+            quoted = m.group("dq") if m.group("dq") is not None else m.group("sq")
+            if quoted is not None:
+                value = re.sub(r"\\(.)", r"\1", quoted)
             else:
-                value = m.group("sq") if m.group("sq") is not None else m.group("bare")
+                value = m.group("bare")
             attrs.pairs[m.group("key")] = value
         elif m.group("word"):
             attrs.invalid.append(m.group("word"))

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
@@ -25,7 +26,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from lessonkit.markdown.attributes import split_trailing_attributes
+from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.grid_tables import grid_table_plugin
 
 
@@ -113,15 +114,58 @@ def _figures(state: StateCore) -> None:
             children[0].meta["figure"] = True
 
 
+_BRACES = re.compile(r"\{([^{}]{0,4000})\}")
+_ATTRIBUTE_TARGETS = ("image", "code_inline", "link_close", "span_close")
+
+
+def _pandoc_attributes(state: StateInline, silent: bool) -> bool:
+    """``{#id .class key=value key2='single quoted'}`` after an image, link, code or span.
+
+    The attrs plugin understands only double quotes; pandoc (and so the Workbench) also
+    accepts single quotes, as in ``![Caption](fig.png){alt='Alt text'}``."""
+    if state.src[state.pos] != "{" or state.pending or not state.tokens:
+        return False
+    token = state.tokens[-1]
+    if token.type not in _ATTRIBUTE_TARGETS:
+        return False
+    m = _BRACES.match(state.src, state.pos)
+    if not m or not m.group(1).strip():
+        return False
+    attrs = parse_attributes(m.group(1))
+    if attrs.invalid:
+        return False
+    if not silent:
+        target = token
+        if token.type in ("link_close", "span_close"):
+            opening = token.type.replace("_close", "_open")
+            level = 0
+            for candidate in reversed(state.tokens):
+                level += candidate.nesting
+                if candidate.type == opening and level == 0:
+                    target = candidate
+                    break
+        if attrs.id:
+            target.attrSet("id", attrs.id)
+        for cls in attrs.classes:
+            target.attrJoin("class", cls)
+        for key, value in attrs.pairs.items():
+            if key.lower().startswith("on") or key.lower() in ("href", "src"):
+                continue  # no event handlers, no URL changes through attributes
+            target.attrSet(key, value)
+    state.pos = m.end()
+    return True
+
+
 @lru_cache(maxsize=1)
 def make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(tasklists_plugin)
+    md.use(tasklists_plugin, label=True)
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
     md.use(attrs_plugin, spans=True)
+    md.inline.ruler.before("attr", "pandoc_attributes", _pandoc_attributes)
     md.use(grid_table_plugin)
     md.core.ruler.before("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.push("identifiers", _identifiers)

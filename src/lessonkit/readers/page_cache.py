@@ -8,10 +8,10 @@ every build, so a cached page is indistinguishable from a freshly read one.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lessonkit.cache import load_pickle, save_pickle
 from lessonkit.diagnostics import Diagnostic
 from lessonkit.model import Page
 from lessonkit.readers.sources import digest
@@ -62,25 +62,12 @@ class PageCache:
 
     @classmethod
     def load(cls, folder: Path | None) -> PageCache:
-        if folder is None:
-            return cls()
-        try:
-            with open(folder / FILE, "rb") as handle:
-                cache = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return cls()
+        cache = load_pickle(folder / FILE) if folder is not None else None
         if not isinstance(cache, cls) or cache.signature != reader_signature():
             return cls()
         cache.hits = cache.misses = 0
         return cache
 
     def save(self, folder: Path | None) -> None:
-        if folder is None:
-            return
-        temporary = folder / f"{FILE}.tmp"
-        try:
-            with open(temporary, "wb") as handle:
-                pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            temporary.replace(folder / FILE)
-        except OSError:
-            pass
+        if folder is not None:
+            save_pickle(self, folder / FILE)

@@ -8,6 +8,7 @@ in :data:`INSTRUCTOR_START`/:data:`INSTRUCTOR_END` markers which
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from html import escape
 
@@ -34,6 +35,44 @@ class RenderedBody:
     unresolved: list[tuple[str, int]] = field(default_factory=list)  # (url, line)
 
 
+_FOOTNOTE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:[ \t]?(.*)$")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
+    """Take pandoc footnote definitions out of a run of Markdown (blank lines keep the numbering)."""
+    if "[^" not in text:
+        return text, {}
+    lines = text.split("\n")
+    definitions: dict[str, str] = {}
+    fence = ""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        code = _FENCE.match(line)
+        if code and (not fence or code.group(1)[0] == fence[0]):
+            fence = "" if fence else code.group(1)
+        m = None if fence else _FOOTNOTE.match(line)
+        if not m:
+            index += 1
+            continue
+        body = [m.group(2)]
+        lines[index] = ""
+        index += 1
+        while index < len(lines):
+            following = lines[index]
+            continues = following.startswith(("    ", "\t"))
+            blank_then_indented = not following.strip() and index + 1 < len(lines) and \
+                lines[index + 1].startswith(("    ", "\t"))
+            if not (continues or blank_then_indented):
+                break
+            body.append(following[4:] if following.startswith("    ") else following.lstrip("\t"))
+            lines[index] = ""
+            index += 1
+        definitions[m.group(1)] = "\n".join(body)
+    return "\n".join(lines), definitions
+
+
 class BodyRenderer:
     def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict):
         self.page = page
@@ -42,6 +81,16 @@ class BodyRenderer:
         references = dict(lesson_references)
         references.update(page_references(texts))
         self.env: dict = {"references": references, "links": resolver, "ids": set()}
+        self.texts: dict[int, str] = {}  # Markdown node -> text to render (footnote definitions taken out)
+        self.footnotes: dict[str, str] = {}
+        for node, _ in page.walk():
+            if isinstance(node, Markdown) and "[^" in node.text:
+                text, found = split_footnotes(node.text)
+                if found:
+                    self.texts[id(node)] = text
+                    self.footnotes.update(found)
+        if self.footnotes:
+            self.env["footnotes"] = {"refs": {f":{label}": -1 for label in self.footnotes}, "list": {}}
         self.result = RenderedBody("")
         self.figure_count = 0
 
@@ -52,7 +101,7 @@ class BodyRenderer:
                 if isinstance(node, Block) and node.kind == kind:
                     self.result.overview[kind] = self.nodes(node.children)
         body = [n for n in body if not (isinstance(n, Block) and n.kind in OVERVIEW_KINDS)]
-        self.result.html = self.nodes(body)
+        self.result.html = self.nodes(body) + self.footnote_list()
         self.result.unresolved = self.resolver.unresolved
         self.result.headings = _headings(self.result.html)
         return self.result
@@ -63,12 +112,35 @@ class BodyRenderer:
             if isinstance(node, Markdown):
                 self.env["_base_line"] = node.line
                 self.env["_line"] = 0
-                parts.append(render_markdown(node.text, self.env))
+                parts.append(render_markdown(self.texts.get(id(node), node.text), self.env))
             elif isinstance(node, Block):
                 parts.append(self.block(node))
             elif isinstance(node, CodeChunk):
                 parts.append(self.chunk(node))
         return "".join(parts)
+
+    def footnote_list(self) -> str:
+        """The page's footnotes, numbered in the order they are first referred to."""
+        data = self.env.get("footnotes")
+        if not data or not data["list"]:
+            return ""
+        items: list[str] = []
+        number = 0
+        while number < len(data["list"]):  # a footnote may refer to another one
+            note = data["list"][number]
+            content = render_markdown(self.footnotes.get(note["label"], ""), self.env).strip()
+            backrefs = "".join(
+                f' <a href="#fnref{number + 1}{":" + str(sub) if sub else ""}" class="footnote-backref" '
+                f'aria-label="Back to the text">\u21a9\ufe0e</a>' for sub in range(max(1, note.get("count", 1)))
+            )
+            if content.endswith("</p>"):
+                content = content[: -len("</p>")] + backrefs + "</p>"
+            else:
+                content += backrefs
+            items.append(f'<li id="fn{number + 1}" class="footnote-item">{content}</li>')
+            number += 1
+        return ('<section class="footnotes" aria-label="Footnotes"><hr class="footnotes-sep">'
+                f'<ol class="footnotes-list">{"".join(items)}</ol></section>\n')
 
     def inline(self, text: str) -> str:
         return make_html_renderer().renderInline(text, self.env)
@@ -94,7 +166,7 @@ class BodyRenderer:
         heading = title_html or escape(spec.title)
         ident = self._id(block, block.title or spec.title)
         html = (
-            f'<section class="callout {escape(block.kind)}" id="{escape(ident)}" aria-labelledby="{escape(ident)}-title">'
+            f'<section class="callout {escape(block.kind)}" id="{escape(ident)}">'
             f'<div class="callout-header">{icon(spec.icon)}'
             f'<h3 class="callout-title" id="{escape(ident)}-title">{heading}</h3></div>'
             f'<div class="callout-content">{inner}</div></section>\n'

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from lessonkit import __version__
+from lessonkit.cache import load_pickle, save_pickle
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
@@ -62,27 +62,14 @@ class BuildState:
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
-        if cache is None:
-            return cls()
-        try:
-            with open(cache / STATE_FILE, "rb") as handle:
-                state = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return cls()
+        state = load_pickle(cache / STATE_FILE) if cache is not None else None
         if not isinstance(state, cls) or state.version != STATE_VERSION:
             return cls()
         return state
 
     def save(self, cache: Path | None) -> None:
-        if cache is None:
-            return
-        temporary = cache / f"{STATE_FILE}.tmp"
-        try:
-            with open(temporary, "wb") as handle:
-                pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            temporary.replace(cache / STATE_FILE)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
+        if cache is not None:
+            save_pickle(self, cache / STATE_FILE)
 
 
 @dataclass

@@ -69,9 +69,15 @@ def highlight_block(code: str, language: str, block_id: str | None, *, label: st
 
 def stylesheet() -> str:
     """Pygments colours for light and dark themes (WCAG AA contrast styles)."""
-    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    def token_colours(style: str) -> str:
+        # Token colours only: backgrounds and line heights come from the theme.
+        defs = HtmlFormatter(style=style).get_style_defs(".highlight")
+        return "\n".join(line for line in defs.splitlines()
+                         if line.startswith(".highlight .") and ("background" not in line or " .hll " in line))
+
+    light = token_colours("default")
     try:
-        dark = HtmlFormatter(style="github-dark").get_style_defs('[data-theme="dark"] .highlight')
+        dark = token_colours("github-dark")
     except ClassNotFound:
-        dark = ""
-    return light + "\n" + dark
+        return light
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}"

@@ -124,7 +124,7 @@ class LessonRenderer(RendererHTML):
         return to_mathml(tokens[idx].content, display=True)
 
     def math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        return f'<div class="math-display">{to_mathml(tokens[idx].content, display=True)}</div>\n'
+        return f'<div class="math-display" tabindex="0">{to_mathml(tokens[idx].content, display=True)}</div>\n'
 
     def dt_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return f"<dt{_attr_string(tokens[idx])}>"
@@ -146,7 +146,12 @@ def to_mathml(latex: str, display: bool) -> str:
 @lru_cache(maxsize=1)
 def make_html_renderer() -> MarkdownIt:
     md = make_parser.__wrapped__()
+    plugin_rules = md.renderer.rules
     md.renderer = LessonRenderer(md)
+    for name, rule in plugin_rules.items():  # keep the plugins' rules (footnotes, ...) we do not override
+        md.renderer.rules.setdefault(name, rule)
+    # Footnotes are gathered for the whole page by the body renderer (a page is several runs of Markdown).
+    md.core.ruler.disable("footnote_tail")
     return md
 
 

@@ -1,0 +1,70 @@
+"""``lessonkit serve`` in a real browser: an open page reloads itself after an edit;
+search also works from the file system (file://), with no server at all."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Browser, expect
+
+from lessonkit.build import Builder, BuildOptions
+from testsupport import FIXTURES
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_open_page_reloads_after_an_edit(browser: Browser, tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "lessonkit", "serve", str(lesson), "--out", str(tmp_path / "site"),
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/counting-cells.html"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        page = browser.new_page()
+        page.goto(url)
+        expect(page.locator("h2#why-count")).to_have_text("Why count cells?")
+        time.sleep(0.5)
+        episode = lesson / "episodes/counting-cells.md"
+        episode.write_text(episode.read_text().replace("## Why count cells? {#why-count}",
+                                                       "## Why count cells at all? {#why-count}"))
+        # No navigation by the test: the page reloads itself when the rebuild is done.
+        expect(page.locator("h2#why-count")).to_have_text("Why count cells at all?", timeout=15000)
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_search_works_from_the_file_system(browser: Browser, tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    assert Builder(lesson, BuildOptions(out=tmp_path / "site")).build().ok
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((tmp_path / "site/search.html").as_uri() + "?q=quokkaberry")
+    results = page.locator("#search-results li a")
+    expect(results).to_have_count(1)
+    assert results.first.get_attribute("href") == "counting-cells.html#why-count"  # the section it is in
+    expect(page.locator("#search-status")).to_have_text("1 result for “quokkaberry”.")
+    page.goto((tmp_path / "site/search.html").as_uri() + "?q=nothingmatchesthis")
+    expect(page.locator("#search-status")).to_have_text("No results for “nothingmatchesthis”.")
+    assert errors == []
+    page.close()
