@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -27,8 +26,7 @@ async def post_feedback(request: Request) -> JSONResponse:
         raise ClientError(400, "The request body is not valid JSON.") from exc
     submission = submissions.parse_widget_payload(data)
     origin = request.headers.get("origin")
-    feedback_id, created = await run_in_threadpool(submissions.store, database(request), submission, origin,
-                                                   config.allow_origins)
+    feedback_id, created = await request.app.state.writer.submit(submission, origin, config.allow_origins)
     return JSONResponse({"id": feedback_id, "client_id": submission.client_id, "stored": True,
                          "duplicate": not created}, status_code=201 if created else 200)
 

@@ -56,6 +56,7 @@ from lessonkit.feedback.web import (
     set_session_cookie,
     viewer,
 )
+from lessonkit.feedback.writer import BatchWriter
 
 log = logging.getLogger("lessonkit.feedback")
 
@@ -197,9 +198,12 @@ def create_app(config: Settings | None = None) -> Starlette:
                     log.warning("could not re-read the lessons' sites: %s", exc)
 
         refresher = asyncio.create_task(refresh_origins())
+        app.state.writer = BatchWriter(db)
+        app.state.writer.start()
         try:
             yield
         finally:
+            await app.state.writer.stop()
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 from lessonkit.feedback.db import Database
 from lessonkit.feedback.models import CATEGORIES, Feedback, Lesson, utcnow
@@ -116,31 +117,33 @@ def _insert_statement(dialect: str):
 
 
 _STATEMENTS = {dialect: _insert_statement(dialect) for dialect in ("sqlite", "postgresql")}
-_SITES = select(Lesson.__table__.c.sites).where(Lesson.__table__.c.id == bindparam("lesson"))
+_LESSONS = Lesson.__table__
+_SITES = select(_LESSONS.c.sites).where(_LESSONS.c.id == bindparam("lesson"))
 _EXISTING = select(_FEEDBACK).where(_FEEDBACK.c.client_id == bindparam("client_id"))
 
 
-def store(database: Database, submission: Submission, origin: str | None = None,
-          extra_origins: frozenset[str] = frozenset()) -> tuple[int, bool]:
-    """Store a submission once; returns (feedback id, whether it was new).
+def _store_one(connection: Connection, dialect: str, submission: Submission, origin: str | None,
+               extra_origins: frozenset[str], known_sites: dict[str, str] | None = None) -> tuple[int, bool]:
+    """Store one submission inside the caller's transaction (refusals raise ClientError before any write).
 
-    ``origin`` is the browser's Origin header, if any: it must be one of the
-    lesson's sites (or a service-wide allowed origin).
+    ``known_sites`` maps lesson ids to their sites when the caller has read them already.
     """
     values = asdict(submission)
     values["lesson_id"] = values.pop("lesson")
     now = utcnow()
     values.update(status="new", created_at=now, updated_at=now)
-    with database.write_connection() as connection:
+    if known_sites is not None and submission.lesson in known_sites:
+        sites: str | None = known_sites[submission.lesson]
+    else:
         sites = connection.execute(_SITES, {"lesson": submission.lesson}).scalar()
-        if sites is None:
-            raise ClientError(404, f"The feedback service does not know the lesson {submission.lesson!r}.")
-        if origin is not None and origin not in extra_origins and origin not in sites.splitlines():
-            raise ClientError(403, "This site may not send feedback for this lesson.")
-        new_id = connection.execute(_STATEMENTS[database.dialect], values).scalar()
-        if new_id is not None:
-            return new_id, True
-        existing = connection.execute(_EXISTING, {"client_id": submission.client_id}).mappings().one()
+    if sites is None:
+        raise ClientError(404, f"The feedback service does not know the lesson {submission.lesson!r}.")
+    if origin is not None and origin not in extra_origins and origin not in sites.splitlines():
+        raise ClientError(403, "This site may not send feedback for this lesson.")
+    new_id = connection.execute(_STATEMENTS[dialect], values).scalar()
+    if new_id is not None:
+        return new_id, True
+    existing = connection.execute(_EXISTING, {"client_id": submission.client_id}).mappings().one()
     stored = Submission(client_id=existing["client_id"], lesson=existing["lesson_id"], page=existing["page"],
                         page_title=existing["page_title"], section=existing["section"],
                         section_title=existing["section_title"], rating=existing["rating"],
@@ -149,3 +152,52 @@ def store(database: Database, submission: Submission, origin: str | None = None,
     if stored != submission:
         raise ClientError(409, "This client_id was already used for a different submission.")
     return existing["id"], False
+
+
+def store(database: Database, submission: Submission, origin: str | None = None,
+          extra_origins: frozenset[str] = frozenset()) -> tuple[int, bool]:
+    """Store a submission once, in its own transaction; returns (feedback id, whether it was new).
+
+    ``origin`` is the browser's Origin header, if any: it must be one of the
+    lesson's sites (or a service-wide allowed origin).
+    """
+    with database.write_connection() as connection:
+        return _store_one(connection, database.dialect, submission, origin, extra_origins)
+
+
+Request = tuple[Submission, str | None, frozenset[str]]
+Outcome = tuple[int, bool] | Exception
+
+
+def store_many(database: Database, requests: list[Request]) -> list[Outcome]:
+    """Store several submissions in one transaction (one commit, one fsync: a group commit).
+
+    Returns, for each request in order, (id, new) or the exception refusing it
+    (a ClientError, or a database error). Nothing is acknowledged before the
+    commit returns. If the transaction as a whole fails, each submission is
+    tried again in a transaction of its own, so one bad submission cannot fail
+    the others.
+    """
+    try:
+        with database.write_connection() as connection:
+            wanted = {submission.lesson for submission, _, _ in requests}
+            known_sites = dict(connection.execute(select(_LESSONS.c.id, _LESSONS.c.sites)
+                                                  .where(_LESSONS.c.id.in_(wanted))).all())
+            outcomes: list[Outcome] = []
+            for submission, origin, extra in requests:
+                try:
+                    outcomes.append(_store_one(connection, database.dialect, submission, origin, extra,
+                                               known_sites))
+                except ClientError as refusal:
+                    outcomes.append(refusal)
+        return outcomes
+    except Exception:
+        if len(requests) == 1:
+            raise
+    outcomes = []
+    for submission, origin, extra in requests:
+        try:
+            outcomes.append(store(database, submission, origin, extra))
+        except Exception as refusal:
+            outcomes.append(refusal)
+    return outcomes
