@@ -298,6 +298,7 @@ def benchmark(name: str, db_url: str, work: Path, count: int, clients: int, kill
             "killed_after_acks": len(acked_at_kill),
             "acked_before_kill_present": state.get("after_kill"),
             "failed_attempts_during_outage": crash.failed_attempts,
+            "statuses": crash.statuses,
             "final": verify(db_url, {p["client_id"] for p in crash.payloads}, "crash"),
         }
     finally:

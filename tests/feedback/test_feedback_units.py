@@ -206,3 +206,47 @@ def test_migrations_match_the_models_and_run_twice(db_url):
     database.dispose()
     assert differences == []
     assert version == "0001"
+
+
+def test_page_and_lesson_names():
+    from lessonkit.feedback.submissions import check_slug
+
+    for good in ("introduction", "01-intro", "swcarpentry__shell-novice", "données.v2", "Ünïcode"):
+        assert check_slug(good, "page") == good
+    for bad in ("", "has space", "../up", "/abs", ".hidden", "a/b", "x" * 201, 7, None):
+        with pytest.raises(ClientError):
+            check_slug(bad, "page")
+
+
+def test_core_lessonkit_does_not_import_the_service(tmp_path):
+    import subprocess
+    import sys
+
+    from testsupport import FIXTURES
+
+    code = (
+        "import sys\n"
+        "from lessonkit.cli import main\n"
+        "from lessonkit.build import Builder, BuildOptions\n"
+        "from pathlib import Path\n"
+        f"result = Builder(Path({str(FIXTURES / 'workbench')!r}), BuildOptions(out=Path({str(tmp_path / 'site')!r}),"
+        f" cache=Path({str(tmp_path / 'cache')!r}))).build()\n"
+        "assert result.ok\n"
+        "loaded = sorted(m for m in ('starlette', 'sqlalchemy', 'alembic', 'uvicorn', 'psycopg',"
+        " 'lessonkit.feedback.app') if m in sys.modules)\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_names_and_ids_with_a_trailing_newline_are_refused():
+    from lessonkit.feedback.submissions import check_client_id, check_slug
+
+    with pytest.raises(ClientError):
+        check_slug("intro\n", "page")
+    with pytest.raises(ClientError):
+        check_client_id("abcdefgh1234\n")
+    with pytest.raises(ClientError):
+        check_csrf("secret", "n" * 43 + "\n", csrf_token_for("secret", "n" * 43 + "\n"))

@@ -49,7 +49,7 @@ from lessonkit.feedback.models import Questionnaire, QuestionnaireResponse, utcn
 
 QUESTION_TYPES = ("text", "single", "multiple", "likert", "scale")
 TYPE_ALIASES = {"single_choice": "single", "multiple_choice": "multiple", "numeric": "scale"}
-ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 TEXT_MAX_DEFAULT = 2000
 TEXT_MAX_LIMIT = 10_000
 MAX_QUESTIONS = 100

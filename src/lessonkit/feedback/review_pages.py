@@ -52,8 +52,7 @@ async def invitation_page(request: Request) -> Response:
 
 
 async def redeem(request: Request) -> Response:
-    form = await post_form(request, "forms")
-    del form
+    await post_form(request, "forms")
     token = request.path_params["token"]
 
     def use() -> str:

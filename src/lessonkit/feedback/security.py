@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSRF_COOKIE = "lk_csrf"
 CSRF_FIELD = "csrf_token"
-_NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}\Z")
 
 
 class ClientError(Exception):

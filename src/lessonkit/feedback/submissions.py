@@ -20,8 +20,8 @@ from lessonkit.feedback.db import Database
 from lessonkit.feedback.models import CATEGORIES, Feedback, Lesson, utcnow
 from lessonkit.feedback.security import ClientError, clean_text
 
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}\Z")
+SLUG = re.compile(r"^\w[\w.-]{0,199}\Z")  # letters (any script), digits, _ . -
 ANCHOR_MAX = 200
 TITLE_MAX = 300
 COMMENT_MAX = 4000
@@ -52,7 +52,7 @@ def check_client_id(value: object) -> str:
 
 def check_slug(value: object, field: str) -> str:
     if not isinstance(value, str) or not SLUG.match(value):
-        raise ClientError(422, f"{field} must be a page or lesson name (letters, digits, . _ -).",
+        raise ClientError(422, f"{field} must be a page or lesson name (letters, digits, . _ -; no spaces).",
                           {field: "letters, digits, . _ -"})
     return value
 
