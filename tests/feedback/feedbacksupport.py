@@ -130,3 +130,72 @@ class LiveService:
         self.server.should_exit = True
         self.thread.join(timeout=30)
         self.sock.close()
+
+
+def in_thread(fn, *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn`` in a fresh thread and return its result (or raise its exception).
+
+    For code that calls ``asyncio.run()``: when another test module's Playwright
+    sync API is active in this worker, the main thread counts as having a
+    running event loop.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+class BrowserThread:
+    """Debian's chromium through Playwright's sync API, owned by one dedicated thread.
+
+    Playwright allows one sync API instance per thread, and other test modules
+    may hold one in the main thread of this worker; so these tests drive their
+    own instance from their own thread. ``run(scenario)`` calls
+    ``scenario(page)`` there with a fresh browser context, and records the
+    page's console errors in ``page.lk_errors``.
+    """
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback-browser")
+        self.state: dict[str, Any] = {}
+
+    def _browser(self):
+        if "browser" not in self.state:
+            from pathlib import Path
+
+            from playwright.sync_api import sync_playwright
+
+            assert Path(CHROMIUM).is_file(), "browser tests need Debian's chromium (apt-get install chromium)"
+            playwright = self.state["playwright"] = sync_playwright().start()
+            self.state["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self.state["browser"]
+
+    def _run(self, scenario) -> Any:
+        context = self._browser().new_context()
+        try:
+            page = context.new_page()
+            page.lk_errors = []
+            page.on("pageerror", lambda e: page.lk_errors.append(str(e)))
+            page.on("console", lambda m: m.type == "error" and page.lk_errors.append(m.text))
+            return scenario(page)
+        finally:
+            context.close()
+
+    def run(self, scenario) -> Any:
+        return self.pool.submit(self._run, scenario).result(timeout=300)
+
+    def _close(self) -> None:
+        if "browser" in self.state:
+            self.state["browser"].close()
+            self.state["playwright"].stop()
+            self.state.clear()
+
+    def close(self) -> None:
+        self.pool.submit(self._close).result(timeout=60)
+        self.pool.shutdown()

@@ -9,8 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from feedbacksupport import LiveService, add_user, in_db, open_round_with_invitation, seed, settings_for
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from feedbacksupport import (
+    BrowserThread,
+    LiveService,
+    add_user,
+    in_db,
+    open_round_with_invitation,
+    seed,
+    settings_for,
+)
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from lessonkit.build import Builder, BuildOptions
@@ -21,18 +29,7 @@ from testsupport import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LESSON = "cells"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).is_file(), "browser tests need Debian's chromium (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def build_site(base: Path, feedback_url: str) -> Path:
@@ -72,22 +69,22 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     s.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.lk_errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda e: page.lk_errors.append(str(e)))
-    page.on("console", lambda m: m.type == "error" and page.lk_errors.append(m.text))
-    yield page
-    context.close()
+@pytest.fixture(scope="module")
+def browser_thread() -> Iterator[BrowserThread]:
+    thread = BrowserThread()
+    yield thread
+    thread.close()
 
 
 def pending(page: Page) -> list:
     return json.loads(page.evaluate("localStorage.getItem('lessonkit-feedback:pending:v1') || '[]'"))
 
 
-def test_widget_rates_and_comments_on_a_section(setup: Setup, page: Page):
+def test_widget_rates_and_comments_on_a_section(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _widget_rates_and_comments_on_a_section(setup, page))
+
+
+def _widget_rates_and_comments_on_a_section(setup: Setup, page: Page) -> None:
     setup.service.start()
     page.goto(setup.origin + "/counting-cells.html")
     widget = page.locator("#lessonkit-feedback")
@@ -125,7 +122,11 @@ HAND_WRITTEN = """<!doctype html>
 """
 
 
-def test_widget_asks_for_a_rating_or_comment_and_shows_server_refusals(setup: Setup, page: Page):
+def test_widget_asks_for_a_rating_or_comment_and_shows_server_refusals(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _widget_asks_for_a_rating_or_comment_and_shows_server_refusals(setup, page))
+
+
+def _widget_asks_for_a_rating_or_comment_and_shows_server_refusals(setup: Setup, page: Page) -> None:
     setup.service.start()
     (setup.site_dir / "unknown.html").write_text(HAND_WRITTEN.format(endpoint=setup.service.url, lesson="unknown"))
     page.goto(setup.origin + "/unknown.html")
@@ -143,7 +144,11 @@ def test_widget_asks_for_a_rating_or_comment_and_shows_server_refusals(setup: Se
     assert setup.rows() == []
 
 
-def test_widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup: Setup, page: Page):
+def test_widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup, page))
+
+
+def _widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup: Setup, page: Page) -> None:
     # The service is not running yet: its port refuses connections.
     page.goto(setup.origin + "/counting-cells.html")
     widget = page.locator("#lessonkit-feedback")
@@ -175,7 +180,11 @@ def test_widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup
     assert rows[0].client_id == kept["payload"]["client_id"]
 
 
-def test_widget_sends_kept_feedback_when_the_next_page_loads(setup: Setup, page: Page):
+def test_widget_sends_kept_feedback_when_the_next_page_loads(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _widget_sends_kept_feedback_when_the_next_page_loads(setup, page))
+
+
+def _widget_sends_kept_feedback_when_the_next_page_loads(setup: Setup, page: Page) -> None:
     page.goto(setup.origin + "/counting-cells.html")
     widget = page.locator("#lessonkit-feedback")
     widget.get_by_label("Comment (optional)").fill("Queued comment.")
@@ -188,7 +197,11 @@ def test_widget_sends_kept_feedback_when_the_next_page_loads(setup: Setup, page:
     assert [(r.page, r.comment) for r in setup.rows()] == [("counting-cells", "Queued comment.")]
 
 
-def test_widget_on_the_instructor_view(setup: Setup, page: Page):
+def test_widget_on_the_instructor_view(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _widget_on_the_instructor_view(setup, page))
+
+
+def _widget_on_the_instructor_view(setup: Setup, page: Page) -> None:
     setup.service.start()
     page.goto(setup.origin + "/instructor/counting-cells.html")
     widget = page.locator("#lessonkit-feedback")
@@ -199,7 +212,11 @@ def test_widget_on_the_instructor_view(setup: Setup, page: Page):
     assert page.lk_errors == []  # type: ignore[attr-defined]
 
 
-def test_reviewer_flow(setup: Setup, page: Page):
+def test_reviewer_flow(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _reviewer_flow(setup, page))
+
+
+def _reviewer_flow(setup: Setup, page: Page) -> None:
     setup.service.start()
     _, _, token = open_round_with_invitation(setup.db_url, LESSON, name="Prof Review")
     page.goto(f"{setup.service.url}/invite/{token}")
@@ -227,7 +244,11 @@ def test_reviewer_flow(setup: Setup, page: Page):
     assert page.lk_errors == []  # type: ignore[attr-defined]
 
 
-def test_triage_flow(setup: Setup, page: Page):
+def test_triage_flow(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _triage_flow(setup, page))
+
+
+def _triage_flow(setup: Setup, page: Page) -> None:
     setup.service.start()
     add_user(setup.db_url, "author")
     import httpx

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
-from feedbacksupport import free_port, seed, widget_payload
+from feedbacksupport import free_port, in_thread, seed, widget_payload
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "feedback_load.py"
 
@@ -70,7 +70,7 @@ def load_benchmark():
 
 def test_sigkill_during_load_loses_no_acknowledged_submission(db_url, tmp_path):
     bench = load_benchmark()
-    result = bench.benchmark("db", db_url, tmp_path, count=400, clients=20, kill_after=0.3)
+    result = in_thread(bench.benchmark, "db", db_url, tmp_path, count=400, clients=20, kill_after=0.3)
     assert result["verify"]["ok"], result["verify"]
     assert result["verify"]["stored"] == 400
     crash = result["crash"]

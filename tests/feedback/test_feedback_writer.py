@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 import pytest
-from feedbacksupport import seed
+from feedbacksupport import in_thread, seed
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -50,7 +50,7 @@ def test_concurrent_submissions_share_commits_and_get_their_own_answers(db_url):
         await writer.stop()
         return writer.batches, results, again, refused[0]
 
-    batches, results, again, refused = asyncio.run(scenario())
+    batches, results, again, refused = in_thread(asyncio.run, scenario())
     try:
         assert all(isinstance(r, tuple) and r[1] for r in results[:60])
         assert len({r[0] for r in results[:60]}) == 60
@@ -99,7 +99,7 @@ def test_stopping_stores_what_is_queued(db_url):
         return [f.result() for f in futures]
 
     try:
-        results = asyncio.run(scenario())
+        results = in_thread(asyncio.run, scenario())
         assert all(created for _, created in results)
         assert count(database) == 5
     finally:
