@@ -12,12 +12,12 @@ from markupsafe import Markup
 
 BAR_HEIGHT = 22
 GAP = 6
-LABEL_WIDTH = 220
+LABEL_WIDTH = 300
 BAR_WIDTH = 320
 COUNT_WIDTH = 60
 
 
-def _shorten(label: str, limit: int = 34) -> str:
+def _shorten(label: str, limit: int = 38) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
