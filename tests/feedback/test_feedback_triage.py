@@ -252,3 +252,19 @@ def test_login_attempts_are_rate_limited_per_address(db_url):
     assert answers == [401, 401, 401]
     assert blocked.status_code == 429 and "Too many requests" in blocked.text
     assert int(blocked.headers["retry-after"]) >= 1
+
+
+def test_triage_pages_through_long_lists(db_url):
+    seed(db_url)
+    add_user(db_url, "author")
+    with client_for(db_url) as client:
+        for i in range(105):
+            submit(client, comment=f"item {i}")
+        login(client, "author")
+        first = client.get("/triage").text
+        second = client.get("/triage?p=2").text
+        silly = client.get("/triage?p=-3")
+    assert len(re.findall(r'id="item-\d+"', first)) == 100 and "Next page" in first
+    assert len(re.findall(r'id="item-\d+"', second)) == 5 and "Next page" not in second
+    assert "105 items" in first
+    assert silly.status_code == 200

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from lessonkit.feedback import auth, export
 from lessonkit.feedback.db import Database, DatabaseURLError, normalise_url
-from lessonkit.feedback.models import Base
+from lessonkit.feedback.models import Base, User
 from lessonkit.feedback.security import (
     ClientError,
     Rate,
@@ -250,3 +252,36 @@ def test_names_and_ids_with_a_trailing_newline_are_refused():
         check_client_id("abcdefgh1234\n")
     with pytest.raises(ClientError):
         check_csrf("secret", "n" * 43 + "\n", csrf_token_for("secret", "n" * 43 + "\n"))
+
+
+def test_chart_escapes_labels_and_scales_bars():
+    from lessonkit.feedback.charts import bar_chart
+
+    svg = str(bar_chart("Q <1>", [("<script>", 4), ("b & c", 2), ("none", 0)]))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "b &amp; c" in svg
+    assert "<title>Q &lt;1&gt;</title>" in svg
+    widths = [int(w) for w in re.findall(r'class="chart-bar" x="\d+" y="\d+" width="(\d+)"', svg)]
+    assert widths[0] == 2 * widths[1] and widths[2] == 0
+    assert "4 (67%)" in svg and "0 (0%)" in svg
+
+
+def test_expired_and_unknown_sessions_are_anonymous(db_url):
+    from datetime import timedelta
+
+    from feedbacksupport import add_user
+
+    from lessonkit.feedback.models import utcnow
+
+    add_user(db_url, "ada")
+    database = Database(db_url)
+    try:
+        with database.write() as session:
+            user = session.scalar(select(User))
+            token = auth.start_session(session, user_id=user.id, days=1)
+        with database.read() as session:
+            assert auth.load_session(session, token).username == "ada"
+            assert auth.load_session(session, token, now=utcnow() + timedelta(days=2)) == auth.ANONYMOUS
+            assert auth.load_session(session, "forged-token") == auth.ANONYMOUS
+            assert auth.load_session(session, "x" * 500) == auth.ANONYMOUS
+    finally:
+        database.dispose()
