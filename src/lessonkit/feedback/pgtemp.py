@@ -45,7 +45,9 @@ class TemporaryPostgres:
     def __init__(self, fsync: bool = True) -> None:
         self.bindir = find_bindir()
         self.fsync = fsync
-        self.root = Path(tempfile.mkdtemp(prefix="lessonkit-pg-"))
+        # As root the server runs as ``postgres``, which must be able to reach the folder: use /tmp.
+        parent = "/tmp" if os.geteuid() == 0 and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="lessonkit-pg-", dir=parent))
         self.data = self.root / "data"
         self.port = free_port()
         self.user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
