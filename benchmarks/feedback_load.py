@@ -69,6 +69,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start the service; a restart uses the same port, so clients find it again."""
         command = [sys.executable, "-m", "lessonkit", "feedback", "serve", "--db", self.db_url, "--host",
                    "127.0.0.1", "--port", str(self.port), "--rate-limit", "off", "--log-level", "warning"]
         with self.log.open("a") as log:
@@ -76,12 +77,15 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the service exited with {self.process.returncode}; see {self.log}")
+                raise RuntimeError(f"the service exited with {self.process.returncode}; see {self.log}:\n"
+                                   + self.log.read_text()[-2000:])
             try:
-                if httpx.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                health = httpx.get(self.url + "/api/v1/health", timeout=1)
+                if health.status_code == 200 and health.json().get("database") == self.db_url.split(":")[0]:
                     return
             except httpx.HTTPError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError("the service did not answer within 60 s")
 
     def kill(self) -> None:

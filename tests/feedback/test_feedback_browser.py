@@ -28,6 +28,7 @@ from lessonkit.serve import Server
 from testsupport import FIXTURES
 
 pytestmark = pytest.mark.browser
+expect.set_options(timeout=15_000)  # a loaded 2-core machine runs two browsers at once under xdist
 
 LESSON = "cells"
 

@@ -19,26 +19,34 @@ from feedbacksupport import free_port, in_thread, seed, widget_payload
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "feedback_load.py"
 
 
-def start(db_url: str, port: int, *extra: str) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "lessonkit", "feedback", "serve", "--db", db_url,
-                                "--port", str(port), "--log-level", "warning", *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-            return process
-        except httpx.HTTPError:
+def start(db_url: str, *extra: str) -> tuple[subprocess.Popen, int]:
+    """``lessonkit feedback serve`` on a free port (another, if something else takes the port first)."""
+    for _ in range(3):
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "lessonkit", "feedback", "serve", "--db", db_url,
+                                    "--port", str(port), "--log-level", "warning", *extra],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+            except httpx.HTTPError:
+                time.sleep(0.1)
+                continue
+            if health.status_code == 200 and health.json().get("database") == db_url.split(":")[0]:
+                return process, port
             time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the service did not start in 30 s")
+        if process.poll() is None:
+            process.kill()
+        output = process.communicate()[0]
+        if "address already in use" not in output:
+            raise AssertionError(f"the service did not start:\n{output}")
+    raise AssertionError("no free port for the service")
 
 
 def test_serve_answers_and_stops_cleanly(db_url):
     seed(db_url)
-    port = free_port()
-    process = start(db_url, port, "--allow-origin", "http://127.0.0.1:9", "--rate-limit", "2/60")
+    process, port = start(db_url, "--allow-origin", "http://127.0.0.1:9", "--rate-limit", "2/60")
     try:
         home = httpx.get(f"http://127.0.0.1:{port}/")
         assert home.status_code == 200 and "Lesson feedback" in home.text

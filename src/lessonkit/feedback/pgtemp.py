@@ -69,10 +69,17 @@ class TemporaryPostgres:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user, "-A", "trust",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-                   f"-c shared_buffers=64MB" + ("" if self.fsync else " -c fsync=off -c synchronous_commit=off"))
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
-                  "-o", options, "-w", "-t", "60", "start")
+        for attempt in range(3):  # another process may take the free port first: try another
+            options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+                       f"-c shared_buffers=64MB" + ("" if self.fsync else " -c fsync=off -c synchronous_commit=off"))
+            try:
+                self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
+                          "-o", options, "-w", "-t", "60", "start")
+                break
+            except PostgresUnavailable:
+                if attempt == 2:
+                    raise
+                self.port = free_port()
         self.started = True
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
