@@ -21,12 +21,14 @@ COMMANDS: dict[str, str] = {
     "build": "lessonkit.cli.build:build",
     "serve": "lessonkit.cli.serve:serve",
     "new": "lessonkit.cli.new:new",
+    "feedback": "lessonkit.feedback.cli:feedback",
 }
 
 SHORT_HELP: dict[str, str] = {
     "build": "Build a lesson (or a folder of lessons) into a static website.",
     "serve": "Build, serve on localhost, and rebuild when the lesson changes.",
     "new": "Create a new Workbench lesson that builds cleanly.",
+    "feedback": "Run the feedback service (page comments, review rounds, questionnaires, triage).",
 }
 
 

@@ -1,0 +1,297 @@
+"""``lessonkit feedback``: run the feedback service and manage it.
+
+Every command takes ``--db URL`` (or the LESSONKIT_FEEDBACK_DB environment
+variable); the default is ``sqlite:///feedback.sqlite3`` in the working folder.
+Exit status: 0 success, 1 errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lessonkit.feedback.db import DEFAULT_DB, DatabaseURLError
+
+DB_OPTION = click.option("--db", "db_url", default=DEFAULT_DB, show_default=True, envvar="LESSONKIT_FEEDBACK_DB",
+                         help="Database URL: sqlite:///FILE or postgresql://USER@HOST/NAME "
+                              "(env: LESSONKIT_FEEDBACK_DB).")
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def opened(db_url: str) -> Iterator[Any]:
+    """The database, migrated; turns connection problems into a clear error (exit 1)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lessonkit.feedback.db import open_database
+
+    try:
+        database = open_database(db_url)
+    except DatabaseURLError as exc:
+        raise click.BadParameter(str(exc), param_hint="--db") from exc
+    except SQLAlchemyError as exc:
+        fail(f"cannot open the database {db_url}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def in_transaction(db_url: str, action: Callable[[Any], Any], *errors: type[Exception]) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with opened(db_url) as database:
+        try:
+            with database.write() as session:
+                return action(session)
+        except errors as exc:
+            fail(str(exc))
+        except SQLAlchemyError as exc:
+            fail(f"database error: {str(exc).splitlines()[0]}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def feedback() -> None:
+    """Collect and triage feedback on lessons: page ratings and comments, review rounds
+    with invited reviewers, and questionnaires.
+
+    Start with `lessonkit feedback create-user NAME --admin`, register a lesson with
+    `add-lesson`, then run `serve`.
+    """
+
+
+@feedback.command()
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8100, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--allow-origin", "allow_origins", multiple=True, metavar="ORIGIN",
+              help="A site allowed to send feedback for every lesson (repeatable); lessons' own sites "
+                   "are set with add-lesson --site.")
+@click.option("--rate-limit", "rate_feedback", default="30/60", show_default=True, metavar="N/SECONDS",
+              help="Per-address limit on page-widget submissions ('off' for none).")
+@click.option("--form-rate-limit", "rate_forms", default="30/60", show_default=True, metavar="N/SECONDS",
+              help="Per-address limit on reviewer comments and questionnaire answers ('off' for none).")
+@click.option("--login-rate-limit", "rate_login", default="10/60", show_default=True, metavar="N/SECONDS",
+              help="Per-address limit on login attempts.")
+@click.option("--secure-cookies", is_flag=True, help="Mark cookies Secure (when served over https behind a proxy).")
+@click.option("--trust-proxy", "trusted_proxies", multiple=True, metavar="IP",
+              help="A reverse proxy whose X-Forwarded-For header gives the client's address (repeatable); "
+                   "rate limits are per client address.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(db_url: str, host: str, port: int, allow_origins: tuple[str, ...], rate_feedback: str, rate_forms: str,
+          rate_login: str, secure_cookies: bool, trusted_proxies: tuple[str, ...], log_level: str) -> None:
+    """Run the feedback service (the web application) until interrupted."""
+    import uvicorn
+
+    from lessonkit.feedback.app import create_app
+    from lessonkit.feedback.security import Rate, normalise_origin
+    from lessonkit.feedback.settings import Settings
+
+    try:
+        origins = frozenset(normalise_origin(o) for o in allow_origins)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--allow-origin") from exc
+    rates = {}
+    for name, text in (("rate_feedback", rate_feedback), ("rate_forms", rate_forms), ("rate_login", rate_login)):
+        try:
+            rates[name] = Rate.parse(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--" + name.replace("_", "-")) from exc
+    with opened(db_url) as database:  # check and migrate before listening
+        where = database.describe()
+    settings = Settings(db_url=db_url, allow_origins=origins, secure_cookies=secure_cookies, **rates)
+    click.echo(f"lessonkit feedback: database {where}; listening on http://{host}:{port}/", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False,
+                proxy_headers=bool(trusted_proxies), forwarded_allow_ips=",".join(trusted_proxies) or None)
+
+
+@feedback.command()
+@DB_OPTION
+def migrate(db_url: str) -> None:
+    """Create the database tables or bring them up to date (serve does this too)."""
+    with opened(db_url) as database:
+        click.echo(f"database {database.describe()} is up to date")
+
+
+@feedback.command("create-user")
+@DB_OPTION
+@click.argument("username")
+@click.option("--admin", is_flag=True, help="A coordinator who manages lessons, rounds, users and questionnaires.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+def create_user(db_url: str, username: str, admin: bool, password_stdin: bool) -> None:
+    """Add an author (or, with --admin, a coordinator) who logs in with a password."""
+    from lessonkit.feedback import auth
+
+    password = _read_password(password_stdin)
+    user = in_transaction(db_url, lambda s: auth.create_user(s, username, password, "admin" if admin else "author"),
+                          auth.AuthError)
+    click.echo(f"created {user.role} {user.username}")
+
+
+@feedback.command("set-password")
+@DB_OPTION
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+def set_password(db_url: str, username: str, password_stdin: bool) -> None:
+    """Change a user's password (and log them out everywhere)."""
+    from lessonkit.feedback import auth
+
+    password = _read_password(password_stdin)
+    in_transaction(db_url, lambda s: auth.set_password(s, username, password), auth.AuthError)
+    click.echo(f"password changed for {username}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@feedback.command("add-lesson")
+@DB_OPTION
+@click.argument("lesson_id")
+@click.option("--title", help="The lesson's title (default: its id).")
+@click.option("--site", "sites", multiple=True, metavar="ORIGIN",
+              help="Origin of a site serving the lesson, allowed to send feedback (repeatable), "
+                   "e.g. https://example.github.io")
+@click.option("--from-site", "site_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A site built by `lessonkit build`: read its episodes and section headings for reviewers.")
+def add_lesson(db_url: str, lesson_id: str, title: str | None, sites: tuple[str, ...], site_dir: Path | None) -> None:
+    """Register a lesson (LESSON_ID is config.yaml's feedback_lesson, or the lesson folder's name)."""
+    from lessonkit.feedback import lessons
+
+    pages = None
+    if site_dir is not None:
+        try:
+            pages = lessons.read_site(site_dir)
+        except lessons.LessonError as exc:
+            fail(str(exc))
+
+    def action(session):
+        lesson = lessons.add_or_update_lesson(session, lesson_id, title, list(sites))
+        count = lessons.import_pages(session, lesson_id, pages) if pages is not None else None
+        return lesson.id, lesson.origins, count
+
+    lid, origins, count = in_transaction(db_url, action, lessons.LessonError)
+    click.echo(f"lesson {lid}: sites {', '.join(origins) or '(none yet)'}"
+               + (f"; {count} episodes read" if count is not None else ""))
+
+
+@feedback.command("open-round")
+@DB_OPTION
+@click.argument("lesson_id")
+@click.option("--title", required=True, help="The round's title, e.g. 'Draft review, March'.")
+def open_round(db_url: str, lesson_id: str, title: str) -> None:
+    """Open a review round for a lesson; prints the round's number."""
+    from lessonkit.feedback import rounds
+
+    round_id = in_transaction(db_url, lambda s: rounds.open_round(s, lesson_id, title).id, rounds.RoundError)
+    click.echo(f"opened review round {round_id}")
+
+
+@feedback.command("close-round")
+@DB_OPTION
+@click.argument("round_id", type=int)
+def close_round(db_url: str, round_id: int) -> None:
+    """Close a review round: its reviewers can no longer add comments."""
+    from lessonkit.feedback import rounds
+
+    in_transaction(db_url, lambda s: rounds.close_round(s, round_id), rounds.RoundError)
+    click.echo(f"closed review round {round_id}")
+
+
+@feedback.command()
+@DB_OPTION
+@click.argument("round_id", type=int)
+@click.option("--name", required=True, help="The reviewer's name.")
+@click.option("--email", default="", help="The reviewer's e-mail address (for your records).")
+@click.option("--base-url", default="http://127.0.0.1:8100", show_default=True,
+              help="The service's public address, for the link.")
+def invite(db_url: str, round_id: int, name: str, email: str, base_url: str) -> None:
+    """Invite a reviewer to a round; prints their one-time link (shown only now)."""
+    from lessonkit.feedback import auth
+
+    def action(session):
+        invitation, token = auth.create_invitation(session, round_id, name, email)
+        return invitation.id, token
+
+    invitation_id, token = in_transaction(db_url, action, auth.AuthError)
+    click.echo(f"invitation {invitation_id} for {name}:")
+    click.echo(f"{base_url.rstrip('/')}/invite/{token}")
+
+
+@feedback.command()
+@DB_OPTION
+@click.argument("invitation_id", type=int)
+def revoke(db_url: str, invitation_id: int) -> None:
+    """Withdraw an invitation: its link and the reviewer's session stop working."""
+    from lessonkit.feedback import auth
+
+    in_transaction(db_url, lambda s: auth.revoke_invitation(s, invitation_id), auth.AuthError)
+    click.echo(f"withdrew invitation {invitation_id}")
+
+
+@feedback.command("load-questionnaire")
+@DB_OPTION
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_questionnaire(db_url: str, file: Path) -> None:
+    """Load a questionnaire from YAML (replacing one with the same id); it is served at /q/ID."""
+    from lessonkit.feedback import questionnaires
+
+    try:
+        definition = questionnaires.load_yaml(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    except questionnaires.QuestionnaireError as exc:
+        click.echo(f"error: {file} is not a valid questionnaire:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+
+    def action(session):
+        row, new = questionnaires.install(session, definition)
+        return row.slug, new
+
+    slug, new = in_transaction(db_url, action)
+    click.echo(f"{'loaded' if new else 'updated'} questionnaire {slug}: served at /q/{slug}")
+
+
+@feedback.command("export")
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv", show_default=True)
+@click.option("--lesson", default="", help="Only this lesson.")
+@click.option("--page", default="", help="Only this episode.")
+@click.option("--status", default="", help="Only this status (new, accepted, declined, done).")
+@click.option("--category", default="", help="Only this category.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+def export_command(db_url: str, fmt: str, lesson: str, page: str, status: str, category: str,
+                   output: Path | None) -> None:
+    """Export feedback as CSV, JSON or Markdown issue bodies."""
+    from lessonkit.feedback import export, triage
+    from lessonkit.feedback.security import ClientError
+
+    try:
+        filters = triage.parse_filters({"lesson": lesson, "page": page, "status": status, "category": category})
+    except ClientError as exc:
+        raise click.UsageError(exc.message) from exc
+    with opened(db_url) as database, database.read() as session:
+        rows = triage.find(session, filters)
+    text = export.render(rows, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc}")
+        click.echo(f"wrote {len(rows)} item(s) to {output}", err=True)

@@ -1,0 +1,304 @@
+/* lessonkit feedback widget: rate an episode and comment on one of its sections.
+ *
+ * Markup contract (inserted by `lessonkit build` when config.yaml sets feedback_url):
+ *   <aside id="lessonkit-feedback" class="lk-feedback" data-endpoint="http://host:port"
+ *          data-lesson="LESSON" data-page="EPISODE-SLUG" data-page-title="TITLE"></aside>
+ *
+ * Plain JavaScript, no framework, no remote assets. Submissions that cannot be
+ * delivered (service unreachable, busy or rate-limited) are kept in localStorage
+ * with their client id and sent again later; the service stores each client id
+ * once, so a retry never duplicates a comment.
+ */
+(function () {
+  "use strict";
+
+  var PENDING_KEY = "lessonkit-feedback:pending:v1";
+  var DRAFT_PREFIX = "lessonkit-feedback:draft:v1:";
+  var MAX_COMMENT = 4000;
+  var TIMEOUT_MS = 10000;
+  var RATINGS = ["1 – not useful", "2", "3", "4", "5 – very useful"];
+
+  function storage() {
+    try {
+      var s = window.localStorage;
+      var probe = "lessonkit-feedback:probe";
+      s.setItem(probe, "1");
+      s.removeItem(probe);
+      return s;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function readPending(store) {
+    if (!store) return [];
+    try {
+      var list = JSON.parse(store.getItem(PENDING_KEY) || "[]");
+      return Array.isArray(list) ? list : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function writePending(store, list) {
+    if (!store) return false;
+    try {
+      if (list.length) store.setItem(PENDING_KEY, JSON.stringify(list));
+      else store.removeItem(PENDING_KEY);
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = "";
+    for (var i = 0; i < bytes.length; i++) hex += (bytes[i] + 0x100).toString(16).slice(1);
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) node.setAttribute(k, attrs[k]);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Send one payload. Resolves to {ok, keep, message}: keep=true means "try again later".
+  function send(endpoint, payload) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    return fetch(endpoint.replace(/\/+$/, "") + "/api/v1/feedback", {
+      method: "POST",
+      mode: "cors",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (timer) clearTimeout(timer);
+      if (response.ok) return { ok: true };
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        var message = (body && body.error) || ("The feedback service answered " + response.status + ".");
+        var keep = response.status === 429 || response.status === 408 || response.status >= 500;
+        return { ok: false, keep: keep, message: message };
+      });
+    }, function () {
+      if (timer) clearTimeout(timer);
+      return { ok: false, keep: true, unreachable: true };
+    });
+  }
+
+  function init(box) {
+    if (box.getAttribute("data-lk-ready")) return;
+    box.setAttribute("data-lk-ready", "1");
+    var endpoint = box.getAttribute("data-endpoint") || "";
+    var lesson = box.getAttribute("data-lesson") || "";
+    var page = box.getAttribute("data-page") || "";
+    var pageTitle = box.getAttribute("data-page-title") || document.title;
+    var store = storage();
+    var uid = "lk-fb-" + Math.random().toString(36).slice(2, 8);
+    var draftKey = DRAFT_PREFIX + lesson + "/" + page;
+
+    var heading = el("h2", { id: uid + "-heading", "class": "lk-feedback__title" }, "Feedback on this page");
+    box.setAttribute("aria-labelledby", uid + "-heading");
+    var form = el("form", { "class": "lk-feedback__form", novalidate: "" });
+
+    var rating = el("fieldset", { "class": "lk-feedback__rating" });
+    rating.appendChild(el("legend", null, "How useful was this page?"));
+    RATINGS.forEach(function (label, i) {
+      var id = uid + "-r" + (i + 1);
+      var wrap = el("span", { "class": "lk-feedback__choice" });
+      var input = el("input", { type: "radio", name: "rating", value: String(i + 1), id: id });
+      wrap.appendChild(input);
+      wrap.appendChild(el("label", { "for": id }, label));
+      rating.appendChild(wrap);
+    });
+    form.appendChild(rating);
+
+    var sectionLabel = el("label", { "for": uid + "-section" }, "Which part of the page is this about?");
+    var section = el("select", { id: uid + "-section", name: "section" });
+    section.appendChild(el("option", { value: "" }, "The whole page"));
+    var headings = document.querySelectorAll("main h2[id]");
+    for (var i = 0; i < headings.length; i++) {
+      if (box.contains(headings[i])) continue;
+      var text = (headings[i].textContent || "").replace(/\s+/g, " ").trim();
+      if (!text) continue;
+      section.appendChild(el("option", { value: headings[i].id }, text));
+    }
+    form.appendChild(sectionLabel);
+    form.appendChild(section);
+
+    var commentLabel = el("label", { "for": uid + "-comment" }, "Comment (optional)");
+    var comment = el("textarea", { id: uid + "-comment", name: "comment", rows: "4", maxlength: String(MAX_COMMENT),
+                                   "aria-describedby": uid + "-count" });
+    var count = el("p", { id: uid + "-count", "class": "lk-feedback__count" }, "");
+    form.appendChild(commentLabel);
+    form.appendChild(comment);
+    form.appendChild(count);
+
+    var buttons = el("div", { "class": "lk-feedback__buttons" });
+    var submit = el("button", { type: "submit", "class": "lk-feedback__send" }, "Send feedback");
+    var retry = el("button", { type: "button", "class": "lk-feedback__retry", hidden: "" }, "Retry sending");
+    buttons.appendChild(submit);
+    buttons.appendChild(retry);
+    form.appendChild(buttons);
+
+    var status = el("p", { "class": "lk-feedback__status", role: "status", "aria-live": "polite" }, "");
+    box.textContent = "";
+    box.appendChild(heading);
+    box.appendChild(form);
+    box.appendChild(status);
+
+    function say(message, kind) {
+      status.textContent = message;
+      status.setAttribute("data-kind", kind || "");
+    }
+
+    function updateCount() {
+      count.textContent = comment.value.length + " / " + MAX_COMMENT + " characters";
+    }
+
+    if (store) {
+      try { comment.value = store.getItem(draftKey) || ""; } catch (e) { /* ignore */ }
+    }
+    updateCount();
+    comment.addEventListener("input", function () {
+      updateCount();
+      if (store) {
+        try {
+          if (comment.value) store.setItem(draftKey, comment.value);
+          else store.removeItem(draftKey);
+        } catch (e) { /* storage full: the text is still in the box */ }
+      }
+    });
+
+    function mine(item) { return item.endpoint === endpoint; }
+
+    function showPending() {
+      var waiting = readPending(store).filter(mine).length;
+      retry.hidden = waiting === 0;
+      return waiting;
+    }
+
+    // Send every kept submission for this service, oldest first.
+    function flush() {
+      var list = readPending(store);
+      var todo = list.filter(mine);
+      if (!todo.length) return Promise.resolve({ sent: 0, left: 0, unreachable: false });
+      var sent = 0, unreachable = false, failed = null;
+      var chain = Promise.resolve();
+      todo.forEach(function (item) {
+        chain = chain.then(function () {
+          if (unreachable) return;
+          return send(endpoint, item.payload).then(function (result) {
+            if (result.ok || !result.keep) {
+              var now = readPending(store).filter(function (other) {
+                return other.payload.client_id !== item.payload.client_id;
+              });
+              writePending(store, now);
+              if (result.ok) sent++;
+              else failed = result.message;
+            } else if (result.unreachable) {
+              unreachable = true;
+            }
+          });
+        });
+      });
+      return chain.then(function () {
+        return { sent: sent, left: showPending(), unreachable: unreachable, failed: failed };
+      });
+    }
+
+    function report(result) {
+      if (result.left === 0 && result.sent > 0) {
+        say("Thank you! Your feedback was sent.", "ok");
+      } else if (result.left > 0) {
+        say((result.unreachable ? "The feedback service cannot be reached right now. " : "The feedback service is busy. ")
+            + (result.left === 1 ? "Your feedback is" : result.left + " comments are")
+            + " kept in this browser: press “Retry sending” to try again.", "error");
+      } else if (result.failed) {
+        say(result.failed, "error");
+      }
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var chosen = form.querySelector("input[name=rating]:checked");
+      var text = comment.value.trim();
+      if (!chosen && !text) {
+        say("Choose a rating or write a comment first.", "error");
+        return;
+      }
+      var option = section.options[section.selectedIndex];
+      var payload = {
+        client_id: newClientId(),
+        lesson: lesson,
+        page: page,
+        page_title: pageTitle,
+        section: section.value,
+        section_title: section.value ? option.textContent : "",
+        rating: chosen ? Number(chosen.value) : null,
+        comment: text
+      };
+      submit.disabled = true;
+      say("Sending…", "");
+      send(endpoint, payload).then(function (result) {
+        submit.disabled = false;
+        if (result.ok) {
+          form.reset();
+          if (store) { try { store.removeItem(draftKey); } catch (e) { /* ignore */ } }
+          updateCount();
+          say("Thank you! Your feedback was sent.", "ok");
+          return;
+        }
+        if (!result.keep) {
+          say(result.message, "error");
+          return;
+        }
+        var list = readPending(store);
+        list.push({ endpoint: endpoint, payload: payload, saved: new Date().toISOString() });
+        var kept = writePending(store, list);
+        if (kept) {
+          form.reset();
+          if (store) { try { store.removeItem(draftKey); } catch (e) { /* ignore */ } }
+          updateCount();
+        }
+        showPending();
+        say((result.unreachable ? "The feedback service cannot be reached right now. "
+                                : "The feedback service is busy (" + result.message + "). ")
+            + (kept ? "Your feedback is kept in this browser: press “Retry sending” to try again."
+                    : "Your text is still in the box: try again later."), "error");
+      });
+    });
+
+    retry.addEventListener("click", function () {
+      retry.disabled = true;
+      say("Sending…", "");
+      flush().then(function (result) {
+        retry.disabled = false;
+        report(result);
+      });
+    });
+
+    if (showPending() > 0) {
+      flush().then(report);
+    }
+    window.addEventListener("online", function () {
+      if (showPending() > 0) flush().then(report);
+    });
+  }
+
+  function start() {
+    var boxes = document.querySelectorAll(".lk-feedback[data-endpoint]");
+    for (var i = 0; i < boxes.length; i++) init(boxes[i]);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
