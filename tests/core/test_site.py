@@ -13,9 +13,9 @@ import pytest
 from htmlquery import Document
 from lessonkit.build import Builder, BuildOptions
 from lessonkit.execute import ExecutionOptions
+from testsupport import FIXTURES
 
 NO_EXECUTION = ExecutionOptions(enabled=False)
-from testsupport import FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,60 @@
+"""Execution benchmark: cold and warm builds of lessons with executable code.
+
+    python benchmarks/execution.py
+
+Cold: no execution cache (every chunk runs in a fresh Jupyter kernel, one per
+episode, episodes in parallel). Warm: a second build with nothing changed (every
+chunk's outputs come from the cache). Measured for the test fixture
+(tests/fixtures/executable) and for each lesson in lessons/ with executable code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from lessonkit.build import Builder, BuildOptions  # noqa: E402
+from lessonkit.readers import read_lesson  # noqa: E402
+
+
+def measure(lesson: Path, work: Path) -> tuple[float, float, int, int]:
+    out, cache = work / "out", work / "cache"
+    shutil.rmtree(work, ignore_errors=True)
+    started = time.perf_counter()
+    cold = Builder(lesson, BuildOptions(out=out, cache=cache)).build()
+    cold_seconds = time.perf_counter() - started
+    if not cold.ok:
+        raise SystemExit("\n".join(d.format() for d in cold.diagnostics))
+    started = time.perf_counter()
+    warm = Builder(lesson, BuildOptions(out=out, cache=cache)).build()
+    warm_seconds = time.perf_counter() - started
+    assert warm.execution.cells_executed == 0
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lessonkit", "build", str(lesson), "--out", str(out), "--cache-dir",
+                    str(cache), "--quiet"], check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    process_seconds = time.perf_counter() - started
+    return cold_seconds, warm_seconds, process_seconds, cold.execution.cells_executed, cold.execution.episodes
+
+
+def main() -> None:
+    lessons = [ROOT / "tests/fixtures/executable"]
+    lessons += [p for p in sorted((ROOT / "lessons").iterdir()) if (p / "config.yaml").is_file()
+                and any(page.has_chunks for page in read_lesson(p).pages())]
+    print(f"{'lesson':28} {'pages with code':>15} {'chunks':>7} {'cold build':>11} {'warm build':>11} "
+          f"{'warm, new process':>18}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for lesson in lessons:
+            cold, warm, process, chunks, episodes = measure(lesson, Path(tmp) / lesson.name)
+            print(f"{lesson.name:28} {episodes:>15} {chunks:>7} {cold:>9.2f} s {warm:>9.2f} s {process:>16.2f} s")
+
+
+if __name__ == "__main__":
+    main()
