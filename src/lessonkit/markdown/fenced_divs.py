@@ -118,7 +118,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                     flush(number + 1)
                     block, _ = stack.pop()
                     block.end_line = number
-                    _take_title(block)
+                    take_title(block)
                 else:
                     report.error(
                         path, number, "div-unmatched-close",
@@ -167,11 +167,11 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
             "Add a line of colons (e.g. ':::::::') where the block ends.",
         )
         block.end_line = number
-        _take_title(block)
+        take_title(block)
     return root
 
 
-def _take_title(block: Block) -> None:
+def take_title(block: Block) -> None:
     """Use a block's leading heading as its title (as the Workbench does)."""
     if block.kind not in TITLE_TAKING or not block.children:
         return

@@ -25,7 +25,7 @@ from lessonkit.readers.sources import decode, digest, read_bytes, read_text
 
 FOLDERS = {"episodes": "episode", "learners": "learner", "instructors": "instructor", "profiles": "profile"}
 PAGE_SUFFIXES = (".md", ".Rmd", ".rmd", ".markdown")
-ASSET_FOLDERS = ("fig", "files", "data")
+ASSET_FOLDERS = ("fig", "files", "data", "code")
 CONFIG_FIELDS = ("title", "carpentry", "life_cycle", "license", "source", "branch", "contact", "created",
                  "url", "lang")
 MAX_CHILD_DEPTH = 8
@@ -305,7 +305,7 @@ RESERVED_SLUGS = {"index", "key-points", "aio", "images", "profiles", "404", "se
 
 
 def collect_assets(root: Path, folders: list[str]) -> list[Asset]:
-    """Files under <folder>/{fig,files,data} are copied to {fig,files,data}/ in the site."""
+    """Files under <folder>/{fig,files,data,code} are copied to {fig,files,data,code}/ in the site."""
     assets: dict[str, Asset] = {}
     for folder in folders:
         for sub in ASSET_FOLDERS:

@@ -24,7 +24,7 @@ ROOT = "\x00root\x00"
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 PAGE_SUFFIXES = (".md", ".Rmd", ".rmd", ".markdown")
 FOLDERS = ("episodes", "learners", "instructors", "profiles")
-ASSET_DIRS = ("fig", "files", "data")
+ASSET_DIRS = ("fig", "files", "data", "code")
 
 
 @dataclass
@@ -108,6 +108,10 @@ class LinkResolver:
         base = posixpath.basename(stem) if dot else ""
         if dot and suffix == "html" and base in self.site.slugs:
             return f"{base}.html{rest}"
+        # Jekyll-style page addresses: "02-numpy/" or "02-numpy/index.html"
+        folder = path.removesuffix("index.html").rstrip("/")
+        if (path.endswith("/") or path.endswith("/index.html")) and posixpath.basename(folder) in self.site.slugs:
+            return f"{posixpath.basename(folder)}.html{rest}"
         if dot and f".{suffix}" in PAGE_SUFFIXES:
             self._missing(url, env)
             return f"{posixpath.basename(stem)}.html{rest}"
