@@ -42,7 +42,7 @@ def read_lesson(root: Path | str, format: str | None = None, cache: PageCache | 
     if format == "styles":
         from lessonkit.readers import styles
 
-        return styles.read_styles(root)
+        return styles.read_styles(root, cache)
     report = Report()
     report.error(
         ".", 0, "lesson-format",

@@ -15,12 +15,16 @@ from typing import Any
 OUTPUT = re.compile(r"\{\{-?\s*([^{}]*?)\s*-?\}\}")
 TAG = re.compile(r"\{%-?\s*(\w+)\s*([^%]*?)\s*-?%\}")
 
-#: Includes of the styles template that only add site chrome or Liquid variables.
-HARMLESS_INCLUDES = {"links.md", "base_path.html", "gh_variables.html", "carpentries.html", "swc/intro.html",
-                     "dc/intro.html", "lc/intro.html", "aio-script.md", "manual_episode_order.html",
-                     "lesson_footer.html", "episode_keypoints.html", "all_keypoints.html", "syllabus.html",
-                     "links.html", "figures.html", "main_title.html", "episode_title.html",
-                     "episode_navbar.html", "episode_overview.html"}
+#: Includes that only set Liquid variables or load links: removed without a word.
+SILENT_INCLUDES = {"links.md", "base_path.html", "gh_variables.html", "manual_episode_order.html"}
+#: Includes of the styles template that add site chrome the lesson site makes itself
+#: (schedule, key points, figures, Carpentries blurbs): removed, and noted.
+CHROME_INCLUDES = {"carpentries.html", "swc/intro.html", "dc/intro.html", "lc/intro.html", "aio-script.md",
+                   "lesson_footer.html", "episode_keypoints.html", "all_keypoints.html", "syllabus.html",
+                   "links.html", "figures.html", "main_title.html", "episode_title.html", "episode_navbar.html",
+                   "episode_overview.html", "dc/schedule.html", "swc/schedule.html", "lc/schedule.html",
+                   "instructors.html", "maintainers.html", "setup.html"}
+LINK_MARK = "\x01"
 ROOT_NAMES = {"page.root", "relative_root_path", "site.baseurl", "base_url", "site.url"}
 
 
@@ -29,6 +33,7 @@ class Unresolved:
     line: int  # 1-based, relative to the text given
     column: int
     text: str
+    dropped: bool = False  # True: a template include that was removed (its content is site chrome)
 
 
 @dataclass
@@ -76,6 +81,9 @@ def resolve(text: str, context: LiquidContext) -> tuple[str, list[Unresolved]]:
             line, in_raw = _tags(line, index, context, unresolved)
         if "{{" in line and not in_raw:
             line = _outputs(line, index, context, unresolved)
+        if LINK_MARK in line:
+            # "{{ page.root }}{% link x %}" and a bare "{% link x %}" both mean x from the lesson's root.
+            line = line.replace(context.root + LINK_MARK, context.root + "/").replace(LINK_MARK, context.root + "/")
         lines[index] = line
     return "\n".join(lines), unresolved
 
@@ -97,10 +105,13 @@ def _tags(line: str, index: int, context: LiquidContext, unresolved: list[Unreso
     def replace(m: re.Match) -> str:
         nonlocal raw
         tag, argument = m.group(1), m.group(2).strip()
-        if tag == "include" and argument.split()[0] in HARMLESS_INCLUDES:
+        if tag == "include" and argument.split()[0] in SILENT_INCLUDES:
+            return ""
+        if tag == "include" and argument.split()[0] in CHROME_INCLUDES:
+            unresolved.append(Unresolved(index + 1, m.start() + 1, m.group(0), dropped=True))
             return ""
         if tag == "link" and argument:  # Jekyll's link tag: the address of a file of the site
-            return f"{context.root}/{argument.split()[0]}"
+            return f"{LINK_MARK}{argument.split()[0]}"
         if tag == "raw":
             raw = True
             return ""

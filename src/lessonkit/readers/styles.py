@@ -111,6 +111,14 @@ class StylesPageReader:
         context = LiquidContext(root="/".join([".."] * depth) or ".", site=self.site, page=page_values)
         body_text, unresolved = resolve(front.body, context)
         for item in unresolved:
+            if item.dropped:
+                own.info(
+                    rel, front.body_line + item.line - 1, "liquid-include-dropped",
+                    f"{item.text} adds part of the Jekyll template's page layout; it is left out",
+                    "Nothing to do: the lesson site makes its own schedule, key points and figure pages.",
+                    column=item.column,
+                )
+                continue
             own.warning(
                 rel, front.body_line + item.line - 1, "liquid-unresolved",
                 f"Liquid {item.text!r} cannot be resolved outside Jekyll; it is kept as it is",
