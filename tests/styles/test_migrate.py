@@ -28,7 +28,7 @@ NO_EXECUTION = ExecutionOptions(enabled=False)
 def styles_lessons() -> list[Path]:
     lessons = [p for p in corpus_lessons("styles") if p.name != "carpentries__styles"]
     # The styles template repository keeps its lesson skeleton in bin/boilerplate.
-    return lessons + [CORPUS / "carpentries__styles/bin/boilerplate"]
+    return [*lessons, CORPUS / "carpentries__styles/bin/boilerplate"]
 
 
 def normalise(text: str) -> str:
