@@ -67,6 +67,17 @@ class BuildResult:
         return sum(len(b.site.pages) for b in self.lessons if b.site)
 
 
+def default_output(path: Path) -> Path:
+    """PATH/site, or ./<name>-site when the lesson folder is read-only."""
+    import stat
+
+    try:
+        writable = bool(path.stat().st_mode & stat.S_IWUSR)
+    except OSError:
+        writable = False
+    return path / "site" if writable else Path.cwd() / f"{path.resolve().name}-site"
+
+
 def find_lessons(path: Path) -> list[Path]:
     """The lesson at ``path``, or the lessons in its sub-folders (a catalogue)."""
     if detect_format(path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 from pathlib import Path
 
 CACHE_DIR_NAME = ".lessonkit"
@@ -22,6 +23,9 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
         return override
     local = lesson_root / CACHE_DIR_NAME
     try:
+        # A folder without write permission is read-only even for root, who could write anyway.
+        if not local.is_dir() and not (lesson_root.stat().st_mode & stat.S_IWUSR):
+            raise PermissionError(lesson_root)
         local.mkdir(exist_ok=True)
         probe = local / ".write-test"
         probe.write_bytes(b"")

@@ -146,3 +146,20 @@ def test_removed_episode_disappears_from_output(lesson: Path, tmp_path: Path):
     config.write_text(config.read_text().replace("- blocks-and-tabs.md\n", ""))
     assert Builder(lesson, BuildOptions(out=out)).build().ok
     assert not (out / "blocks-and-tabs.html").exists()
+
+
+def test_read_only_lesson_gets_its_cache_elsewhere(lesson: Path, tmp_path: Path, monkeypatch):
+    import stat as stat_module
+
+    from lessonkit.cache import cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    lesson.chmod(stat_module.S_IRUSR | stat_module.S_IXUSR | stat_module.S_IRGRP | stat_module.S_IXGRP)
+    try:
+        folder = cache_dir(lesson)
+        assert not (lesson / ".lessonkit").exists()  # not even as root
+        assert str(folder).startswith(str(tmp_path / "user-cache"))
+        assert Builder(lesson, BuildOptions(out=tmp_path / "out")).build().ok
+        assert not (lesson / ".lessonkit").exists()
+    finally:
+        lesson.chmod(0o755)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from lessonkit.build import Builder, BuildOptions
+from lessonkit.build import Builder, BuildOptions, default_output
 from lessonkit.cli.execution import execution_options, execution_summary
 from lessonkit.execute import ExecutionOptions
 from lessonkit.reporting import print_diagnostics, summary
@@ -36,7 +36,7 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
     previous output is then left untouched), 2 for usage errors.
     """
     console = Console(stderr=True)
-    out = out or path / "site"
+    out = out or default_output(path)
     progress_bar = None
     tasks: dict[str, int] = {}
 

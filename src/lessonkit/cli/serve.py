@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from lessonkit.build import Builder, BuildOptions, BuildResult
+from lessonkit.build import Builder, BuildOptions, BuildResult, default_output
 from lessonkit.cli.execution import execution_options, execution_summary
 from lessonkit.execute import ExecutionOptions
 from lessonkit.reporting import print_diagnostics, summary
@@ -36,7 +36,7 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
     from lessonkit.serve import Server, watch
 
     console = Console(stderr=True)
-    out = out or path / "site"
+    out = out or default_output(path)
     builder = Builder(path, BuildOptions(out=out, strict=strict, persist=False, execution=execution))
 
     def report(result: BuildResult, first: bool) -> None:

@@ -1,0 +1,12 @@
+"""The rules of ``lessonkit check``, one module per subject. Importing this package registers them."""
+
+from lessonkit.checks.rules import (  # noqa: F401
+    accessibility,
+    blocks,
+    config,
+    files,
+    front_matter,
+    headings,
+    images,
+    links,
+)
