@@ -132,8 +132,8 @@ def scan(text: str, first_line: int) -> Scan:
             result.tables.append(Table(header_line, any(cells)))
         if GRID_BORDER.match(line) and previous_blank:
             following = lines[index + 1:index + 60]
-            has_header = any(l.startswith("+=") for l in following[: next((i for i, l in enumerate(following)
-                                                                             if not l.strip()), len(following))])
+            end = next((i for i, row in enumerate(following) if not row.strip()), len(following))
+            has_header = any(row.startswith("+=") for row in following[:end])
             result.tables.append(Table(number, has_header))
         if HTML_TABLE.search(line):
             rest = "\n".join(lines[index:index + 400])

@@ -20,9 +20,8 @@ def _closest_path(url: str, context: Context) -> str:
     path = split_url(url)[0].lstrip("./")
     base = path.split("/")[-1]
     for name, original in lowered.items():
-        if name.endswith("/" + base.lower()) or name == base.lower():
-            if original.split("/")[-1] != base:
-                return f" (did you mean {original}? paths are case-sensitive)"
+        if (name.endswith("/" + base.lower()) or name == base.lower()) and original.split("/")[-1] != base:
+            return f" (did you mean {original}? paths are case-sensitive)"
     match = difflib.get_close_matches(path, names, n=1, cutoff=0.75)
     return f" (did you mean {match[0]}?)" if match else ""
 
