@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 from lessonkit.cache import cache_dir
+from lessonkit.checks import Checker
 from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.execute import ExecutionOptions, ExecutionReport, execute_lesson
 from lessonkit.model import Lesson
@@ -97,6 +98,7 @@ class Builder:
         self.states: dict[Path, BuildState] = {}
         self.page_caches: dict[Path, PageCache] = {}
         self.cache_dirs: dict[Path, Path] = {}
+        self.checkers: dict[Path, Checker] = {}  # remember per-page check results between builds
 
     def save_caches(self) -> None:
         """Write the in-memory caches to each lesson's cache folder."""
@@ -139,6 +141,9 @@ class Builder:
             pages = self.page_caches.get(root) or PageCache.load(build.cache)
             lesson = read_lesson(root, cache=pages)
             self.page_caches[root] = pages
+            if lesson.format != "unknown":
+                checker = self.checkers.setdefault(root, Checker())
+                lesson.report.extend(checker.check(lesson))
             self.cache_dirs[root] = build.cache
             if options.persist and pages.misses:
                 pages.save(build.cache)
@@ -184,13 +189,6 @@ class Builder:
                 build.site = builder.build()
                 build.seconds["render"] = time.perf_counter() - t0
                 self.states[build.root] = state
-                for source, links in sorted(build.site.unresolved.items()):
-                    for link, line in links:
-                        result.diagnostics.append(Diagnostic(
-                            prefix + source, line, 0, "link-target-missing", Severity.WARNING,
-                            f"link target {link!r} does not exist in the lesson",
-                            "Fix the path (paths are case-sensitive) or add the missing file.",
-                        ))
             if catalogue:
                 staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds]))
             if _failed(result.diagnostics, options.strict):

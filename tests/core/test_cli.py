@@ -41,6 +41,8 @@ def test_build_success_exit_0_and_summary(tmp_path: Path):
     result = run("build", str(lesson), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "Built 32 pages" in result.stderr
+    (lesson / "episodes/blocks-and-tabs.md").write_text(
+        (lesson / "episodes/blocks-and-tabs.md").read_text().replace(".unknownclass", ".callout"))
     quiet = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet", "--no-execute")
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
     warned = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet")

@@ -154,7 +154,8 @@ def test_the_site_of_a_styles_lesson(tmp_path: Path):
     shutil.copytree(FIXTURE, lesson)
     result = Builder(lesson, BuildOptions(out=tmp_path / "site", execution=ExecutionOptions(enabled=False))).build()
     assert result.ok
-    assert [d.rule for d in result.diagnostics] == ["liquid-unresolved", "liquid-unresolved"]
+    rules = [d.rule for d in result.diagnostics]
+    assert rules.count("liquid-unresolved") == 2 and "block-unknown" in rules  # the fixture's deliberate problems
     site = tmp_path / "site"
     page = Document.load(site / "01-pipettes.html")
     assert page.find("section", cls="challenge") is not None and page.find("details", cls="solution") is not None

@@ -29,6 +29,9 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+#: Reader problems after which rules about the same file would only repeat the problem.
+UNREADABLE = {"yaml-syntax", "front-matter-unclosed", "front-matter-not-mapping", "config-not-mapping",
+              "file-unreadable"}
 
 
 def rule(id: str, severity: Severity, summary: str, scope: str = "page"):
@@ -71,6 +74,10 @@ class Context:
         if found is None:
             found = self.scans[key] = scan_page(page)
         return found
+
+    def unreadable(self, path: str) -> bool:
+        """Whether the reader could not make sense of ``path`` (its problems are already reported)."""
+        return any(d.path == path and d.rule in UNREADABLE for d in self.lesson.report)
 
     def page_by_slug(self, slug: str) -> Page | None:
         for page in self.lesson.pages():

@@ -112,7 +112,7 @@ def scan(text: str, first_line: int) -> Scan:
         if "<!--" in line:
             line = re.sub(r"<!--.*?-->", lambda m: " " * len(m.group(0)), line)
 
-        heading = ATX.match(line)
+        heading = ATX.match(raw) if raw.lstrip().startswith("#") else None
         if heading:
             content = (heading.group(3) or "").strip()
             title, attrs = split_trailing_attributes(content)

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "build": "lessonkit.cli.build:build",
     "serve": "lessonkit.cli.serve:serve",
     "new": "lessonkit.cli.new:new",
+    "check": "lessonkit.cli.check:check",
     "migrate": "lessonkit.cli.migrate:migrate",
     "feedback": "lessonkit.feedback.cli:feedback",
 }
@@ -29,6 +30,7 @@ SHORT_HELP: dict[str, str] = {
     "build": "Build a lesson (or a folder of lessons) into a static website.",
     "serve": "Build, serve on localhost, and rebuild when the lesson changes.",
     "new": "Create a new Workbench lesson that builds cleanly.",
+    "check": "Check a lesson and say exactly what is wrong, where, and how to fix it.",
     "migrate": "Rewrite a styles (Jekyll) lesson as a Workbench lesson.",
     "feedback": "Run the feedback service (page comments, review rounds, questionnaires, triage).",
 }

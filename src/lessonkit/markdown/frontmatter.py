@@ -21,8 +21,7 @@ def yaml_problem(exc: Exception, text: str = "") -> tuple[int, int, str]:
     """Line, column (1-based, relative to the YAML text) and a message for a YAML error."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     context = getattr(exc, "context_mark", None)
-    at_end = mark is not None and mark.line >= len(text.rstrip("\n").split("\n"))
-    if context is not None and (at_end or "end of stream" in str(getattr(exc, "problem", ""))):
+    if context is not None:
         mark = context  # e.g. an unclosed quote or bracket: point at where it was opened
     line = mark.line + 1 if mark is not None else 1
     column = mark.column + 1 if mark is not None else 0

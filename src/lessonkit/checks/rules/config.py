@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lessonkit.checks.registry import Context, rule
+from lessonkit.checks.registry import UNREADABLE, Context, rule
 from lessonkit.diagnostics import Report, Severity
 from lessonkit.markdown.frontmatter import load_yaml
 from lessonkit.model import Lesson
@@ -18,6 +18,8 @@ CONFIG_FILE = {"workbench": "config.yaml", "styles": "_config.yml"}
 
 def _config(lesson: Lesson) -> tuple[str, dict, list[str]]:
     name = CONFIG_FILE.get(lesson.format, "config.yaml")
+    if any(d.path == name and d.rule in UNREADABLE for d in lesson.report):
+        return name, {}, []  # the reader reported why; nothing more to say about it
     read = read_text(lesson.root / name, name, Report())
     if read is None:
         return name, {}, []
@@ -47,6 +49,8 @@ def fields(lesson: Lesson, context: Context):
       scope="lesson")
 def values(lesson: Lesson, context: Context):
     name, data, lines = _config(lesson)
+    if not lines:
+        return
     for key, allowed in VALUES.items():
         value = data.get(key)
         if isinstance(value, str) and value.strip() and value.strip() not in allowed:

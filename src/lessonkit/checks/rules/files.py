@@ -7,17 +7,17 @@ from lessonkit.diagnostics import Severity
 from lessonkit.model import Lesson
 
 EXPECTED = (
-    ("license-missing", ("LICENSE.md", "LICENSE", "LICENSE.txt", "LICENSE.Rmd"), "a licence",
+    ("license-missing", ("LICENSE.md", "LICENSE", "LICENSE.txt", "LICENSE.Rmd"), "licence",
      "Add LICENSE.md saying under which licence the lesson is shared (CC BY 4.0 for Carpentries lessons)."),
-    ("code-of-conduct-missing", ("CODE_OF_CONDUCT.md", "CODE_OF_CONDUCT"), "a code of conduct",
+    ("code-of-conduct-missing", ("CODE_OF_CONDUCT.md", "CODE_OF_CONDUCT"), "code of conduct",
      "Add CODE_OF_CONDUCT.md (e.g. pointing to https://docs.carpentries.org/policies/coc/)."),
-    ("citation-missing", ("CITATION.cff", "CITATION", "CITATION.md", "CITATION.txt"), "a citation file",
+    ("citation-missing", ("CITATION.cff", "CITATION", "CITATION.md", "CITATION.txt"), "citation file",
      "Add CITATION.cff (https://citation-file-format.github.io/) so that people can cite the lesson."),
 )
 
 
 def _make(rule_id: str, names: tuple[str, ...], what: str, fix: str):
-    @rule(rule_id, Severity.WARNING, f"The lesson has {what} ({' or '.join(names)}).", scope="lesson")
+    @rule(rule_id, Severity.WARNING, f"The lesson has a {what} ({' or '.join(names)}).", scope="lesson")
     def check(lesson: Lesson, context: Context):
         if not any((lesson.root / name).is_file() for name in names):
             yield context.diagnostic(rule_id, None, 0, 0, f"the lesson has no {what} ({names[0]})", fix, path=".")

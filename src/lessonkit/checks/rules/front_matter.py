@@ -7,9 +7,9 @@ from lessonkit.diagnostics import Severity
 from lessonkit.model import Page
 
 
-@rule("episode-title-missing", Severity.ERROR, "Every episode has a title in its front matter.")
+@rule("episode-title-missing", Severity.WARNING, "Every episode has a title in its front matter.")
 def title(page: Page, context: Context):
-    if page.kind == "episode" and not str(page.meta.get("title") or "").strip():
+    if page.kind == "episode" and not str(page.meta.get("title") or "").strip() and not context.unreadable(page.source):
         yield context.diagnostic(
             "episode-title-missing", page, 1, 1, "the episode has no title",
             "Add front matter at the top of the file: ---, title: 'The episode title', ---")
@@ -17,7 +17,7 @@ def title(page: Page, context: Context):
 
 @rule("episode-timing-missing", Severity.WARNING, "Episodes say how many minutes of teaching and exercises they take.")
 def timing(page: Page, context: Context):
-    if page.kind != "episode":
+    if page.kind != "episode" or context.unreadable(page.source):
         return
     missing = [key for key in ("teaching", "exercises") if key not in page.meta]
     if missing:

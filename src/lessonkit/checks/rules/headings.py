@@ -46,7 +46,7 @@ def skipped(page: Page, context: Context):
             previous = level
 
 
-@rule("heading-empty", Severity.ERROR, "Headings have text.")
+@rule("heading-empty", Severity.WARNING, "Headings have text.")
 def empty(page: Page, context: Context):
     for node, _, text, line, column, _ in _headings(page, context):
         if not text.strip():
