@@ -50,6 +50,11 @@ class PageScan:
 
     runs: list[tuple[Markdown, Scan]]
     anchors: set[str]
+    walk: list[tuple[object, tuple[Block, ...]]]  # page.walk(), once
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [node for node, _ in self.walk if isinstance(node, Block)]
 
     def headings(self):
         for node, result in self.runs:
@@ -67,6 +72,7 @@ class Context:
     lesson: Lesson
     site: SiteMap
     scans: dict[tuple[str, str], PageScan] = field(default_factory=dict)  # (source, digest) -> scan
+    memo: dict = field(default_factory=dict)  # anything a rule wants to work out once per check
 
     def page_scan(self, page: Page) -> PageScan:
         key = (page.source, page.digest)
@@ -102,7 +108,8 @@ def scan_page(page: Page) -> PageScan:
         anchors.add(anchor if number == 0 else f"{anchor}-{number}")
         counts[anchor] = number + 1
 
-    for node, _ in page.walk():
+    walk = list(page.walk())
+    for node, _ in walk:
         if isinstance(node, Markdown):
             result = scan(node.text, node.line)
             runs.append((node, result))
@@ -116,7 +123,7 @@ def scan_page(page: Page) -> PageScan:
                 add(slugify(node.title or (node.spec.title if node.spec else node.kind)))
             if node.kind in ("questions", "objectives"):
                 anchors.add(node.kind)
-    return PageScan(runs, anchors)
+    return PageScan(runs, anchors, walk)
 
 
 RULES_VERSION = "1"

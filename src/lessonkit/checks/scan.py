@@ -34,6 +34,12 @@ ATTR_ID = re.compile(r"\{[^{}\n]*#(?P<id>[\w:.-]+)[^{}\n]*\}")
 TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 GRID_BORDER = re.compile(r"^\+(?:[-=:]+\+)+\s*$")
 HTML_TABLE = re.compile(r"<table\b", re.I)
+#: A line with none of these characters (and not starting with - or =) holds no heading, link,
+#: table, fence or id.
+SPECIAL = frozenset("#[]<>|+`~{}!")
+LIST_NUMBER = re.compile(r"\s*\d+[.)]")
+COMMENT = re.compile(r"<!--.*?-->")
+DEFINITION_LINE = re.compile(r"^ {0,3}:\s")
 
 
 @dataclass
@@ -78,6 +84,10 @@ def _mask_code(line: str) -> str:
     return CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
 
 
+def _is_definition(line: str) -> bool:
+    return line.lstrip()[:1] == ":" and DEFINITION_LINE.match(line) is not None
+
+
 def scan(text: str, first_line: int) -> Scan:
     result = Scan()
     lines = text.split("\n")
@@ -87,6 +97,14 @@ def scan(text: str, first_line: int) -> Scan:
     table_header_candidate: tuple[int, str] | None = None
     for index, raw in enumerate(lines):
         number = first_line + index
+        stripped = raw.strip()
+        if not fence and not in_comment and stripped[:1] not in ("-", "=") and SPECIAL.isdisjoint(raw):
+            # Plain prose (most lines): only a glossary term can hide here.
+            if stripped and index + 1 < len(lines) and _is_definition(lines[index + 1]):
+                result.anchors.append(slugify(stripped))
+            table_header_candidate = None
+            previous_blank = not stripped
+            continue
         if in_comment:
             if "-->" in raw:
                 in_comment = False
@@ -101,62 +119,60 @@ def scan(text: str, first_line: int) -> Scan:
         if code:
             fence = code.group(2)
             continue
-        if previous_blank and raw.startswith(("    ", "\t")) and not raw.lstrip().startswith(("-", "*", "+", "<")) \
-                and not re.match(r"\s*\d+[.)]", raw):
+        if previous_blank and raw.startswith(("    ", "\t")) and not stripped.startswith(("-", "*", "+", "<")) \
+                and not LIST_NUMBER.match(raw):
             continue  # indented code block (roughly: not a list continuation)
-        stripped = raw.strip()
         if stripped.startswith("<!--") and "-->" not in stripped:
             in_comment = True
             continue
         line = _mask_code(raw)
         if "<!--" in line:
-            line = re.sub(r"<!--.*?-->", lambda m: " " * len(m.group(0)), line)
+            line = COMMENT.sub(lambda m: " " * len(m.group(0)), line)
 
-        heading = ATX.match(raw) if raw.lstrip().startswith("#") else None
+        heading = ATX.match(raw) if stripped.startswith("#") else None
         if heading:
             content = (heading.group(3) or "").strip()
             title, attrs = split_trailing_attributes(content)
             column = len(heading.group(1)) + 1
             result.headings.append(Heading(len(heading.group(2)), title, number, column,
                                            attrs.id if attrs else None))
-        elif SETEXT.match(line) and index > 0 and lines[index - 1].strip() and not previous_blank \
+        elif stripped[:1] in ("=", "-") and SETEXT.match(line) and index > 0 and lines[index - 1].strip() and not previous_blank \
                 and not TABLE_SEPARATOR.match(line) and "|" not in lines[index - 1]:
             level = 1 if line.strip().startswith("=") else 2
             if not lines[index - 1].lstrip().startswith(("-", "*", "+", ">", "|")):
                 result.headings.append(Heading(level, lines[index - 1].strip(), number - 1, 1))
 
         # Tables: a pipe table's second line is its separator; a grid table's header ends with '==='.
-        if TABLE_SEPARATOR.match(line) and "|" in line and table_header_candidate is not None:
+        has_pipe = "|" in line
+        if has_pipe and table_header_candidate is not None and TABLE_SEPARATOR.match(line):
             header_line, header = table_header_candidate
             cells = [c.strip() for c in header.strip().strip("|").split("|")]
             result.tables.append(Table(header_line, any(cells)))
-        if GRID_BORDER.match(line) and previous_blank:
+        if line[:1] == "+" and previous_blank and GRID_BORDER.match(line):
             following = lines[index + 1:index + 60]
             end = next((i for i, row in enumerate(following) if not row.strip()), len(following))
             has_header = any(row.startswith("+=") for row in following[:end])
             result.tables.append(Table(number, has_header))
-        if HTML_TABLE.search(line):
+        if "<" in line and HTML_TABLE.search(line):
             rest = "\n".join(lines[index:index + 400])
             end = rest.lower().find("</table>")
             block = rest[: end if end != -1 else len(rest)]
             result.tables.append(Table(number, bool(re.search(r"<th\b", block, re.I))))
-        table_header_candidate = (number, line) if "|" in line else None
+        table_header_candidate = (number, line) if has_pipe else None
 
-        definition = DEFINITION.match(line)
+        definition = DEFINITION.match(line) if stripped[:1] == "[" else None
         if definition:
             url = definition.group("url").strip("<>")
             result.definitions[definition.group("label").strip().lower()] = url
             result.links.append(Link(definition.group("label"), url, number, definition.start("url") + 1))
-        else:
+        elif "[" in line or "<" in line:
             _links(line, number, result)
-        for m in ATTR_ID.finditer(line):
-            if not heading:
-                result.anchors.append(m.group("id"))
-        for m in HTML_ID.finditer(line):
-            result.anchors.append(m.group("id"))
+        if "{" in line and not heading:
+            result.anchors.extend(m.group("id") for m in ATTR_ID.finditer(line))
+        if "id" in line and "<" in line:
+            result.anchors.extend(m.group("id") for m in HTML_ID.finditer(line))
         # A glossary term: a line followed by a definition (":   ...") line.
-        if index + 1 < len(lines) and re.match(r"^ {0,3}:\s", lines[index + 1]) and stripped \
-                and not stripped.startswith(":"):
+        if stripped and not stripped.startswith(":") and index + 1 < len(lines) and _is_definition(lines[index + 1]):
             result.anchors.append(slugify(stripped))
         previous_blank = not stripped
     return result

@@ -13,7 +13,7 @@ INSIDE = {"solution": ("challenge",), "hint": ("challenge",)}
 
 @rule("block-unknown", Severity.WARNING, "Blocks use a class the Workbench knows (challenge, callout, ...).")
 def unknown(page: Page, context: Context):
-    for block in page.blocks():
+    for block in context.page_scan(page).blocks:
         if block.known or not block.kind:
             continue
         match = difflib.get_close_matches(block.kind, list(BLOCKS), n=1, cutoff=0.6)
@@ -26,7 +26,7 @@ def unknown(page: Page, context: Context):
 
 @rule("solution-outside-challenge", Severity.WARNING, "Solutions and hints belong inside a challenge.")
 def solution_outside(page: Page, context: Context):
-    for node, parents in page.walk():
+    for node, parents in context.page_scan(page).walk:
         kind = getattr(node, "kind", None)
         if kind in INSIDE and not any(p.kind in INSIDE[kind] for p in parents):
             yield context.diagnostic(
@@ -37,7 +37,7 @@ def solution_outside(page: Page, context: Context):
 
 @rule("block-empty", Severity.WARNING, "Blocks have content.")
 def empty(page: Page, context: Context):
-    for block in page.blocks():
+    for block in context.page_scan(page).blocks:
         if not block.children and not block.title:
             yield context.diagnostic("block-empty", page, block.line, 1, f"empty '{block.kind}' block",
                                      "Write the block's content, or remove the block.", block)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from lessonkit.checks.registry import UNREADABLE, Context, rule
 from lessonkit.diagnostics import Report, Severity
 from lessonkit.markdown.frontmatter import load_yaml
@@ -16,7 +18,14 @@ FOLDERS = ("episodes", "learners", "instructors", "profiles")
 CONFIG_FILE = {"workbench": "config.yaml", "styles": "_config.yml"}
 
 
-def _config(lesson: Lesson) -> tuple[str, dict, list[str]]:
+def _config(lesson: Lesson, context: Context) -> tuple[str, dict, list[str]]:
+    """The configuration file's name, data and lines (read once per check)."""
+    if "config" not in context.memo:
+        context.memo["config"] = _read_config(lesson)
+    return context.memo["config"]
+
+
+def _read_config(lesson: Lesson) -> tuple[str, dict, list[str]]:
     name = CONFIG_FILE.get(lesson.format, "config.yaml")
     if any(d.path == name and d.rule in UNREADABLE for d in lesson.report):
         return name, {}, []  # the reader reported why; nothing more to say about it
@@ -33,7 +42,7 @@ def _line(lines: list[str], key: str) -> int:
 
 @rule("config-field-missing", Severity.WARNING, "The configuration has the fields the lesson site shows.", scope="lesson")
 def fields(lesson: Lesson, context: Context):
-    name, data, lines = _config(lesson)
+    name, data, lines = _config(lesson, context)
     if not lines:
         return
     for key in REQUIRED.get(lesson.format, ()):
@@ -48,7 +57,7 @@ def fields(lesson: Lesson, context: Context):
 @rule("config-value-invalid", Severity.WARNING, "Configuration values are ones the Carpentries tools understand.",
       scope="lesson")
 def values(lesson: Lesson, context: Context):
-    name, data, lines = _config(lesson)
+    name, data, lines = _config(lesson, context)
     if not lines:
         return
     for key, allowed in VALUES.items():
@@ -64,8 +73,8 @@ def values(lesson: Lesson, context: Context):
 def unlisted(lesson: Lesson, context: Context):
     if lesson.format != "workbench":
         return
-    name, data, _ = _config(lesson)
-    included = {getattr(node, "source", None) for page in lesson.pages() for node, _ in page.walk()}
+    name, data, _ = _config(lesson, context)
+    included: set | None = None  # child documents; worked out only if a file is not listed
     for folder in FOLDERS:
         listed = data.get(folder)
         if not isinstance(listed, list) or not listed:
@@ -73,9 +82,15 @@ def unlisted(lesson: Lesson, context: Context):
         directory = lesson.root / folder
         if not directory.is_dir():
             continue
-        for path in sorted(directory.iterdir()):
-            rel = f"{folder}/{path.name}"
-            if path.is_file() and path.suffix in (".md", ".Rmd") and path.name not in listed and rel not in included:
+        listed_names = set(listed)
+        for name_in_folder in sorted(os.listdir(directory)):
+            if name_in_folder in listed_names or not name_in_folder.endswith((".md", ".Rmd")):
+                continue
+            path = directory / name_in_folder
+            rel = f"{folder}/{name_in_folder}"
+            if included is None:
+                included = {getattr(node, "source", None) for page in lesson.pages() for node, _ in page.walk()}
+            if path.is_file() and rel not in included:
                 yield context.diagnostic(
                     "config-file-unlisted", None, 0, 0,
                     f"{rel} is not listed under '{folder}:' in {name}, so it is not part of the lesson",

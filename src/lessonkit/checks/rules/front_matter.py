@@ -31,7 +31,7 @@ def timing(page: Page, context: Context):
 def summary(page: Page, context: Context):
     if page.kind != "episode":
         return
-    kinds = {block.kind for block in page.blocks()}
+    kinds = {block.kind for block in context.page_scan(page).blocks}
     missing = [kind for kind in ("questions", "objectives", "keypoints") if kind not in kinds]
     if missing:
         yield context.diagnostic(

@@ -13,7 +13,7 @@ def _headings(page: Page, context: Context):
     scan = context.page_scan(page)
     by_node = {id(node): result for node, result in scan.runs}
     found = []
-    for node, parents in page.walk():
+    for node, parents in scan.walk:
         if isinstance(node, Block) and node.title is not None and node.title_level:
             found.append((node, node.title_level, node.title, node.title_line, 1, True))
         elif id(node) in by_node:
