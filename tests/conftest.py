@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from testsupport import CORPUS
 
@@ -13,3 +15,18 @@ from testsupport import CORPUS
 def corpus() -> Path:
     assert (CORPUS / "INDEX.tsv").is_file(), f"the shared lesson corpus is missing at {CORPUS}"
     return CORPUS
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium through Playwright, one per test worker (Playwright allows one
+    sync API instance per thread, so every module shares this one)."""
+    assert Path(CHROMIUM).is_file(), "browser tests need Debian's chromium (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

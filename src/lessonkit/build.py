@@ -137,7 +137,8 @@ class Builder:
         for root in roots:
             build = LessonBuild(root.name, root)
             t0 = time.perf_counter()
-            build.cache = cache_dir(root, None if catalogue else options.cache)
+            override = (options.cache / root.name if catalogue else options.cache) if options.cache else None
+            build.cache = cache_dir(root, override)
             pages = self.page_caches.get(root) or PageCache.load(build.cache)
             lesson = read_lesson(root, cache=pages)
             self.page_caches[root] = pages

@@ -225,3 +225,31 @@ def test_footnotes_across_blocks_and_single_quoted_attributes(tmp_path: Path):
     assert "[^src]: not a note in code" in page.html.replace("&quot;", '"')
     img = page.find("img")
     assert img.attrs["alt"] == "Nine squares in a grid" and img.attrs["width"] == "200"
+
+
+def test_code_blocks_can_be_scrolled_from_the_keyboard(site: Path):
+    doc = Document.load(site / "counting-cells.html")
+    pres = doc.find_all("pre")
+    assert pres and all(p.attrs.get("tabindex") == "0" for p in pres)
+
+
+def test_empty_table_headers_from_pandas_get_an_accessible_name():
+    from lessonkit.site.body import name_empty_headers
+
+    html = '<table><thead><tr><th></th><th>mass</th></tr><tr><th class="x"> </th></tr></thead></table>'
+    named = name_empty_headers(html)
+    assert named.count('<span class="visually-hidden">row</span>') == 2
+    assert '<th class="x"><span' in named and "<th>mass</th>" in named
+
+
+def test_code_colours_have_aa_contrast(site: Path):
+    import re as regex
+
+    from lessonkit.site.highlight import CODE_BACKGROUNDS, contrast
+
+    css = (site / "assets/lessonkit.css").read_text()
+    pygments = css.split("/* Pygments */")[1]
+    light, dark = pygments.split("@media (prefers-color-scheme: dark)")
+    for part, background in ((light, CODE_BACKGROUNDS["light"]), (dark, CODE_BACKGROUNDS["dark"])):
+        colours = regex.findall(r"(?<![-\w])color: (#[0-9A-Fa-f]{3,6})", part)
+        assert colours and all(contrast(c, background) >= 4.5 for c in colours)

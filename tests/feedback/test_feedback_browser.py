@@ -224,10 +224,11 @@ def _reviewer_flow(setup: Setup, page: Page) -> None:
     expect(page.get_by_text("Hello Prof Review.")).to_be_visible()
     page.get_by_role("button", name="Start reviewing").click()
     expect(page).to_have_url(f"{setup.service.url}/review")
+    page.wait_for_load_state()  # the URL changes before review.js has attached its listeners
     page.get_by_label("Episode").select_option(label="Counting Cells")
     section = page.get_by_label("Section")
     # Only the chosen episode's sections are offered.
-    assert section.locator("optgroup:not([hidden])").count() == 1
+    expect(section.locator("optgroup:not([hidden])")).to_have_count(1)
     section.select_option(label="Why count cells?")
     page.get_by_label("Content error").check()
     page.get_by_label("Comment", exact=True).fill("The second count is wrong: 12, not 21.")

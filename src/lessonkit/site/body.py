@@ -220,7 +220,7 @@ class BodyRenderer:
         if output.kind == "error":
             return highlight_block(output.text, "error", None)
         if output.kind == "html" and not hide_results:
-            return f'<div class="output-html" tabindex="0">{output.text}</div>\n'
+            return f'<div class="output-html" tabindex="0">{name_empty_headers(output.text)}</div>\n'
         if output.kind == "markdown" and not hide_results:
             return f'<div class="output-markdown">{render_markdown(output.text, self.env)}</div>\n'
         if output.kind == "image":
@@ -242,6 +242,15 @@ class BodyRenderer:
             f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}" loading="lazy">'
             f"{caption_html}</figure>\n"
         )
+
+
+EMPTY_HEADER = re.compile(r"<th(\s[^>]*)?>\s*</th>")
+
+
+def name_empty_headers(html: str) -> str:
+    """pandas leaves the index column's header cell empty; screen readers then announce
+    nothing for it, so give it a name that only assistive technology reads."""
+    return EMPTY_HEADER.sub(lambda m: f'<th{m.group(1) or ""}><span class="visually-hidden">row</span></th>', html)
 
 
 GENERIC_TITLES = {"solution", "solutions", "hint", "answer", "output", "details", "show me the solution",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from html import escape
 
@@ -53,31 +54,71 @@ def highlight_block(code: str, language: str, block_id: str | None, *, label: st
         label = label or CODE_LABELS[language]
         return (
             f'<div class="code code-{kind}"{id_attr}><span class="code-label">{escape(label)}</span>'
-            f"<pre><code>{escape(code)}</code></pre></div>\n"
+            f'<pre tabindex="0"><code>{escape(code)}</code></pre></div>\n'
         )
     lexer = _lexer(language) if language else None
     body = highlight(code, lexer, _FORMATTER).rstrip("\n") if lexer is not None else escape(code)
     if not language:
-        return f'<div class="code code-plain"{id_attr}><pre><code>{body}</code></pre></div>\n'
+        return f'<div class="code code-plain"{id_attr}><pre tabindex="0"><code>{body}</code></pre></div>\n'
     label = label or display_name(language)
     cls = escape(ALIASES.get(language, language))
     return (
         f'<div class="code code-source language-{cls}"{id_attr}><span class="code-label">{escape(label)}</span>'
-        f'<pre class="highlight"><code class="language-{cls}">{body}</code></pre></div>\n'
+        f'<pre class="highlight" tabindex="0"><code class="language-{cls}">{body}</code></pre></div>\n'
     )
 
 
+#: The theme's code background in the light and dark colour schemes (see lessonkit.css).
+CODE_BACKGROUNDS = {"light": "#f6f7f7", "dark": "#1f2428"}
+MIN_CONTRAST = 4.6  # WCAG 2.1 AA asks for 4.5:1 for normal text
+
+
+def _rgb(colour: str) -> list[int]:
+    value = colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    return [int(value[i:i + 2], 16) for i in (0, 2, 4)]
+
+
+def _luminance(colour: str) -> float:
+    channels = [c / 255 for c in _rgb(colour)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours written as #rgb or #rrggbb."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(colour: str, background: str) -> str:
+    """``colour``, darkened or lightened just enough to reach AA contrast on ``background``."""
+    if contrast(colour, background) >= MIN_CONTRAST:
+        return colour
+    rgb = _rgb(colour)
+    towards = 0 if _luminance(background) > 0.5 else 255
+    for step in range(1, 21):
+        candidate = "#" + "".join(f"{round(c + (towards - c) * step / 20):02x}" for c in rgb)
+        if contrast(candidate, background) >= MIN_CONTRAST:
+            return candidate
+    return "#000000" if towards == 0 else "#ffffff"
+
+
 def stylesheet() -> str:
-    """Pygments colours for light and dark themes (WCAG AA contrast styles)."""
-    def token_colours(style: str) -> str:
+    """Pygments token colours for the light and dark schemes, each adjusted to WCAG AA contrast."""
+
+    def token_colours(style: str, background: str) -> str:
         # Token colours only: backgrounds and line heights come from the theme.
         defs = HtmlFormatter(style=style).get_style_defs(".highlight")
-        return "\n".join(line for line in defs.splitlines()
-                         if line.startswith(".highlight .") and ("background" not in line or " .hll " in line))
+        lines = [line for line in defs.splitlines()
+                 if line.startswith(".highlight .") and ("background" not in line or " .hll " in line)]
+        return "\n".join(re.sub(r"(?<![-\w])color: (#[0-9A-Fa-f]{3,6})\b",
+                                lambda m: f"color: {readable(m.group(1), background)}", line) for line in lines)
 
-    light = token_colours("default")
+    light = token_colours("default", CODE_BACKGROUNDS["light"])
     try:
-        dark = token_colours("github-dark")
+        dark = token_colours("github-dark", CODE_BACKGROUNDS["dark"])
     except ClassNotFound:
         return light
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}"

@@ -1,0 +1,83 @@
+"""The README's main job: the two masterclasses built, code executed, into a catalogue site,
+checked with --strict and audited for accessibility in a real browser."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser
+
+from browsersupport import serve
+from htmlquery import Document
+from lessonkit.build import Builder, BuildOptions, BuildResult
+from testsupport import ROOT
+
+LESSONS = ROOT / "lessons"
+RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Iterator[tuple[Path, BuildResult]]:
+    base = tmp_path_factory.mktemp("masterclasses")
+    result = Builder(LESSONS, BuildOptions(out=base / "site", cache=base / "cache")).build()
+    yield base / "site", result
+
+
+@pytest.mark.parametrize("name", ["intro-data-science-ai", "managing-computational-projects"])
+def test_check_strict_reports_nothing(name: str):
+    result = subprocess.run([sys.executable, "-m", "lessonkit", "check", str(LESSONS / name), "--strict"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout
+    assert "no problems" in result.stdout
+
+
+def test_catalogue_builds_with_every_chunk_executed(built):
+    site, result = built
+    assert result.ok and result.diagnostics == [], [d.format() for d in result.diagnostics]
+    assert result.execution.cells_executed >= 40 and result.execution.episodes >= 5
+    index = Document.load(site / "index.html")
+    links = {a.attrs.get("href") for a in index.find_all("a")}
+    assert {"intro-data-science-ai/index.html", "managing-computational-projects/index.html"} <= links
+    for name in ("intro-data-science-ai", "managing-computational-projects"):
+        assert (site / name / "index.html").is_file() and (site / name / "instructor/aio.html").is_file()
+
+
+def test_ai_lesson_pages_show_real_outputs(built):
+    site, _ = built
+    lesson = site / "intro-data-science-ai"
+    figures = [f for f in (lesson / "fig").iterdir() if "-rendered-" in f.name]
+    assert len(figures) >= 10 and all(f.read_bytes()[:4] in (b"\x89PNG", b"<?xm", b"<svg") for f in figures)
+    for page in sorted(lesson.glob("0*.html")):
+        doc = Document.load(page)
+        for img in doc.find_all("img"):
+            assert img.attrs.get("alt", "").strip(), (page.name, img.attrs.get("src"))
+    outputs = [o for p in lesson.glob("0*.html") for o in Document.load(p).find_all("div")
+               if o.classes & {"code-output", "output-html"}]
+    assert len(outputs) >= 20
+    assert (lesson / "notebooks/04-unsupervised.ipynb").is_file()
+
+
+def test_masterclass_pages_are_accessible(built, browser: Browser):
+    site, _ = built
+    server = serve(site)
+    pages = ["index.html", "intro-data-science-ai/index.html", "intro-data-science-ai/04-unsupervised.html",
+             "intro-data-science-ai/07-evaluation.html", "intro-data-science-ai/reference.html",
+             "managing-computational-projects/03-setting-up.html",
+             "managing-computational-projects/instructor/05-coding-practice.html"]
+    problems = []
+    try:
+        page = browser.new_page()
+        axe = Axe()
+        for name in pages:
+            page.goto(server.url + name)
+            for violation in axe.run(page, options=RULES).response["violations"]:
+                problems.append((name, violation["id"], [n["target"] for n in violation["nodes"]][:3]))
+        page.close()
+    finally:
+        server.stop()
+    assert problems == [], "\n".join(map(str, problems))
