@@ -148,3 +148,15 @@ def test_attribute_values_with_escaped_quotes():
 
     attrs = parse_attributes("{alt='It\\'s a \"plot\"' .wide}")
     assert attrs.pairs == {"alt": "It's a \"plot\""} and attrs.classes == ["wide"]
+
+
+def test_python_spellings_of_logical_options():
+    nodes, report = parse("```{python tidy, echo=False, eval=True, error=TRUE, fig.cap=None}\nx = 1\n```")
+    [chunk] = nodes
+    assert chunk.options == {"echo": False, "eval": True, "error": True, "fig.cap": None}
+    assert chunk.label == "tidy" and not report.items
+
+
+def test_quarto_label_names_the_chunk():
+    nodes, _ = parse("```{python}\n#| label: first\nx = 1\n```")
+    assert nodes[0].label == "first"

@@ -57,11 +57,11 @@ def split_options(text: str) -> list[str]:
 def r_value(text: str) -> Any:
     """Interpret an R literal as knitr would for the options lessonkit understands."""
     text = text.strip()
-    if text in ("TRUE", "T"):
+    if text in ("TRUE", "T", "True", "true"):  # R, and Python / YAML spellings in Python chunks
         return True
-    if text in ("FALSE", "F"):
+    if text in ("FALSE", "F", "False", "false"):
         return False
-    if text in ("NULL", "NA"):
+    if text in ("NULL", "NA", "None"):
         return None
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return re.sub(r"\\(.)", r"\1", text[1:-1])

@@ -93,6 +93,8 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
             code = "\n".join(body)
             more, code, more_problems = split_hash_pipe_options(code)
             options = {**options, **more}
+            if label is None and options.get("label") is not None:
+                label = str(options["label"])  # Quarto's #| label: name
             for problem in (*problems, *more_problems):
                 report.warning(path, number, "chunk-options", problem,
                                "Write chunk options as {engine label, name=value, ...}.")
