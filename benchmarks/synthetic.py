@@ -97,8 +97,13 @@ def make_lesson(root: Path, episodes: int = 1000, seed: int = 1) -> Path:
     (root / "episodes/fig/counts.svg").write_text(SVG)
     (root / "learners/reference.md").write_text("---\ntitle: Reference\n---\n\n## Glossary\n\nCell\n:   A unit.\n")
     (root / "index.md").write_text("---\nsite: sandpaper::sandpaper_site\n---\n\nA synthetic lesson.\n")
+    (root / "LICENSE.md").write_text("---\ntitle: Licence\n---\n\nText under CC BY 4.0.\n")
+    (root / "CODE_OF_CONDUCT.md").write_text("---\ntitle: Code of conduct\n---\n\nBe kind.\n")
+    (root / "CITATION.cff").write_text("cff-version: 1.2.0\nmessage: Cite it.\ntitle: Synthetic Lesson\n"
+                                       "authors:\n- name: Benchmark\n")
     config = ["title: 'Synthetic Lesson'", "carpentry: 'incubator'", "life_cycle: 'stable'",
-              "license: 'CC-BY 4.0'", "episodes:"] + [f"- {n}" for n in names] + ["learners:", "- reference.md"]
+              "license: 'CC-BY 4.0'", "source: 'https://github.com/example/synthetic'",
+              "contact: 'lessons@example.org'", "episodes:"] + [f"- {n}" for n in names] + ["learners:", "- reference.md"]
     (root / "config.yaml").write_text("\n".join(config) + "\n")
     return root
 

@@ -107,6 +107,8 @@ class Builder:
                 self.page_caches[root].save(folder)
             if root in self.states:
                 self.states[root].save(folder)
+            if root in self.checkers:
+                self.checkers[root].save(folder)
 
     def build(self) -> BuildResult:
         started = time.perf_counter()
@@ -143,8 +145,11 @@ class Builder:
             lesson = read_lesson(root, cache=pages)
             self.page_caches[root] = pages
             if lesson.format != "unknown":
-                checker = self.checkers.setdefault(root, Checker())
+                checker = self.checkers.get(root) or Checker.load(build.cache)
+                self.checkers[root] = checker
                 lesson.report.extend(checker.check(lesson))
+                if options.persist:
+                    checker.save(build.cache)
             self.cache_dirs[root] = build.cache
             if options.persist and pages.misses:
                 pages.save(build.cache)

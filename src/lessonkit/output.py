@@ -9,10 +9,58 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import threading
+import time
 import uuid
 from pathlib import Path
 
 MARKER = ".lessonkit-site"
+LEFTOVER_SECONDS = 60
+
+# Old outputs being deleted in the background by this process (see StagedOutput.commit).
+_deleting: set[Path] = set()
+_deleting_lock = threading.Lock()
+
+
+def _delete_in_background(folder: Path) -> None:
+    """Remove a replaced output without making the build wait for it: ``rm -rf`` in its own
+    process where there is one (it neither holds our interpreter's lock nor needs us to wait),
+    otherwise a thread. A deletion cut short is finished by the next build."""
+    rm = shutil.which("rm") if os.name == "posix" else None
+    if rm is not None:
+        try:
+            subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+            return
+        except OSError:
+            pass
+    with _deleting_lock:
+        _deleting.add(folder)
+
+    def run() -> None:
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            with _deleting_lock:
+                _deleting.discard(folder)
+
+    threading.Thread(target=run, name="lessonkit-delete-old-output").start()
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Old outputs left behind by a deletion that was cut short (a minute after they were
+    replaced, so that a deletion still running is not raced)."""
+    now = time.time()
+    for old in out.parent.glob(f".{out.name}.old-*"):
+        with _deleting_lock:
+            busy = old in _deleting
+        try:
+            stale = now - old.lstat().st_ctime > LEFTOVER_SECONDS
+        except OSError:
+            continue
+        if stale and not busy and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 class OutputError(Exception):
@@ -29,6 +77,7 @@ class StagedOutput:
                 "Choose another --out folder or empty this one."
             )
         self.out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(self.out)
         self.stage = self.out.parent / f".{self.out.name}.staging-{os.getpid()}"
         if self.stage.exists():
             shutil.rmtree(self.stage)
@@ -110,13 +159,11 @@ class StagedOutput:
         )
         old = None
         if self.out.exists():
-            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
-            if old.exists():
-                shutil.rmtree(old)
+            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}-{self.token[:8]}"
             os.rename(self.out, old)
         os.rename(self.stage, self.out)
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            _delete_in_background(old)
 
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)

@@ -165,3 +165,98 @@ def test_read_only_lesson_gets_its_cache_elsewhere(lesson: Path, tmp_path: Path,
         assert not (lesson / ".lessonkit").exists()
     finally:
         lesson.chmod(0o755)
+
+
+def _age(folder: Path, seconds: int = 3600) -> None:
+    """Make every file look as if it was last changed an hour ago."""
+    import time
+
+    past = time.time() - seconds
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+def test_unchanged_pages_are_known_from_their_stat_without_reading_them(lesson: Path, monkeypatch):
+    import lessonkit.readers.workbench as workbench
+    from lessonkit.readers import read_lesson
+    from lessonkit.readers.page_cache import PageCache
+
+    _age(lesson)
+    cache = PageCache()
+    first = read_lesson(lesson, cache=cache)
+    reads: list[str] = []
+    real = workbench.read_bytes
+    monkeypatch.setattr(workbench, "read_bytes", lambda path, rel, report: reads.append(rel) or real(path, rel, report))
+    again = read_lesson(lesson, cache=cache)
+    assert reads == [] and [p.source for p in again.pages()] == [p.source for p in first.pages()]
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("## ", "## Edited: ", 1))
+    edited = read_lesson(lesson, cache=cache)
+    assert reads == ["episodes/counting-cells.md"]
+    assert any("Edited:" in n.text for p in edited.episodes for n in p.body if hasattr(n, "text"))
+
+
+def test_a_same_size_edit_in_the_same_clock_tick_is_still_seen(lesson: Path):
+    """A file read moments after it was written is not trusted from its stat alone: it could
+    change again without its size or (coarse) modification time changing."""
+    from lessonkit.readers import read_lesson
+    from lessonkit.readers.page_cache import PageCache
+
+    cache = PageCache()
+    page = lesson / "episodes/counting-cells.md"
+    text = page.read_text()
+    page.write_text(text)
+    stamp = page.stat().st_mtime_ns
+    read_lesson(lesson, cache=cache)
+    page.write_text(text.replace("Seeding density", "SEEDING density"))  # same size
+    os.utime(page, ns=(stamp, stamp))  # and the same modification time
+    lesson_again = read_lesson(lesson, cache=cache)
+    episode = next(p for p in lesson_again.episodes if p.source == "episodes/counting-cells.md")
+    assert "SEEDING" in "".join(getattr(n, "text", "") for n in episode.body)
+
+
+def test_check_results_are_kept_between_processes(lesson: Path, tmp_path: Path, monkeypatch):
+    from lessonkit.checks import registry
+
+    out = tmp_path / "out"
+    first = Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions(enabled=False))).build()
+    assert (lesson / ".lessonkit/checks.pickle").is_file()
+    scanned: list[str] = []
+    real = registry.scan_page
+    monkeypatch.setattr(registry, "scan_page", lambda page: scanned.append(page.source) or real(page))
+    second = Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions(enabled=False))).build()
+    assert scanned == [] and second.diagnostics == first.diagnostics
+    # A broken anchor in an edited page is found; the other pages are not scanned again.
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text() + "\nSee [the tabs](blocks-and-tabs.md#no-such-heading).\n")
+    third = Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions(enabled=False))).build()
+    assert scanned == ["episodes/counting-cells.md"]
+    assert [d.rule for d in third.diagnostics if d.path == "episodes/counting-cells.md"].count(
+        "link-anchor-missing") == 1
+
+
+def test_the_replaced_output_is_removed(lesson: Path, tmp_path: Path):
+    import time
+
+    out = tmp_path / "out"
+    for _ in range(3):
+        assert Builder(lesson, BuildOptions(out=out)).build().ok
+    deadline = time.time() + 30
+    while list(tmp_path.glob(".out.old-*")) and time.time() < deadline:
+        time.sleep(0.05)  # deleted in the background
+    assert not list(tmp_path.glob(".out.old-*")) and (out / "index.html").is_file()
+
+
+def test_old_outputs_left_by_an_interrupted_deletion_are_cleaned_up(lesson: Path, tmp_path: Path, monkeypatch):
+    from lessonkit import output
+
+    out = tmp_path / "out"
+    leftover = tmp_path / ".out.old-99999-abcdef12"
+    (leftover / "sub").mkdir(parents=True)
+    (leftover / "sub/page.html").write_text("old")
+    assert Builder(lesson, BuildOptions(out=out)).build().ok
+    assert leftover.exists()  # replaced moments ago: its deletion may still be running
+    monkeypatch.setattr(output, "LEFTOVER_SECONDS", -1)  # as if a minute had passed
+    assert Builder(lesson, BuildOptions(out=out)).build().ok
+    assert not leftover.exists()

@@ -170,3 +170,19 @@ def test_the_site_of_a_styles_lesson(tmp_path: Path):
     assert "01-pipettes.html" in {a.attrs.get("href") for a in index.find_all("a")}
     assert "00h 15m 2. Plates" in index.find("section", cls="schedule").text()
     assert (site / "files/plate.csv").is_file()
+
+
+def test_cached_pages_follow_changes_to_the_site_config(tmp_path: Path):
+    from lessonkit.readers.page_cache import PageCache
+
+    lesson_dir = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson_dir)
+    episode = lesson_dir / "_episodes/01-pipettes.md"
+    episode.write_text(episode.read_text() + "\nWrite to {{ site.email }}.\n")
+    cache = PageCache()
+    first = read_lesson(lesson_dir, cache=cache)
+    assert "team@example.org" in text_of(first.episodes[0].body)
+    config = lesson_dir / "_config.yml"
+    config.write_text(config.read_text().replace("team@example.org", "lab-team@example.org"))
+    second = read_lesson(lesson_dir, cache=cache)
+    assert "lab-team@example.org" in text_of(second.episodes[0].body)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lessonkit.checks.scan import Scan, scan
 from lessonkit.diagnostics import Diagnostic, Severity
@@ -67,18 +68,38 @@ class PageScan:
                 yield node, link
 
 
+@dataclass(frozen=True)
+class AnchorSummary:
+    """What the lesson-wide anchor rule needs from a page: small enough to keep between runs
+    of separate processes, so that an unchanged page is not scanned again."""
+
+    anchors: frozenset[str]
+    links: tuple[tuple[str, int, int, str], ...]  # (url, line, column, source file) of links with a '#'
+
+
 @dataclass
 class Context:
     lesson: Lesson
     site: SiteMap
     scans: dict[tuple[str, str], PageScan] = field(default_factory=dict)  # (source, digest) -> scan
     memo: dict = field(default_factory=dict)  # anything a rule wants to work out once per check
+    summaries: dict[tuple[str, str], AnchorSummary] = field(default_factory=dict)  # (source, digest) -> summary
 
     def page_scan(self, page: Page) -> PageScan:
         key = (page.source, page.digest)
         found = self.scans.get(key)
         if found is None:
             found = self.scans[key] = scan_page(page)
+        return found
+
+    def anchor_summary(self, page: Page) -> AnchorSummary:
+        key = (page.source, page.digest)
+        found = self.summaries.get(key)
+        if found is None:
+            scan = self.page_scan(page)
+            links = tuple((link.url, link.line, link.column, getattr(node, "source", None) or page.source)
+                          for node, link in scan.links() if "#" in link.url and not link.image)
+            found = self.summaries[key] = AnchorSummary(frozenset(scan.anchors), links)
         return found
 
     def unreadable(self, path: str) -> bool:
@@ -126,22 +147,53 @@ def scan_page(page: Page) -> PageScan:
     return PageScan(runs, anchors, walk)
 
 
-RULES_VERSION = "1"
+RULES_VERSION = "2"
+CHECKS_FILE = "checks.pickle"
+
+
+def _rules_signature() -> str:
+    from lessonkit.signature import code_signature
+
+    return code_signature(("lessonkit.checks", "."), ("lessonkit.checks", "rules"), ("lessonkit", "."),
+                          ("lessonkit.markdown", "."))
 
 
 class Checker:
-    """Runs every rule; remembers page results between runs (``lessonkit serve``)."""
+    """Runs every rule; remembers page results between runs (``lessonkit serve``), and between
+    processes when saved to the lesson's cache folder (``lessonkit build``)."""
 
     def __init__(self) -> None:
         self.cache: dict[tuple[str, str], list[Diagnostic]] = {}
         self.scans: dict[tuple[str, str], PageScan] = {}
+        self.summaries: dict[tuple[str, str], AnchorSummary] = {}
+        self.changed = True
+
+    @classmethod
+    def load(cls, folder: Path | None) -> Checker:
+        """The checker saved in a cache folder, or a new one (after a lessonkit upgrade, say)."""
+        from lessonkit.cache import load_pickle
+
+        checker = cls()
+        saved = load_pickle(folder / CHECKS_FILE) if folder is not None else None
+        if isinstance(saved, dict) and saved.get("signature") == _rules_signature():
+            checker.cache, checker.summaries = saved["results"], saved["summaries"]
+        return checker
+
+    def save(self, folder: Path) -> None:
+        """Keep page results and anchor summaries (not the scans, which hold whole pages)."""
+        from lessonkit.cache import save_pickle
+
+        if self.changed:
+            save_pickle({"signature": _rules_signature(), "results": self.cache, "summaries": self.summaries},
+                        folder / CHECKS_FILE)
+            self.changed = False
 
     def check(self, lesson: Lesson, site: SiteMap | None = None, rules: Iterable[str] | None = None
               ) -> list[Diagnostic]:
         import lessonkit.checks.rules  # noqa: F401  (registers the rules)
 
         site = site or SiteMap.of(lesson)
-        context = Context(lesson, site, self.scans)
+        context = Context(lesson, site, self.scans, summaries=dict(self.summaries))
         selected = [RULES[r] for r in (rules or RULES)]
         page_rules = [r for r in selected if r.scope == "page"]
         lesson_rules = [r for r in selected if r.scope == "lesson"]
@@ -154,16 +206,22 @@ class Checker:
             key = (page.source, page.digest + signature + page.kind + page.slug)
             results = self.cache.get(key)
             if results is None:
+                self.changed = True
                 results = []
                 for item in page_rules:
                     results.extend(item.function(page, context))
             fresh[key] = results
             found.extend(results)
+        if fresh.keys() != self.cache.keys():
+            self.changed = True  # pages added, edited or removed
         self.cache = fresh
         for item in lesson_rules:
             found.extend(item.function(lesson, context))
         live = {(p.source, p.digest) for p in lesson.pages()}
         self.scans = {k: v for k, v in context.scans.items() if k in live}
+        summaries = {k: v for k, v in context.summaries.items() if k in live}
+        self.changed |= summaries.keys() != self.summaries.keys()
+        self.summaries = summaries
         return found
 
 

@@ -8,6 +8,8 @@ every build, so a cached page is indistinguishable from a freshly read one.
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,11 @@ from lessonkit.readers.sources import digest
 from lessonkit.signature import reader_signature
 
 FILE = "pages.pickle"
+
+#: A file whose modification time is this close to when we last read it may have been
+#: changed again within the same clock tick (coarse file-system timestamps): its stat
+#: alone is not trusted, its bytes are read and hashed again (git's "racy clean" rule).
+RACY_NS = 2_000_000_000
 
 
 @dataclass
@@ -31,8 +38,41 @@ class CachedPage:
 class PageCache:
     signature: str = field(default_factory=reader_signature)
     entries: dict[tuple[str, str, str], CachedPage] = field(default_factory=dict)  # (path, kind, slug)
+    # rel -> (mtime_ns, size, inode, when it was read, digest): lets an unchanged file be
+    # recognised from one stat() call instead of reading and hashing its bytes.
+    stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+
+    def unchanged(self, root: Path, key: tuple[str, str, str]) -> CachedPage | None:
+        """The cached page when none of its files changed since they were read, judged from
+        their stat() alone; None when that cannot be known without reading them."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        for rel, expected in entry.files.items():
+            known = self.stats.get(rel)
+            if known is None or known[4] != expected:
+                return None
+            try:
+                st = os.stat(root / rel)
+            except OSError:
+                return None
+            if (st.st_mtime_ns, st.st_size, st.st_ino) != known[:3] or st.st_mtime_ns >= known[3] - RACY_NS:
+                return None
+        self.hits += 1
+        return entry
+
+    def remember(self, root: Path, files: dict[str, str]) -> None:
+        """Record the stat() of files just read, with their digests."""
+        now = time.time_ns()
+        for rel, file_digest in files.items():
+            try:
+                st = os.stat(root / rel)
+            except OSError:
+                self.stats.pop(rel, None)
+                continue
+            self.stats[rel] = (st.st_mtime_ns, st.st_size, st.st_ino, now, file_digest)
 
     def lookup(self, root: Path, key: tuple[str, str, str], data: bytes) -> CachedPage | None:
         entry = self.entries.get(key)
@@ -50,15 +90,21 @@ class PageCache:
                 self.misses += 1
                 return None
         self.hits += 1
+        self.remember(root, entry.files)
         return entry
 
-    def store(self, key: tuple[str, str, str], entry: CachedPage) -> None:
+    def store(self, root: Path, key: tuple[str, str, str], entry: CachedPage) -> None:
         self.entries[key] = entry
+        self.remember(root, entry.files)
 
     def prune(self, keep: set[tuple[str, str, str]]) -> None:
         for key in list(self.entries):
             if key not in keep:
                 del self.entries[key]
+        files = {rel for entry in self.entries.values() for rel in entry.files}
+        for rel in list(self.stats):
+            if rel not in files:
+                del self.stats[rel]
 
     @classmethod
     def load(cls, folder: Path | None) -> PageCache:

@@ -91,12 +91,20 @@ class StylesPageReader:
         self.site = site
         self.report = report
         self.cache = cache
+        # Pages resolve {{ site.* }} from _config.yml: a cached page is valid only with the same config.
+        try:
+            self.config_files = {"_config.yml": digest((root / "_config.yml").read_bytes())}
+        except OSError:
+            self.config_files = {}
 
     def read(self, rel: str, kind: str, slug: str) -> Page | None:
+        key = (rel, kind, slug)
+        if self.cache is not None and (hit := self.cache.unchanged(self.root, key)) is not None:
+            self.report.extend(hit.diagnostics)
+            return hit.page
         data = read_bytes(self.root / rel, rel, self.report)
         if data is None:
             return None
-        key = (rel, kind, slug)
         if self.cache is not None:
             hit = self.cache.lookup(self.root, key, data)
             if hit is not None:
@@ -133,7 +141,7 @@ class StylesPageReader:
         page = make_page(kind, rel, slug, front, body, digest(data), own)
         self.report.extend(own.items)
         if self.cache is not None:
-            self.cache.store(key, CachedPage({rel: digest(data)}, page, list(own.items)))
+            self.cache.store(self.root, key, CachedPage({rel: digest(data), **self.config_files}, page, list(own.items)))
         return page
 
     def _summaries(self, meta: dict, text: str, rel: str, report: Report) -> list[Node]:

@@ -7,6 +7,7 @@ A Workbench lesson has ``config.yaml`` at its root, pages in ``episodes/``,
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,13 @@ def _listed(data: dict[str, Any], folder: str, root: Path, report: Report, lines
     """File names for one folder: the config's order, or alphabetical when empty."""
     entries = data.get(folder)
     directory = root / folder
-    present = sorted(
-        p.name for p in directory.iterdir() if p.is_file() and p.suffix in PAGE_SUFFIXES and not p.name.startswith(".")
-    ) if directory.is_dir() else []
+    files: set[str] = set()
+    try:
+        with os.scandir(directory) as entries_found:  # d_type: no stat() per file
+            files = {e.name for e in entries_found if not e.name.startswith(".") and e.is_file()}
+    except OSError:
+        pass
+    present = sorted(n for n in files if os.path.splitext(n)[1] in PAGE_SUFFIXES)
     if entries in (None, "", []):
         return present
     if isinstance(entries, str):
@@ -129,7 +134,7 @@ def _listed(data: dict[str, Any], folder: str, root: Path, report: Report, lines
                          "Each entry is a file name such as 'introduction.md'.")
             continue
         name = entry.strip()
-        if not (directory / name).is_file():
+        if name not in files and not (directory / name).is_file():  # a name in a sub-folder is stat()ed
             hint = _closest(name, present)
             report.error(
                 "config.yaml", line, "config-missing-file",
@@ -154,10 +159,13 @@ def _closest(name: str, candidates: list[str]) -> str | None:
 
 def read_page(root: Path, rel: str, kind: str, slug: str, report: Report,
               cache: PageCache | None = None) -> Page | None:
+    key = (rel, kind, slug)
+    if cache is not None and (hit := cache.unchanged(root, key)) is not None:
+        report.extend(hit.diagnostics)
+        return hit.page
     data = read_bytes(root / rel, rel, report)
     if data is None:
         return None
-    key = (rel, kind, slug)
     if cache is not None:
         hit = cache.lookup(root, key, data)
         if hit is not None:
@@ -173,7 +181,7 @@ def read_page(root: Path, rel: str, kind: str, slug: str, report: Report,
     page = make_page(kind, rel, slug, front, body, combined, own)
     report.extend(own.items)
     if cache is not None:
-        cache.store(key, CachedPage(files, page, list(own.items)))
+        cache.store(root, key, CachedPage(files, page, list(own.items)))
     return page
 
 

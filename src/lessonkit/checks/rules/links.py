@@ -67,10 +67,11 @@ def references(page: Page, context: Context):
 def anchors(lesson: Lesson, context: Context):
     for page in lesson.pages():
         resolver = LinkResolver(context.site, page.source)
-        own = context.page_scan(page).anchors
-        for node, link in context.page_scan(page).links():
-            url = link.url.strip()
-            if "#" not in url or link.image or SCHEME.match(url) or url.startswith("//") or "{{" in url:
+        summary = context.anchor_summary(page)
+        own = summary.anchors
+        for raw_url, line, column, source in summary.links:
+            url = raw_url.strip()
+            if SCHEME.match(url) or url.startswith("//") or "{{" in url:
                 continue
             path, fragment = url.split("#", 1)
             if not fragment or fragment.startswith(("!", "/")):
@@ -87,11 +88,11 @@ def anchors(lesson: Lesson, context: Context):
                 target = context.page_by_slug(slug)
                 if target is None:
                     continue  # a generated page (key points, ...)
-                targets = context.page_scan(target).anchors
+                targets = context.anchor_summary(target).anchors
                 where = target.source
             if fragment not in targets and not re.fullmatch(r"(fn|fnref)\d+(:\d+)?", fragment):
                 yield context.diagnostic(
-                    "link-anchor-missing", page, link.line, link.column,
+                    "link-anchor-missing", page, line, column,
                     f"anchor '#{fragment}' does not exist in {where}",
                     "Link to an existing heading (its anchor is the heading text in lower case, with hyphens "
-                    "for spaces) or add '{#" + fragment + "}' to the heading you mean.", node)
+                    "for spaces) or add '{#" + fragment + "}' to the heading you mean.", path=source)
