@@ -36,8 +36,9 @@ def _int(text: str, what: str) -> int:
     return int(text)
 
 
-async def _admin_action(request: Request, action) -> Response:
-    """Run ``action(session, form)`` in a write transaction; a refusal comes back as a 422 page."""
+async def _admin_action(request: Request, action, done=None) -> Response:
+    """Run ``action(session, form)`` in a write transaction; a refusal comes back as a 422 page.
+    After it is committed, ``done(result)`` makes the answer (by default, back to /admin)."""
     await require_user(request, admin=True)
     form = await post_form(request)
 
@@ -54,6 +55,8 @@ async def _admin_action(request: Request, action) -> Response:
         data = await run_in_threadpool(_overview, request)
         return render(request, "admin.html", status=422, roles=ROLES, new_link=None,
                       message="The questionnaire has problems: " + "; ".join(exc.problems), **data)
+    if done is not None:
+        return await done(result)
     if isinstance(result, Response):
         return result
     return redirect("/admin")
@@ -84,24 +87,15 @@ async def invite(request: Request) -> Response:
     round_id = _int(request.path_params["round"], "review round")
 
     def action(session, form):
-        invitation, token = auth.create_invitation(session, round_id, field(form, "name"), field(form, "email"))
-        return invitation.id, token
+        _invitation, token = auth.create_invitation(session, round_id, field(form, "name"), field(form, "email"))
+        return token
 
-    await require_user(request, admin=True)
-    form = await post_form(request)
-
-    def run():
-        with database(request).write() as session:
-            return action(session, form)
-
-    try:
-        _invitation_id, token = await run_in_threadpool(run)
-    except auth.AuthError as exc:
+    async def show_link(token: str) -> Response:
         data = await run_in_threadpool(_overview, request)
-        return render(request, "admin.html", status=422, roles=ROLES, new_link=None, message=str(exc), **data)
-    data = await run_in_threadpool(_overview, request)
-    link = str(request.base_url).rstrip("/") + f"/invite/{token}"
-    return render(request, "admin.html", roles=ROLES, new_link=link, message="", **data)
+        link = str(request.base_url).rstrip("/") + f"/invite/{token}"
+        return render(request, "admin.html", roles=ROLES, new_link=link, message="", **data)
+
+    return await _admin_action(request, action, done=show_link)
 
 
 async def revoke(request: Request) -> Response:
