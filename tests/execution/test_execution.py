@@ -4,6 +4,7 @@ parallel kernels, and downloadable notebooks and scripts."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -197,8 +198,14 @@ def test_cli_reports_executed_and_cached_chunks(tmp_path: Path):
     lesson = tmp_path / "lesson"
     shutil.copytree(FIXTURES / "executable", lesson)
     command = [sys.executable, "-m", "lessonkit", "build", str(lesson), "--out", str(tmp_path / "site")]
-    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert first.returncode == 0 and "10 chunks run in 2 kernels" in first.stderr.replace("\n", " ")
-    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert "0 chunks run" in second.stderr and "10 chunks from the" in second.stderr
+    # Another working directory and another PYTHONPATH change sys.path, not the environment
+    # the code runs in: the cache still holds.
+    (tmp_path / "elsewhere").mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path / "elsewhere"),
+                                                                        os.environ.get("PYTHONPATH")]))}
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path / "elsewhere",
+                            env=env)
+    assert "0 chunks run" in second.stderr and "10 chunks from the" in second.stderr, second.stderr
     assert json.loads((tmp_path / "site/notebooks/data.ipynb").read_text())["nbformat"] == 4

@@ -39,15 +39,18 @@ def environment_signature(kernel_name: str) -> str:
             digest.update(str(executable.resolve().stat().st_mtime_ns).encode())
     except Exception:  # no such kernel: the key still differs from a working one
         digest.update(b"no-kernelspec")
-    digest.update(sys.version.encode())
+    digest.update(sys.version.encode() + b"\x1f" + sys.prefix.encode())
     # Installed packages and their versions, from the names of their metadata folders
     # (e.g. "pandas-2.2.3.dist-info"): listing folders is much faster than reading metadata.
+    # Only the names count, not the folders on sys.path, which change with the working
+    # directory (python -m) and PYTHONPATH without changing what the code runs with.
+    names: set[str] = set()
     for entry in sys.path:
         try:
-            names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info", ".egg-link")))
+            names.update(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info", ".egg-link")))
         except OSError:
             continue
-        digest.update(entry.encode() + b"\x1f" + "\n".join(names).encode())
+    digest.update("\n".join(sorted(names)).encode())
     return digest.hexdigest()
 
 
