@@ -151,7 +151,7 @@ class Builder:
                 if options.persist:
                     checker.save(build.cache)
             self.cache_dirs[root] = build.cache
-            if options.persist and pages.misses:
+            if options.persist and pages.changed:
                 pages.save(build.cache)
             build.seconds["read"] = time.perf_counter() - t0
             build.lesson = lesson

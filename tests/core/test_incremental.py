@@ -260,3 +260,17 @@ def test_old_outputs_left_by_an_interrupted_deletion_are_cleaned_up(lesson: Path
     monkeypatch.setattr(output, "LEFTOVER_SECONDS", -1)  # as if a minute had passed
     assert Builder(lesson, BuildOptions(out=out)).build().ok
     assert not leftover.exists()
+
+
+def test_touched_files_are_recorded_so_the_next_process_need_not_read_them(lesson: Path, tmp_path: Path):
+    from lessonkit.readers.page_cache import PageCache
+
+    out = tmp_path / "out"
+    _age(lesson)
+    assert Builder(lesson, BuildOptions(out=out)).build().ok
+    _age(lesson, seconds=1800)  # as after a checkout: new times, same bytes
+    assert Builder(lesson, BuildOptions(out=out)).build().ok
+    cache = PageCache.load(lesson / ".lessonkit")
+    page = lesson / "episodes/counting-cells.md"
+    assert cache.stats["episodes/counting-cells.md"][0] == page.stat().st_mtime_ns
+    assert cache.unchanged(lesson, ("episodes/counting-cells.md", "episode", "counting-cells")) is not None

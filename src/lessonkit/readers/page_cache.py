@@ -43,6 +43,7 @@ class PageCache:
     stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    restamped: int = 0  # files whose bytes were unchanged but whose stat() was new (touched, checked out)
 
     def unchanged(self, root: Path, key: tuple[str, str, str]) -> CachedPage | None:
         """The cached page when none of its files changed since they were read, judged from
@@ -72,6 +73,10 @@ class PageCache:
             except OSError:
                 self.stats.pop(rel, None)
                 continue
+            known = self.stats.get(rel)
+            if (known is None or known[:3] != (st.st_mtime_ns, st.st_size, st.st_ino) or known[4] != file_digest
+                    or st.st_mtime_ns >= known[3] - RACY_NS):  # new, changed, or not yet trusted
+                self.restamped += 1
             self.stats[rel] = (st.st_mtime_ns, st.st_size, st.st_ino, now, file_digest)
 
     def lookup(self, root: Path, key: tuple[str, str, str], data: bytes) -> CachedPage | None:
@@ -111,8 +116,13 @@ class PageCache:
         cache = load_pickle(folder / FILE) if folder is not None else None
         if not isinstance(cache, cls) or cache.signature != reader_signature():
             return cls()
-        cache.hits = cache.misses = 0
+        cache.hits = cache.misses = cache.restamped = 0
         return cache
+
+    @property
+    def changed(self) -> bool:
+        """Whether saving would record anything new (pages parsed, or files' stat() renewed)."""
+        return bool(self.misses or self.restamped)
 
     def save(self, folder: Path | None) -> None:
         if folder is not None:
