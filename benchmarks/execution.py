@@ -38,8 +38,11 @@ def measure(lesson: Path, work: Path) -> tuple[float, float, int, int]:
     warm_seconds = time.perf_counter() - started
     assert warm.execution.cells_executed == 0
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "lessonkit", "build", str(lesson), "--out", str(out), "--cache-dir",
-                    str(cache), "--quiet"], check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    process = subprocess.run([sys.executable, "-m", "lessonkit", "build", str(lesson), "--out", str(out),
+                              "--cache-dir", str(cache), "--quiet"], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    if process.returncode != 0:  # the lesson's warnings are not this benchmark's business; failures are
+        raise SystemExit(process.stdout + process.stderr)
     process_seconds = time.perf_counter() - started
     return cold_seconds, warm_seconds, process_seconds, cold.execution.cells_executed, cold.execution.episodes
 
