@@ -18,15 +18,10 @@ from pathlib import Path
 MARKER = ".lessonkit-site"
 LEFTOVER_SECONDS = 60
 
-# Old outputs being deleted in the background by this process (see StagedOutput.commit).
-_deleting: set[Path] = set()
-_deleting_lock = threading.Lock()
-
-
 def _delete_in_background(folder: Path) -> None:
     """Remove a replaced output without making the build wait for it: ``rm -rf`` in its own
     process where there is one (it neither holds our interpreter's lock nor needs us to wait),
-    otherwise a thread. A deletion cut short is finished by the next build."""
+    otherwise a thread. A deletion cut short is finished by a later build."""
     rm = shutil.which("rm") if os.name == "posix" else None
     if rm is not None:
         try:
@@ -35,31 +30,20 @@ def _delete_in_background(folder: Path) -> None:
             return
         except OSError:
             pass
-    with _deleting_lock:
-        _deleting.add(folder)
-
-    def run() -> None:
-        try:
-            shutil.rmtree(folder, ignore_errors=True)
-        finally:
-            with _deleting_lock:
-                _deleting.discard(folder)
-
-    threading.Thread(target=run, name="lessonkit-delete-old-output").start()
+    threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True},
+                     name="lessonkit-delete-old-output").start()
 
 
 def _remove_leftovers(out: Path) -> None:
-    """Old outputs left behind by a deletion that was cut short (a minute after they were
-    replaced, so that a deletion still running is not raced)."""
+    """Old outputs left behind by a deletion that was cut short; only those replaced over
+    LEFTOVER_SECONDS ago, so that a deletion still running is not raced."""
     now = time.time()
     for old in out.parent.glob(f".{out.name}.old-*"):
-        with _deleting_lock:
-            busy = old in _deleting
         try:
             stale = now - old.lstat().st_ctime > LEFTOVER_SECONDS
         except OSError:
             continue
-        if stale and not busy and old.is_dir():
+        if stale and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -112,7 +112,7 @@ def migrate(source: Path, destination: Path, force: bool = False) -> Migration:
     if links.is_file():
         from lessonkit.readers.liquid import LiquidContext, resolve
 
-        _, site_values = read_config(source, Report())
+        _, site_values, _ = read_config(source, Report())
         text, _ = resolve(links.read_text(encoding="utf-8", errors="replace"), LiquidContext(".", site_values))
         files["links.md"] = text
     for name in VERBATIM:

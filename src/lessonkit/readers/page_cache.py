@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from lessonkit.cache import load_pickle, save_pickle
 from lessonkit.diagnostics import Diagnostic
@@ -27,6 +28,22 @@ FILE = "pages.pickle"
 RACY_NS = 2_000_000_000
 
 
+class Stamp(NamedTuple):
+    """A file as it was when last read: enough to recognise it unchanged from one stat() call."""
+
+    mtime_ns: int
+    size: int
+    inode: int
+    read_ns: int  # when it was read
+    digest: str
+
+    def matches(self, st: os.stat_result, digest: str) -> bool:
+        """Whether a file with this stat() and digest is this one, and that can be trusted: a file
+        modified within RACY_NS of being read could have changed again in the same clock tick."""
+        return ((st.st_mtime_ns, st.st_size, st.st_ino) == (self.mtime_ns, self.size, self.inode)
+                and digest == self.digest and st.st_mtime_ns < self.read_ns - RACY_NS)
+
+
 @dataclass
 class CachedPage:
     files: dict[str, str]  # every file the page was read from (the page and its children) -> digest
@@ -38,12 +55,10 @@ class CachedPage:
 class PageCache:
     signature: str = field(default_factory=reader_signature)
     entries: dict[tuple[str, str, str], CachedPage] = field(default_factory=dict)  # (path, kind, slug)
-    # rel -> (mtime_ns, size, inode, when it was read, digest): lets an unchanged file be
-    # recognised from one stat() call instead of reading and hashing its bytes.
-    stats: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)
+    stats: dict[str, Stamp] = field(default_factory=dict)  # rel -> the file as last read
     hits: int = 0
     misses: int = 0
-    restamped: int = 0  # files whose bytes were unchanged but whose stat() was new (touched, checked out)
+    restamped: int = 0  # files whose stamp was new or not yet trusted (read, touched, checked out)
 
     def unchanged(self, root: Path, key: tuple[str, str, str]) -> CachedPage | None:
         """The cached page when none of its files changed since they were read, judged from
@@ -52,20 +67,17 @@ class PageCache:
         if entry is None:
             return None
         for rel, expected in entry.files.items():
-            known = self.stats.get(rel)
-            if known is None or known[4] != expected:
-                return None
+            stamp = self.stats.get(rel)
             try:
-                st = os.stat(root / rel)
+                if stamp is None or not stamp.matches(os.stat(root / rel), expected):
+                    return None
             except OSError:
-                return None
-            if (st.st_mtime_ns, st.st_size, st.st_ino) != known[:3] or st.st_mtime_ns >= known[3] - RACY_NS:
                 return None
         self.hits += 1
         return entry
 
     def remember(self, root: Path, files: dict[str, str]) -> None:
-        """Record the stat() of files just read, with their digests."""
+        """Stamp files just read (their digests are those of the bytes read)."""
         now = time.time_ns()
         for rel, file_digest in files.items():
             try:
@@ -73,11 +85,10 @@ class PageCache:
             except OSError:
                 self.stats.pop(rel, None)
                 continue
-            known = self.stats.get(rel)
-            if (known is None or known[:3] != (st.st_mtime_ns, st.st_size, st.st_ino) or known[4] != file_digest
-                    or st.st_mtime_ns >= known[3] - RACY_NS):  # new, changed, or not yet trusted
+            stamp = self.stats.get(rel)
+            if stamp is None or not stamp.matches(st, file_digest):
                 self.restamped += 1
-            self.stats[rel] = (st.st_mtime_ns, st.st_size, st.st_ino, now, file_digest)
+            self.stats[rel] = Stamp(st.st_mtime_ns, st.st_size, st.st_ino, now, file_digest)
 
     def lookup(self, root: Path, key: tuple[str, str, str], data: bytes) -> CachedPage | None:
         entry = self.entries.get(key)
@@ -107,9 +118,7 @@ class PageCache:
             if key not in keep:
                 del self.entries[key]
         files = {rel for entry in self.entries.values() for rel in entry.files}
-        for rel in list(self.stats):
-            if rel not in files:
-                del self.stats[rel]
+        self.stats = {rel: stamp for rel, stamp in self.stats.items() if rel in files}
 
     @classmethod
     def load(cls, folder: Path | None) -> PageCache:
@@ -121,7 +130,7 @@ class PageCache:
 
     @property
     def changed(self) -> bool:
-        """Whether saving would record anything new (pages parsed, or files' stat() renewed)."""
+        """Whether saving would record anything new (pages parsed, or files stamped anew)."""
         return bool(self.misses or self.restamped)
 
     def save(self, folder: Path | None) -> None:

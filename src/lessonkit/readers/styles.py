@@ -57,7 +57,8 @@ def episode_files(root: Path) -> list[str]:
     return [chosen[stem] for stem in sorted(chosen)]
 
 
-def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any]]:
+def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any], str | None]:
+    """The lesson's configuration, the raw ``_config.yml`` values (for Liquid) and the file's digest."""
     read = read_text(root / "_config.yml", "_config.yml", report)
     data = load_yaml(read[0], "_config.yml", report) if read else None
     if not isinstance(data, dict):
@@ -82,20 +83,18 @@ def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any
         config.keywords = [str(k) for k in keywords]
     known = {"title", "carpentry", "life_cycle", "email", "url", "lang", "created", "repository", "keywords"}
     config.extra = {k: v for k, v in data.items() if k not in known}
-    return config, data
+    return config, data, read[1] if read else None
 
 
 class StylesPageReader:
-    def __init__(self, root: Path, site: dict[str, Any], report: Report, cache: PageCache | None):
+    def __init__(self, root: Path, site: dict[str, Any], report: Report, cache: PageCache | None,
+                 config_digest: str | None = None):
         self.root = root
         self.site = site
         self.report = report
         self.cache = cache
         # Pages resolve {{ site.* }} from _config.yml: a cached page is valid only with the same config.
-        try:
-            self.config_files = {"_config.yml": digest((root / "_config.yml").read_bytes())}
-        except OSError:
-            self.config_files = {}
+        self.config_files = {"_config.yml": config_digest} if config_digest else {}
 
     def read(self, rel: str, kind: str, slug: str) -> Page | None:
         key = (rel, kind, slug)
@@ -183,9 +182,11 @@ def _slug(name: str) -> str:
 def read_styles(root: Path, cache: PageCache | None = None) -> Lesson:
     root = root.resolve()
     report = Report()
-    config, site = read_config(root, report)
+    config, site, config_digest = read_config(root, report)
     lesson = Lesson(root=root, format="styles", config=config, report=report)
-    pages = StylesPageReader(root, site, report, cache)
+    if config_digest:
+        lesson.files["_config.yml"] = config_digest
+    pages = StylesPageReader(root, site, report, cache, config_digest)
     used: set[str] = {"index"}
 
     def add(rel: str, kind: str, slug: str, target: list[Page]) -> None:

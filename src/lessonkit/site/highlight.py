@@ -68,8 +68,18 @@ def highlight_block(code: str, language: str, block_id: str | None, *, label: st
     )
 
 
-#: The theme's code background in the light and dark colour schemes (see lessonkit.css).
-CODE_BACKGROUNDS = {"light": "#f6f7f7", "dark": "#1f2428"}
+def _theme_surfaces() -> dict[str, str]:
+    """The code blocks' background (``--surface`` in lessonkit.css: the light scheme's value,
+    then the dark scheme's), read from the theme so that the two cannot drift apart."""
+    from importlib import resources
+
+    css = resources.files("lessonkit.site").joinpath("static/lessonkit.css").read_text(encoding="utf-8")
+    light, dark = re.findall(r"--surface:\s*(#[0-9A-Fa-f]{3,6})\b", css)[:2]
+    return {"light": light, "dark": dark}
+
+
+#: The theme's code background in the light and dark colour schemes.
+CODE_BACKGROUNDS = _theme_surfaces()
 MIN_CONTRAST = 4.6  # WCAG 2.1 AA asks for 4.5:1 for normal text
 
 
