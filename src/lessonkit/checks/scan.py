@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.parser import slugify
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
-ATX = re.compile(r"^( {0,3})(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+ATX = linear.ATX  # linear time: the regex it replaces was quadratic in runs of spaces
 SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+CODE_SPAN = linear.CODE_SPAN  # linear time: the regex it replaced took minutes on a line of backticks
 # [text](url "title"){attrs} and ![alt](url){attrs}; text may hold one level of brackets.
 INLINE = re.compile(
     r"(?P<bang>!?)\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
@@ -26,12 +27,12 @@ INLINE = re.compile(
 )
 REFERENCE_USE = re.compile(r"(?P<bang>!?)\[(?P<text>[^\[\]]+)\](?:\[(?P<label>[^\[\]]*)\])?(?!\(|:)")
 DEFINITION = re.compile(r"^ {0,3}\[(?P<label>[^\]\n]+)\]:\s*(?P<url><[^>\n]*>|\S+)")
-HTML_LINK = re.compile(r"<a\b[^>]*?\bhref\s*=\s*([\"'])(?P<url>.*?)\1[^>]*>(?P<text>.*?)</a>", re.I | re.S)
+HTML_LINK = linear.HTML_LINK  # linear time: the regex it replaced was cubic on repeated '<a href='
 HTML_IMG = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.I)
 HTML_ATTR = re.compile(r"\b(?P<name>[a-zA-Z-]+)\s*=\s*([\"'])(?P<value>.*?)\2")
 HTML_ID = re.compile(r"\bid\s*=\s*([\"'])(?P<id>[^\"']+)\1")
 ATTR_ID = re.compile(r"\{[^{}\n]*#(?P<id>[\w:.-]+)[^{}\n]*\}")
-TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+TABLE_SEPARATOR = linear.TABLE_SEPARATOR  # linear time (the regex was quadratic in runs of spaces)
 GRID_BORDER = re.compile(r"^\+(?:[-=:]+\+)+\s*$")
 HTML_TABLE = re.compile(r"<table\b", re.I)
 #: A line with none of these characters (and not starting with - or =) holds no heading, link,

@@ -12,15 +12,19 @@ from __future__ import annotations
 import re
 
 from lessonkit.diagnostics import Report
+from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.chunks import parse_chunk_header, parse_exec_marker, split_hash_pipe_options
 from lessonkit.model import BLOCKS, Block, CodeChunk, Markdown, Node
 
-DIV_FENCE = re.compile(r"^(\s*)(:{3,})\s*(.*?)\s*$")
+DIV_FENCE = linear.DIV_FENCE  # same groups as r"^(\s*)(:{3,})\s*(.*?)\s*$", in linear time
 CODE_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*)$")
-ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+ATX_HEADING = linear.ATX_HEADING  # linear time (the regex was quadratic in runs of spaces)
 
 SPECIAL_STARTS = frozenset("`~:<")
+#: Blocks nested deeper than this are not blocks (a lesson nests three or four; 10,000 nested
+#: divs would exhaust the stack of every stage after the reader).
+MAX_BLOCK_DEPTH = 32
 TITLE_TAKING = {k for k, spec in BLOCKS.items() if spec.role in ("callout", "collapsible", "instructor")}
 
 
@@ -38,6 +42,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
     lines = text.split("\n")
     number = first_line - 1
     index = 0
+    too_deep = 0  # fences opened (and not closed) beyond MAX_BLOCK_DEPTH: kept as text
 
     def current() -> list[Node]:
         return stack[-1][1] if stack else root
@@ -115,6 +120,19 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
         div = DIV_FENCE.match(line) if first == ":" else None
         if div:
             rest = div.group(3).rstrip(":").strip()
+            if too_deep and not rest:
+                too_deep -= 1
+                buffer.append(line)
+                continue
+            if rest and len(stack) >= MAX_BLOCK_DEPTH:
+                if not too_deep:
+                    report.error(path, number, "block-too-deep",
+                                 f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this fence and the blocks "
+                                 "inside it are kept as text",
+                                 "Close the blocks above before opening new ones.", column=len(div.group(1)) + 1)
+                too_deep += 1
+                buffer.append(line)
+                continue
             if not rest:
                 if stack:
                     flush(number + 1)
