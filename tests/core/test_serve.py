@@ -72,7 +72,7 @@ def test_watch_filter_ignores_output_cache_and_editor_files(tmp_path: Path):
     accept = watch_filter(out)
     assert accept(None, str(tmp_path / "episodes/intro.md"))
     assert not accept(None, str(out / "index.html"))
-    assert not accept(None, str(tmp_path / ".lessonkit/site-state.pickle"))
+    assert not accept(None, str(tmp_path / ".lessonkit/site-state.msgpack"))
     assert not accept(None, str(tmp_path / ".site.staging-12/x.html"))
     assert not accept(None, str(tmp_path / "episodes/.#intro.md"))
     assert not accept(None, str(tmp_path / "episodes/intro.md.swp"))

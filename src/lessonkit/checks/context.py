@@ -100,19 +100,6 @@ class AnchorSummary:
     anchors: frozenset[str]
     links: tuple[AnchorLink, ...]  # links with a '#'
 
-    def as_data(self) -> dict:
-        return {"anchors": sorted(self.anchors),
-                "links": [[link.url, link.at.path, link.at.line, link.at.column] for link in self.links]}
-
-    @classmethod
-    def from_data(cls, data: Any) -> AnchorSummary | None:
-        try:
-            return cls(frozenset(str(a) for a in data["anchors"]),
-                       tuple(AnchorLink(str(url), Spot(str(path), int(line), int(column)))
-                             for url, path, line, column in data["links"]))
-        except (KeyError, TypeError, ValueError):
-            return None
-
 
 @dataclass(frozen=True)
 class ConfigData:

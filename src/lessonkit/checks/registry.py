@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from lessonkit.checks.context import AnchorSummary, Context, PageScan
+from lessonkit.checks.context import AnchorLink, AnchorSummary, Context, PageScan
+from lessonkit.checks.scan import Spot
 from lessonkit.checks.rule import Rule
 from lessonkit.checks.rules import (
     accessibility,
@@ -26,7 +27,7 @@ from lessonkit.checks.rules import (
     images,
     links,
 )
-from lessonkit.diagnostics import Diagnostic, Severity
+from lessonkit.diagnostics import Diagnostic
 from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap
 
@@ -48,8 +49,8 @@ def collect(modules: Iterable[ModuleType]) -> dict[str, Rule]:
 RULES: dict[str, Rule] = collect(RULE_MODULES)
 
 RULES_VERSION = "3"
-CHECKS_FILE = "checks.data"
-CHECKS_KIND = "lessonkit-checks"
+CHECKS_FILE = "checks.msgpack"
+CHECKS_KIND = "checks"
 
 
 def _rules_signature() -> str:
@@ -57,15 +58,6 @@ def _rules_signature() -> str:
 
     return code_signature(("lessonkit.checks", "."), ("lessonkit.checks", "rules"), ("lessonkit", "."),
                           ("lessonkit.markdown", "."))
-
-
-def _diagnostic_data(d: Diagnostic) -> list:
-    return [d.path, d.line, d.column, d.rule, int(d.severity), d.message, d.fix]
-
-
-def _diagnostic_from(data) -> Diagnostic:
-    path, line, column, rule_id, severity, message, fix = data
-    return Diagnostic(str(path), int(line), int(column), str(rule_id), Severity(int(severity)), str(message), str(fix))
 
 
 class Checker:
@@ -81,38 +73,30 @@ class Checker:
     @classmethod
     def load(cls, folder: Path | None) -> Checker:
         """The checker saved in a cache folder, or a new one (after a lessonkit upgrade, say)."""
-        checker = cls()
-        if folder is None:
-            return checker
+        from lessonkit import codec
         from lessonkit.cache import load_data
 
-        saved = load_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature())
-        if not isinstance(saved, dict):
-            return checker
-        try:
-            cache = {(str(source), str(key)): [_diagnostic_from(d) for d in found]
-                     for source, key, found in saved["results"]}
-            summaries = {}
-            for source, digest, data in saved["summaries"]:
-                summary = AnchorSummary.from_data(data)
-                if summary is None:
-                    return checker
-                summaries[(str(source), str(digest))] = summary
-        except (KeyError, TypeError, ValueError):
-            return checker  # not what this version writes: start afresh
-        checker.cache, checker.summaries, checker.changed = cache, summaries, False
+        checker = cls()
+        saved = load_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature()) if folder is not None else None
+        if isinstance(saved, dict):
+            allowed = codec.types(AnchorSummary, AnchorLink, Spot)
+            try:
+                results = codec.decode(saved.get("results"), allowed)
+                summaries = codec.decode(saved.get("summaries"), allowed)
+            except codec.DecodeError:
+                return checker
+            if isinstance(results, dict) and isinstance(summaries, dict):
+                checker.cache, checker.summaries, checker.changed = results, summaries, False
         return checker
 
     def save(self, folder: Path) -> None:
-        """Keep page results and anchor summaries (not the scans, which hold whole pages)."""
+        """Keep page results and anchor summaries (not the scans, which hold whole pages), as plain data."""
+        from lessonkit import codec
         from lessonkit.cache import save_data
 
         if self.changed:
-            data = {"results": [[source, key, [_diagnostic_data(d) for d in found]]
-                                for (source, key), found in self.cache.items()],
-                    "summaries": [[source, digest, summary.as_data()]
-                                  for (source, digest), summary in self.summaries.items()]}
-            save_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature(), data)
+            save_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature(),
+                      {"results": codec.encode(self.cache), "summaries": codec.encode(self.summaries)})
             self.changed = False
 
     def check(self, lesson: Lesson, site: SiteMap | None = None, rules: Iterable[str] | None = None
