@@ -134,7 +134,7 @@ class Context:
         found = self.summaries.get(key)
         if found is None:
             links = tuple(AnchorLink(link.url, link.at) for link in self.page_scan(page).links()
-                          if "#" in link.url and not link.image and not link.definition)
+                          if "#" in link.url and not link.image)
             found = self.summaries[key] = AnchorSummary(frozenset(self.page_scan(page).anchors), links)
         return found
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from types import ModuleType
 
 from lessonkit.checks.context import AnchorLink, AnchorSummary, Context, PageScan
-from lessonkit.checks.scan import Spot
 from lessonkit.checks.rule import Rule
 from lessonkit.checks.rules import (
     accessibility,
@@ -27,6 +26,7 @@ from lessonkit.checks.rules import (
     images,
     links,
 )
+from lessonkit.checks.scan import Spot
 from lessonkit.diagnostics import Diagnostic
 from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap

@@ -28,10 +28,12 @@ DESTINATION = re.compile(
     r"(?:[ \t\n]++(?:\"[^\"]{0,1000}\"|'[^']{0,1000}'|\([^()]{0,1000}\)))?[ \t\n]*+\)"
 )
 ATTRIBUTES = re.compile(r"\{[^{}]{0,4000}\}")
-HTML_LINK = re.compile(r"<a\b[^>]{0,2000}?\bhref[ \t\n]*+=[ \t\n]*+([\"'])(?P<url>[^\"'\n]{0,4000})\1[^>]{0,2000}>", re.I)
+HTML_A = re.compile(r"<a\b", re.I)
+HTML_HREF = re.compile(r"\bhref[ \t\n]*+=[ \t\n]*+(?:\"([^\"]*+)\"|'([^']*+)'|([^\s\"'>]++))", re.I)
+GREATER = re.compile(">")
 HTML_LINK_END = re.compile(r"</a\s*>", re.I)
-HTML_IMG = re.compile(r"<img\b(?P<attrs>[^>]{0,4000})>", re.I)
-HTML_ATTR = re.compile(r"\b(?P<name>[a-zA-Z-]++)[ \t\n]*+=[ \t\n]*+([\"'])(?P<value>[^\"']{0,4000})\2")
+HTML_IMG = re.compile(r"<img\b", re.I)
+HTML_ATTR = re.compile(r"\b(?P<name>[a-zA-Z-]++)[ \t\n]*+=[ \t\n]*+(?:\"(?P<dq>[^\"]*+)\"|'(?P<sq>[^']*+)')")
 HTML_ID = re.compile(r"\bid[ \t]*+=[ \t]*+([\"'])(?P<id>[^\"'\n]{1,500})\1")
 ATTR_ID = re.compile(r"\{[^{}\n]{0,2000}\}")
 ID_IN_ATTRIBUTES = re.compile(r"#([\w:.-]+)")
@@ -42,6 +44,7 @@ HTML_TH = re.compile(r"<th\b", re.I)
 TAGS = re.compile(r"<[^<>]{0,2000}>")
 BACKTICKS = re.compile(r"`+")
 BRACKETS = re.compile(r"[\[\]]")
+NOT_NEWLINE = re.compile(r"[^\n]")
 #: A line with none of these characters (and not starting with - or =) holds no heading, link,
 #: table, fence or id.
 SPECIAL = frozenset("#[]<>|+`~{}!")
@@ -271,7 +274,7 @@ def _mask_code_spans(text: str) -> str:
             continue
         start, end = runs[position][0], runs[partner][1]
         pieces.append(text[cursor:start])
-        pieces.append("".join("\n" if c == "\n" else " " for c in text[start:end]))
+        pieces.append(NOT_NEWLINE.sub(" ", text[start:end]))
         cursor = end
         position = partner + 1
     pieces.append(text[cursor:])
@@ -317,14 +320,35 @@ def _links(text: str, numbers: list[int], path: str, result: Scan) -> None:
     if "[" in masked:
         _bracket_links(masked, text, spot, result)
     if "<" in masked:
-        for m in HTML_LINK.finditer(masked):
-            end = HTML_LINK_END.search(masked, m.end())
-            inner = masked[m.end():end.start()] if end else ""
-            result.links.append(Link(TAGS.sub("", inner), m.group("url"), spot(m.start()), html=True))
-        for m in HTML_IMG.finditer(masked):
-            attrs = {a.group("name").lower(): a.group("value") for a in HTML_ATTR.finditer(m.group("attrs"))}
-            if "src" in attrs:
-                result.links.append(Link("", attrs["src"], spot(m.start()), True, attrs.get("alt"), html=True))
+        _html_links(masked, spot, result)
+
+
+def _html_tags(masked: str, start_pattern: re.Pattern):
+    """``(start, tag text)`` of each tag ``start_pattern`` opens, up to its '>' (at most 4,000 characters).
+    The '>' are found once, so text full of unclosed tags costs linear time."""
+    closers = [m.start() for m in GREATER.finditer(masked)]
+    for m in start_pattern.finditer(masked):
+        found = bisect_right(closers, m.start())
+        if found < len(closers) and closers[found] - m.start() <= 4000:
+            yield m.start(), masked[m.start():closers[found] + 1]
+
+
+def _html_links(masked: str, spot, result: Scan) -> None:
+    ends = [m.start() for m in HTML_LINK_END.finditer(masked)]
+    for start, tag in _html_tags(masked, HTML_A):
+        href = HTML_HREF.search(tag)
+        if href is None:
+            continue
+        url = next(group for group in href.groups() if group is not None)
+        after = start + len(tag)
+        found = bisect_right(ends, after - 1)
+        inner = masked[after:ends[found]] if found < len(ends) else ""
+        result.links.append(Link(TAGS.sub("", inner), url, spot(start), html=True))
+    for start, tag in _html_tags(masked, HTML_IMG):
+        attrs = {a.group("name").lower(): a.group("dq") if a.group("dq") is not None else a.group("sq")
+                 for a in HTML_ATTR.finditer(tag)}
+        if "src" in attrs:
+            result.links.append(Link("", attrs["src"], spot(start), True, attrs.get("alt"), html=True))
 
 
 def _bracket_links(masked: str, text: str, spot, result: Scan) -> None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from lessonkit.diagnostics import Report
 from lessonkit.markdown.attributes import parse_attributes
-from lessonkit.markdown.fences import Fence, fence_end, open_fence
 from lessonkit.markdown.fenced_divs import parse_body, take_title
+from lessonkit.markdown.fences import Fence, fence_end, open_fence
 from lessonkit.model import BLOCKS, Block, Node
 
 QUOTE = re.compile(r"^ {0,3}>( ?)(.*)$")
