@@ -9,4 +9,5 @@ from lessonkit.checks.rules import (  # noqa: F401
     headings,
     images,
     links,
+    schedules,
 )
