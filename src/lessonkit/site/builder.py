@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from lessonkit import __version__
-from lessonkit.cache import load_pickle, save_pickle
+from lessonkit import __version__, codec
+from lessonkit.cache import load_data, save_data
 from lessonkit.credit.site import LessonCredit
 from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
@@ -34,7 +34,8 @@ from lessonkit.site.parallel import map_pages
 STATE_VERSION = 3
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
-STATE_FILE = "site-state.pickle"
+STATE_FILE = "site-state.msgpack"
+STATE_KIND = "site-state"
 
 
 def _hash(*parts: object) -> str:
@@ -52,7 +53,7 @@ class PageRecord:
 
 @dataclass
 class BuildState:
-    """What one build leaves for the next (kept in memory by ``serve``, pickled by ``build``)."""
+    """What one build leaves for the next (kept in memory by ``serve``, saved as plain data by ``build``)."""
 
     version: int = STATE_VERSION
     records: dict[str, PageRecord] = field(default_factory=dict)  # page source -> record
@@ -61,14 +62,22 @@ class BuildState:
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
-        state = load_pickle(cache / STATE_FILE) if cache is not None else None
-        if not isinstance(state, cls) or state.version != STATE_VERSION:
+        data = load_data(cache / STATE_FILE, STATE_KIND, _state_signature()) if cache is not None else None
+        if data is None:
             return cls()
-        return state
+        try:
+            state = codec.decode(data, codec.types(BuildState, PageRecord, RenderedBody))
+        except codec.DecodeError:
+            return cls()
+        return state if isinstance(state, cls) and state.version == STATE_VERSION else cls()
 
     def save(self, cache: Path | None) -> None:
         if cache is not None:
-            save_pickle(self, cache / STATE_FILE)
+            save_data(cache / STATE_FILE, STATE_KIND, _state_signature(), codec.encode(self))
+
+
+def _state_signature() -> str:
+    return _hash(__version__, template_signature())
 
 
 @dataclass

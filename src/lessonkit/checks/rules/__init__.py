@@ -10,4 +10,5 @@ from lessonkit.checks.rules import (  # noqa: F401
     headings,
     images,
     links,
+    schedules,
 )
