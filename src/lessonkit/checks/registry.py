@@ -19,19 +19,22 @@ from lessonkit.checks.rule import Rule
 from lessonkit.checks.rules import (
     accessibility,
     blocks,
+    citations,
     config,
     files,
     front_matter,
     headings,
     images,
     links,
+    schedules,
 )
 from lessonkit.checks.scan import Spot
 from lessonkit.diagnostics import Diagnostic
 from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap
 
-RULE_MODULES: tuple[ModuleType, ...] = (headings, images, links, accessibility, blocks, front_matter, config, files)
+RULE_MODULES: tuple[ModuleType, ...] = (headings, images, links, accessibility, blocks, front_matter, config, files,
+                                         citations, schedules)
 
 
 def collect(modules: Iterable[ModuleType]) -> dict[str, Rule]:
