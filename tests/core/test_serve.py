@@ -47,7 +47,7 @@ def test_reload_event_is_sent_after_a_build(tmp_path: Path):
     try:
         host, port = server.httpd.server_address[:2]
         sock = socket.create_connection((host, port), timeout=10)
-        sock.sendall(f"GET {RELOAD_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.sendall(f"GET {RELOAD_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
 
         def read() -> None:
             while b"event: reload" not in b"".join(received):

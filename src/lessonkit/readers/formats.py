@@ -149,7 +149,7 @@ class LessonFormat:
     def assets(self, root: Path, report: Report) -> list[Asset]:
         from lessonkit.readers.workbench import collect_assets
 
-        return collect_assets(root, list(self.asset_roots))
+        return collect_assets(root, list(self.asset_roots), report)
 
     def data_roots(self, root: Path, page_source: str) -> list[Path]:
         """Folders whose data folders code on ``page_source`` may read."""

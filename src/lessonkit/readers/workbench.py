@@ -22,6 +22,7 @@ from lessonkit.model import Asset, CodeChunk, Lesson, LessonConfig, Node, Page
 from lessonkit.readers.formats import PAGE_SUFFIXES, UNREADABLE, ConfigFile, LessonFormat, PageSource
 from lessonkit.readers.page_cache import PageCache
 from lessonkit.readers.page_text import make_page
+from lessonkit.readers.paths import entry_problem, resolve_inside, walk_files
 from lessonkit.readers.sources import decode, digest, read_text
 
 FOLDERS = {"episodes": "episode", "learners": "learner", "instructors": "instructor", "profiles": "profile"}
@@ -29,6 +30,8 @@ ASSET_FOLDERS = ("fig", "files", "data", "code")
 CONFIG_FIELDS = ("title", "carpentry", "life_cycle", "license", "source", "branch", "contact", "created",
                  "url", "lang")
 MAX_CHILD_DEPTH = 8
+#: Child documents included into one page, in all (a document included twice counts twice).
+MAX_CHILD_INCLUSIONS = 64
 
 
 def is_workbench(root: Path) -> bool:
@@ -133,6 +136,11 @@ def _listed(data: dict[str, Any], folder: str, root: Path, report: Report, lines
                          "Each entry is a file name such as 'introduction.md'.")
             continue
         name = entry.strip()
+        if (problem := entry_problem(name)) is not None:
+            report.error("config.yaml", line, "path-outside-lesson",
+                         f"'{folder}' entry {name!r} {problem}; only files inside {folder}/ can be listed",
+                         f"Write the file's name inside {folder}/, e.g. '- introduction.md'.")
+            continue
         if name not in files and not (directory / name).is_file():  # a name in a sub-folder is stat()ed
             hint = _closest(name, present)
             report.error(
@@ -157,8 +165,13 @@ def _closest(name: str, candidates: list[str]) -> str | None:
 
 
 def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, report: Report,
-                      files: dict[str, str], depth: int) -> list[Node]:
-    """Replace knitr chunks with ``child="file.Rmd"`` by the child document's content."""
+                      files: dict[str, str], depth: int, chain: tuple[str, ...] = (),
+                      budget: list[int] | None = None) -> list[Node]:
+    """Replace knitr chunks with ``child="file.Rmd"`` by the child document's content.
+
+    ``chain`` holds the documents being included (a document including one of them is a cycle);
+    ``budget`` the inclusions this page may still make (against exponential fan-out)."""
+    budget = budget if budget is not None else [MAX_CHILD_INCLUSIONS]
     result: list[Node] = []
     for node in nodes:
         if isinstance(node, CodeChunk) and node.option("child"):
@@ -167,13 +180,23 @@ def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, rep
                 report.warning(rel, node.line, "chunk-child", f"cannot read child={child!r}",
                                'Write child="path/to/file.Rmd".')
                 continue
-            target = (folder / child).resolve()
-            try:
-                child_rel = target.relative_to(root.resolve()).as_posix()
-            except ValueError:
-                report.error(rel, node.line, "chunk-child", f"child document {child} is outside the lesson",
+            target = resolve_inside(root, folder / child)
+            if target is None:
+                report.error(rel, node.line, "path-outside-lesson", f"child document {child} is outside the lesson",
                              "Keep child documents inside the lesson folder.")
                 continue
+            child_rel = target.relative_to(os.path.realpath(root)).as_posix()
+            if child_rel in chain:
+                report.error(rel, node.line, "chunk-child",
+                             f"child document {child} includes itself ({' -> '.join((*chain, child_rel))})",
+                             "Remove the child= chunk that closes the cycle.")
+                continue
+            if budget[0] <= 0:
+                report.error(rel, node.line, "chunk-child",
+                             f"more than {MAX_CHILD_INCLUSIONS} child documents are included into one page",
+                             "Include each child document once, or split the page.")
+                continue
+            budget[0] -= 1
             if depth >= MAX_CHILD_DEPTH:
                 report.error(rel, node.line, "chunk-child", f"child documents nested deeper than {MAX_CHILD_DEPTH}",
                              "Check for a child document that includes itself.")
@@ -188,10 +211,11 @@ def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, rep
             front = split_front_matter(text, child_rel, report)
             children = parse_body(front.body, front.body_line, child_rel, report)
             _mark_source(children, child_rel)
-            result.extend(_include_children(children, root, target.parent, child_rel, report, files, depth + 1))
+            result.extend(_include_children(children, root, target.parent, child_rel, report, files, depth + 1,
+                                            (*chain, child_rel), budget))
             continue
         if hasattr(node, "children"):
-            node.children = _include_children(node.children, root, folder, rel, report, files, depth)
+            node.children = _include_children(node.children, root, folder, rel, report, files, depth, chain, budget)
         result.append(node)
     return result
 
@@ -250,7 +274,8 @@ class WorkbenchFormat(LessonFormat):
         front = split_front_matter(text, rel, report)
         body = parse_body(front.body, front.body_line, rel, report)
         files = {rel: digest(data)}
-        body = _include_children(body, root, (root / rel).parent, rel, report, files, 0)
+        body = _include_children(body, root, (root / rel).parent, rel, report, files, 0, (rel,),
+                                [MAX_CHILD_INCLUSIONS])
         combined = digest("".join(files.values()).encode()) if len(files) > 1 else files[rel]
         return make_page(source.kind, rel, source.slug, front, body, combined, report), files
 
@@ -281,16 +306,17 @@ def read_workbench(root: Path, cache: PageCache | None = None) -> Lesson:
 #: Pages at the lesson's root that the site shows too (linked from the footer).
 EXTRA_PAGES = ("LICENSE.md", "CODE_OF_CONDUCT.md", "CONTRIBUTING.md")
 
-def collect_assets(root: Path, folders: list[str]) -> list[Asset]:
-    """Files under <folder>/{fig,files,data,code} are copied to {fig,files,data,code}/ in the site."""
+def collect_assets(root: Path, folders: list[str], report: Report | None = None) -> list[Asset]:
+    """Files under <folder>/{fig,files,data,code} are copied to {fig,files,data,code}/ in the site.
+    Symbolic links that lead outside the lesson are refused (reported to ``report``)."""
     assets: dict[str, Asset] = {}
     for folder in folders:
         for sub in ASSET_FOLDERS:
             base = root / folder / sub
             if not base.is_dir():
                 continue
-            for path in sorted(base.rglob("*")):
-                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(base).parts):
-                    target = f"{sub}/{path.relative_to(base).as_posix()}"
-                    assets.setdefault(target, Asset(path, target))
+            rel_base = sub if folder == "." else f"{folder}/{sub}"
+            for path, rel in walk_files(root, base, report, rel_base):
+                target = f"{sub}/{rel}"
+                assets.setdefault(target, Asset(path, target))
     return list(assets.values())
