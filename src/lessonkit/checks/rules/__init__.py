@@ -5,6 +5,7 @@ from lessonkit.checks.rules import (  # noqa: F401
     blocks,
     citations,
     config,
+    credit,
     files,
     front_matter,
     headings,
