@@ -157,7 +157,7 @@ def _source_files(root: Path, out: Path) -> list[Path]:
     files = []
     for current, folders, names in os.walk(root):
         here = Path(current)
-        folders[:] = sorted(f for f in folders if f not in EXCLUDED and not (here / f).resolve() == out
+        folders[:] = sorted(f for f in folders if f not in EXCLUDED and (here / f).resolve() != out
                             and not f.startswith(".release-"))
         for file_name in sorted(names):
             file = here / file_name
