@@ -103,7 +103,12 @@ def validate(file: YamlFile, schema_name: str, report: Report) -> bool:
         where = tuple(error.absolute_path)
         location = "/".join(str(p) for p in where) or "the file"
         message = _message(error)
-        report.error(file.path, file.line(where), "credit-file", f"{location}: {message}",
+        line = file.line(where)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            if extra:
+                line = file.line((*where, extra[0]))
+        report.error(file.path, line, "credit-file", f"{location}: {message}",
                      f"See docs/credit.md for the format of {Path(file.path).name}.")
     return not errors
 
