@@ -178,7 +178,7 @@ def _age(folder: Path, seconds: int = 3600) -> None:
 
 
 def test_unchanged_pages_are_known_from_their_stat_without_reading_them(lesson: Path, monkeypatch):
-    import lessonkit.readers.workbench as workbench
+    import lessonkit.readers.pipeline as workbench  # where every format's pages are read
     from lessonkit.readers import read_lesson
     from lessonkit.readers.page_cache import PageCache
 
