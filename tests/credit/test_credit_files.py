@@ -180,8 +180,8 @@ def test_pages_credit_line_contributors_image_credits_and_cite(tmp_path):
     credits = (site / "image-credits.html").read_text()
     assert '<img src="fig/ai.jpg"' in credits and "Scriberia" in credits
     assert '<img src="../fig/ai.jpg"' in (site / "instructor" / "image-credits.html").read_text()
-    cite = (site / "cite.html").read_text()
+    cite = (site / "citation.html").read_text()
     assert "Lovelace, A. (" in cite and "@misc{" in cite and 'author = &quot;Lovelace, Ada&quot;' in cite
     index = (site / "index.html").read_text()
-    for href in ("contributors.html", "image-credits.html", "cite.html"):
+    for href in ("contributors.html", "image-credits.html", "citation.html"):
         assert f'href="{href}"' in index

@@ -120,7 +120,7 @@ def test_release_writes_a_versioned_archive_and_refuses_twice(tmp_path):
     with zipfile.ZipFile(folder / "lesson-1.0.0.zip") as archive:
         names = set(archive.namelist())
         assert {"lesson-1.0.0/source/config.yaml", "lesson-1.0.0/source/episodes/introduction.md",
-                "lesson-1.0.0/site/index.html", "lesson-1.0.0/site/cite.html", "lesson-1.0.0/CITATION.cff",
+                "lesson-1.0.0/site/index.html", "lesson-1.0.0/site/citation.html", "lesson-1.0.0/CITATION.cff",
                 "lesson-1.0.0/.zenodo.json", "lesson-1.0.0/codemeta.json", "lesson-1.0.0/lesson.jsonld"} <= names
         assert not any("/source/releases/" in n or "/source/.lessonkit/" in n for n in names)
         assert "version: 1.0.0" in archive.read("lesson-1.0.0/source/CITATION.cff").decode()

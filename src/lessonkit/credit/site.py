@@ -77,7 +77,7 @@ class LessonCredit:
             found.append({"slug": "contributors", "title": "Contributors", "href": "contributors.html"})
         if self.illustrations is not None:
             found.append({"slug": "image-credits", "title": "Image credits", "href": "image-credits.html"})
-        found.append({"slug": "cite", "title": "Cite this lesson", "href": "cite.html"})
+        found.append({"slug": "citation", "title": "Cite this lesson", "href": "citation.html"})
         return found
 
     def pages(self, view: str = "learner") -> list[tuple[str, str, str]]:
@@ -92,7 +92,7 @@ class LessonCredit:
             found.append(("contributors", "Contributors", pages.contributors_page(self)))
         if self.illustrations is not None:
             found.append(("image-credits", "Image credits", pages.image_credits_page(self)))
-        found.append(("cite", "Cite this lesson", pages.cite_page(self)))
+        found.append(("citation", "Cite this lesson", pages.cite_page(self)))
         return [(slug, title, for_view(html, view)) for slug, title, html in found]
 
 
