@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from lessonkit.cache import load_data, save_data
 from lessonkit.model import CodeChunk, Output
 
 DATA_FOLDERS = ("data", "files")
@@ -222,35 +223,10 @@ def from_data(data) -> CachedRun | None:
 
 def _save_data(path: Path, signature: str, data) -> None:
     """Plain data to a file (never pickle: a cache file a lesson ships cannot run code)."""
-    try:
-        from lessonkit.cache import save_data
-    except ImportError:  # before the shared helper: the same msgpack file with a small header
-        import msgpack
-
-        temporary = path.with_name(path.name + ".tmp")
-        try:
-            temporary.write_bytes(msgpack.packb({"kind": KIND, "signature": signature, "data": data},
-                                                use_bin_type=True))
-            temporary.replace(path)
-        except OSError:
-            pass
-        return
     save_data(path, KIND, signature, data)
 
 
 def _load_data(path: Path, signature: str):
-    try:
-        from lessonkit.cache import load_data
-    except ImportError:
-        import msgpack
-
-        try:
-            value = msgpack.unpackb(path.read_bytes(), raw=False, strict_map_key=True)
-        except Exception:  # any undecodable file is ignored and rebuilt
-            return None
-        if not isinstance(value, dict) or value.get("kind") != KIND or value.get("signature") != signature:
-            return None
-        return value.get("data")
     return load_data(path, KIND, signature)
 
 

@@ -3,10 +3,12 @@
 from lessonkit.checks.rules import (  # noqa: F401
     accessibility,
     blocks,
+    citations,
     config,
     files,
     front_matter,
     headings,
     images,
     links,
+    schedules,
 )
