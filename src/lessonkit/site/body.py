@@ -74,13 +74,13 @@ def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
 
 
 class BodyRenderer:
-    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict):
+    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict, extra_env: dict | None = None):
         self.page = page
         self.resolver = resolver
         texts = [n.text for n, _ in page.walk() if isinstance(n, Markdown)]
         references = dict(lesson_references)
         references.update(page_references(texts))
-        self.env: dict = {"references": references, "links": resolver, "ids": set()}
+        self.env: dict = {"references": references, "links": resolver, "ids": set(), **(extra_env or {})}
         self.texts: dict[int, str] = {}  # Markdown node -> text to render (footnote definitions taken out)
         self.footnotes: dict[str, str] = {}
         for node, _ in page.walk():
@@ -101,7 +101,7 @@ class BodyRenderer:
                 if isinstance(node, Block) and node.kind == kind:
                     self.result.overview[kind] = self.nodes(node.children)
         body = [n for n in body if not (isinstance(n, Block) and n.kind in OVERVIEW_KINDS)]
-        self.result.html = self.nodes(body) + self.footnote_list()
+        self.result.html = self.nodes(body) + self.footnote_list() + self.reference_list()
         self.result.unresolved = self.resolver.unresolved
         self.result.headings = _headings(self.result.html)
         return self.result
@@ -141,6 +141,13 @@ class BodyRenderer:
             number += 1
         return ('<section class="footnotes" aria-label="Footnotes"><hr class="footnotes-sep">'
                 f'<ol class="footnotes-list">{"".join(items)}</ol></section>\n')
+
+    def reference_list(self) -> str:
+        """The works the page cites (lessonkit.credit.bibliography.PageCitations), after its footnotes."""
+        citations = self.env.get("citations")
+        if citations is None or not citations.cited:
+            return ""
+        return citations.references_html(ident=unique_id("references", self.env))
 
     def inline(self, text: str) -> str:
         return make_html_renderer().renderInline(text, self.env)
@@ -267,8 +274,9 @@ def _headings(html: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def render_body(page: Page, resolver: LinkResolver, lesson_references: dict) -> RenderedBody:
-    return BodyRenderer(page, resolver, lesson_references).render()
+def render_body(page: Page, resolver: LinkResolver, lesson_references: dict,
+                extra_env: dict | None = None) -> RenderedBody:
+    return BodyRenderer(page, resolver, lesson_references, extra_env).render()
 
 
 def for_view(html: str, view: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lessonkit import __version__, codec
 from lessonkit.cache import load_data, save_data
+from lessonkit.credit.site import LessonCredit
 from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
@@ -124,6 +125,9 @@ class SiteBuilder:
         self.feedback = self._feedback()
         self.site = SiteMap.of(lesson)
         self.shared = Shared.of(lesson, {}, self.feedback)
+        self.credit = LessonCredit.of(lesson)  # citations, figure credits and credit pages (lessonkit.credit)
+        for entries in self.shared.resources.values():
+            entries.extend(self.credit.links())
 
     # -- output ------------------------------------------------------------
 
@@ -141,7 +145,8 @@ class SiteBuilder:
     def build(self) -> SiteResult:
         lesson = self.lesson
         site_signature = self.site.signature()
-        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()))
+        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()),
+                               self.credit.signature())
         records: dict[str, PageRecord] = {}
         pages = lesson.pages()
         keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
@@ -205,7 +210,7 @@ class SiteBuilder:
         return self.result
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references)
+        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page))
         search: list[dict] = []
         if page.kind in ("index", "episode", "learner", "profile", "extra"):
             search = generated.search_entries(page, for_view(body.html, "learner"))
@@ -271,6 +276,10 @@ class SiteBuilder:
             self._emit(f"{folder}{name}.html", _hash(shared_key, view, name, content_key),
                        lambda name=name, title=title, make_body=make_body: render_page(
                            shared, view, slug=name, kind="generated", title=title, toc=False, body=make_body()))
+        for slug, title, html in self.credit.pages():
+            self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
+                       lambda slug=slug, title=title, html=html: render_page(
+                           shared, view, slug=slug, kind="generated", title=title, body=html))
         self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))

@@ -3,6 +3,7 @@
 from lessonkit.checks.rules import (  # noqa: F401
     accessibility,
     blocks,
+    citations,
     config,
     files,
     front_matter,
