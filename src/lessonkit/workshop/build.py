@@ -181,29 +181,103 @@ def build_workshop(path: Path, out: Path, *, include_lessons: bool = True, execu
     return result
 
 
+STAMP = ".lessonkit-workshop.json"
+
+
+def _inputs_key(workshop: Workshop, bases: dict[str, str]) -> str:
+    import hashlib
+
+    from lessonkit import __version__
+    from lessonkit.signature import code_signature
+
+    parts = [__version__, code_signature(("lessonkit.workshop", "."), ("lessonkit.workshop", "templates"),
+                                         ("lessonkit.workshop", "static")),
+             workshop.path.read_text(encoding="utf-8", errors="replace"), repr(sorted(bases.items()))]
+    for choice in workshop.lessons:
+        parts.append(repr(sorted(choice.lesson.files.items())))
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _reuse(staged: StagedOutput, target: str, key: str) -> list[str] | None:
+    """The files of an unchanged workshop, carried over from the previous output (no PDF re-made)."""
+    if staged.previous is None:
+        return None
+    try:
+        stamp = json.loads((staged.previous / target / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("key") != key or not isinstance(stamp.get("files"), list):
+        return None
+    files = [f for f in stamp["files"] if isinstance(f, str)]
+    if not all(staged.reuse(f) for f in [*files, target + STAMP]):
+        return None
+    return files
+
+
 def build_workshops(lessons_dir: Path, staged: StagedOutput, prefix: str = "workshops/",
                     today: date | None = None) -> tuple[list[dict], list[Diagnostic]]:
     """The example workshops of a catalogue (``<lessons_dir>/workshops/*.yaml``), each written to
-    ``<prefix><slug>/`` with links to the catalogue's lessons beside it. Returns one entry per
-    workshop built (title, href, dates) for the catalogue page, and the diagnostics of those
-    that could not be built (which are left out). Past dates are allowed (an archive)."""
+    ``<prefix><slug>/`` with links to the catalogue's lessons beside it (build.py calls this
+    for a folder of lessons, so that ``make serve`` shows them). Returns one entry per workshop
+    built (for the catalogue page) and, as warnings, the problems of those left out. Past dates
+    are allowed (an archive). An unchanged workshop is carried over from the previous output."""
     folder = lessons_dir / "workshops"
     built: list[dict] = []
     found: list[Diagnostic] = []
-    if not folder.is_dir() or _missing_extra() is not None:
+    if not folder.is_dir():
         return built, found
+    missing = _missing_extra()
+    if missing is not None:
+        found.append(Diagnostic(display(folder), 0, 0, missing.rule, Severity.WARNING,
+                                "the example workshops are left out: " + missing.message, missing.fix))
+        return built, found
+    slugs: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
         workshop, table, problems = check_workshop(path, today, allow_past=True)
-        if workshop is None or table is None or _errors(problems):
-            found.extend(problems)
+        if workshop is None or table is None or _errors(problems) or workshop.slug in slugs:
+            if workshop is not None and workshop.slug in slugs:
+                problems = [*problems, Diagnostic(display(path), 1, 1, "workshop-schema", Severity.ERROR,
+                                                  f"another workshop file has the slug '{workshop.slug}'",
+                                                  "Give every workshop its own slug.")]
+            found.extend(Diagnostic(d.path, d.line, d.column, d.rule, Severity.WARNING,
+                                    "workshop left out of the catalogue: " + d.message, d.fix)
+                         for d in problems if d.severity is Severity.ERROR)
             continue
+        slugs.add(workshop.slug)
         depth = "../" * (prefix.count("/") + 1)
         bases = {c.name: f"{depth}{c.name}/" for c in workshop.lessons
                  if c.root.parent.resolve() == lessons_dir.resolve()}
         for c in workshop.lessons:
             bases.setdefault(c.name, (c.lesson.config.url.rstrip("/") + "/") if c.lesson.config.url else "")
         target = f"{prefix}{workshop.slug}/"
-        write_site(workshop, table, staged, target, bases)
+        key = _inputs_key(workshop, bases)
+        files = _reuse(staged, target, key)
+        if files is None:
+            files = write_site(workshop, table, staged, target, bases)
+            staged.write(target + STAMP, json.dumps({"key": key, "files": files}))
         built.append({"title": workshop.title, "href": f"{target}index.html", "first": workshop.first_start,
-                      "last": workshop.last_end, "lessons": [c.lesson.config.title for c in workshop.lessons]})
+                      "last": workshop.last_end, "lessons": [c.lesson.config.title for c in workshop.lessons],
+                      "where": workshop.venue.get("name") if workshop.venue else "Online" if workshop.online else ""})
     return built, found
+
+
+def catalogue_section(workshops: list[dict]) -> str:
+    """The catalogue page's list of example workshops ("" when there are none)."""
+    from html import escape
+
+    from lessonkit.workshop.outputs import long_date
+
+    if not workshops:
+        return ""
+    items = []
+    for item in workshops:
+        when = long_date(item["first"])
+        if long_date(item["last"]) != when:
+            when += f" to {long_date(item['last'])}"
+        items.append(f'<li><h3><a href="{escape(item["href"])}">{escape(item["title"])}</a></h3>'
+                     f'<p class="meta">{escape(when)}{" · " + escape(item["where"]) if item["where"] else ""} · '
+                     f'{escape(", ".join(item["lessons"]))}</p></li>')
+    return ('<section class="catalogue-workshops" aria-labelledby="workshops"><h2 id="workshops">Workshops</h2>'
+            "<p>Example workshops, each with its schedule computed from the lessons' timings, "
+            "a calendar and exercise handouts.</p>"
+            f'<ul class="catalogue">{"".join(items)}</ul></section>\n')
