@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "migrate": "lessonkit.cli.migrate:migrate",
     "release": "lessonkit.cli.release:release",
     "feedback": "lessonkit.feedback.cli:feedback",
+    "workshop": "lessonkit.cli.workshop:workshop",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -35,6 +36,7 @@ SHORT_HELP: dict[str, str] = {
     "migrate": "Rewrite a styles (Jekyll) lesson as a Workbench lesson.",
     "release": "Check, build and archive a lesson version with CITATION.cff and .zenodo.json.",
     "feedback": "Run the feedback service (page comments, review rounds, questionnaires, triage).",
+    "workshop": "Workshops: check, build (site, calendar, handouts) and scaffold a workshop file.",
 }
 
 

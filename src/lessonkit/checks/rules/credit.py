@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import posixpath
 
-from lessonkit.checks.registry import Context, rule
+from lessonkit.checks.context import Context
+from lessonkit.checks.rule import Finding, rule
+from lessonkit.checks.scan import Spot
 from lessonkit.credit.contributors import Contributors, load_contributors
 from lessonkit.credit.illustrations import Illustrations, load_illustrations
 from lessonkit.credit.metadata import read_cff
-from lessonkit.diagnostics import Diagnostic, Report, Severity
+from lessonkit.diagnostics import Report, Severity
 from lessonkit.model import Lesson
 
 FILE_RULES = {
@@ -39,52 +41,67 @@ def _files(lesson: Lesson, context: Context) -> tuple[Contributors | None, Illus
     return context.memo["credit"]
 
 
-def _register(rule_id: str, severity: Severity, summary: str) -> None:
+def _from_files(rule_id: str, lesson: Lesson, context: Context):
+    for item in _files(lesson, context)[2]:
+        if item.rule == rule_id:
+            yield Finding(Spot(item.path, item.line, item.column), item.message, item.fix, item.severity)
+
+
+def _file_rule(rule_id: str):
+    severity, summary = FILE_RULES[rule_id]
+
     def check(lesson: Lesson, context: Context):
-        return [d for d in _files(lesson, context)[2] if d.rule == rule_id]
+        return _from_files(rule_id, lesson, context)
 
-    rule(rule_id, severity, summary, scope="lesson")(check)
+    return rule(rule_id, severity, summary)(check)
 
 
-for _id, (_severity, _summary) in FILE_RULES.items():
-    _register(_id, _severity, _summary)
+# One module-level Rule per id (the registry collects the Rule objects of this module).
+credit_file = _file_rule("credit-file")
+credit_role_unknown = _file_rule("credit-role-unknown")
+credit_contribution_unknown = _file_rule("credit-contribution-unknown")
+credit_role_missing = _file_rule("credit-role-missing")
+credit_orcid = _file_rule("credit-orcid")
+credit_duplicate = _file_rule("credit-duplicate")
+credit_licence_unknown = _file_rule("credit-licence-unknown")
+illustration_licence_missing = _file_rule("illustration-licence-missing")
+illustration_licence_conflict = _file_rule("illustration-licence-conflict")
+illustration_credit_incomplete = _file_rule("illustration-credit-incomplete")
+illustration_file_missing = _file_rule("illustration-file-missing")
 
 
 def _figures(lesson: Lesson, context: Context):
-    """(page, node, link, lesson path) of every image file used in the lesson's pages."""
+    """(link, lesson path) of every image file used in the lesson's pages."""
     for page in lesson.pages():
-        for node, link in context.page_scan(page).links():
+        for link in context.page_scan(page).links():
             if not link.image or "://" in link.url or link.url.startswith("data:"):
                 continue
-            source = getattr(node, "source", None) or page.source
             url = link.url.split("#")[0].split("?")[0]
-            folder = posixpath.dirname(source)
-            path = posixpath.normpath(posixpath.join(folder, url))
-            yield page, node, link, path
+            folder = posixpath.dirname(link.at.path)
+            yield link, posixpath.normpath(posixpath.join(folder, url))
 
 
 @rule("illustration-missing", Severity.WARNING,
-      "Every figure file a page shows has an entry in illustrations.yaml (when the lesson has one).", scope="lesson")
+      "Every figure file a page shows has an entry in illustrations.yaml (when the lesson has one).")
 def figure_without_entry(lesson: Lesson, context: Context):
     _, illustrations, _ = _files(lesson, context)
     if illustrations is None:
         return
-    for page, node, link, path in _figures(lesson, context):
+    for link, path in _figures(lesson, context):
         if (lesson.root / path).is_file() and illustrations.find(path) is None:
-            yield context.diagnostic(
-                "illustration-missing", page, link.line, link.column,
-                f"{path} has no entry in illustrations.yaml, so its origin and licence are unknown",
+            yield Finding(
+                link.at, f"{path} has no entry in illustrations.yaml, so its origin and licence are unknown",
                 f"Add '- file: {path}' with its title, creators, source and licence (or a pattern such as "
-                f"{posixpath.dirname(path)}/*.svg for the lesson's own figures).", node)
+                f"{posixpath.dirname(path)}/*.svg for the lesson's own figures).")
 
 
 @rule("illustration-alt", Severity.WARNING,
-      "A figure's alternative text is recorded in illustrations.yaml and pages use the same.", scope="lesson")
+      "A figure's alternative text is recorded in illustrations.yaml and pages use the same.")
 def alt_text(lesson: Lesson, context: Context):
     _, illustrations, _ = _files(lesson, context)
     if illustrations is None:
         return
-    for page, node, link, path in _figures(lesson, context):
+    for link, path in _figures(lesson, context):
         entry = illustrations.find(path)
         if entry is None or entry.pattern:
             continue
@@ -92,20 +109,16 @@ def alt_text(lesson: Lesson, context: Context):
         recorded = " ".join((entry.alt or "").split())
         if entry.alt is None or not recorded:
             if entry.reused:
-                yield context.diagnostic(
-                    "illustration-alt", None, entry.line, 0,
-                    f"{entry.file} has no alternative text in illustrations.yaml",
-                    f"Add alt: with what the image shows{f' (the page uses: {used!r})' if used else ''}.",
-                    path="illustrations.yaml")
+                yield Finding(
+                    Spot("illustrations.yaml", entry.line, 0), f"{entry.file} has no alternative text in illustrations.yaml",
+                    f"Add alt: with what the image shows{f' (the page uses: {used!r})' if used else ''}.")
         elif not used:
-            yield context.diagnostic(
-                "illustration-alt", page, link.line, link.column, f"{path} is shown without alternative text",
-                f'Use the text recorded in illustrations.yaml: {{alt="{entry.alt}"}}', node)
+            yield Finding(link.at, f"{path} is shown without alternative text",
+                          f'Use the text recorded in illustrations.yaml: {{alt="{entry.alt}"}}')
         elif used != recorded:
-            yield context.diagnostic(
-                "illustration-alt", page, link.line, link.column,
-                f"the alternative text of {path} differs from the one in illustrations.yaml (line {entry.line})",
-                f"Use one text in both places; illustrations.yaml has {entry.alt!r}.", node)
+            yield Finding(
+                link.at, f"the alternative text of {path} differs from the one in illustrations.yaml (line {entry.line})",
+                f"Use one text in both places; illustrations.yaml has {entry.alt!r}.")
 
 
 def _names_of(entries) -> list[str]:
@@ -133,7 +146,7 @@ def _line_of(lesson: Lesson, rel: str, needle: str) -> int:
 
 
 @rule("credit-metadata-mismatch", Severity.WARNING,
-      "CITATION.cff and .zenodo.json list the same authors as contributors.yaml.", scope="lesson")
+      "CITATION.cff and .zenodo.json list the same authors as contributors.yaml.")
 def metadata_mismatch(lesson: Lesson, context: Context):
     contributors, _, _ = _files(lesson, context)
     if contributors is None or not contributors.authors:
@@ -145,13 +158,13 @@ def metadata_mismatch(lesson: Lesson, context: Context):
     if cff:
         listed = _names_of(cff.get("authors"))
         if listed != expected:
-            yield Diagnostic("CITATION.cff", _line_of(lesson, "CITATION.cff", "authors:") or 1, 0,
+            yield _mismatch("CITATION.cff", _line_of(lesson, "CITATION.cff", "authors:") or 1, 0,
                              "credit-metadata-mismatch", Severity.WARNING,
                              f"CITATION.cff lists the authors {listed} but contributors.yaml has {expected}", fix)
         cff_orcids = {str(a.get("orcid", "")).rsplit("/", 1)[-1] for a in cff.get("authors") or [] if isinstance(a, dict)}
         for person in contributors.authors:
             if person.orcid and person.orcid not in cff_orcids and listed == expected:
-                yield Diagnostic("CITATION.cff", _line_of(lesson, "CITATION.cff", person.family_names or person.name),
+                yield _mismatch("CITATION.cff", _line_of(lesson, "CITATION.cff", person.family_names or person.name),
                                  0, "credit-metadata-mismatch", Severity.WARNING,
                                  f"CITATION.cff does not give the ORCID of {person.name} ({person.orcid})", fix)
     zenodo = lesson.root / ".zenodo.json"
@@ -159,16 +172,20 @@ def metadata_mismatch(lesson: Lesson, context: Context):
         try:
             data = json.loads(zenodo.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            yield Diagnostic(".zenodo.json", getattr(exc, "lineno", 1), 0, "credit-metadata-mismatch",
+            yield _mismatch(".zenodo.json", getattr(exc, "lineno", 1), 0, "credit-metadata-mismatch",
                              Severity.WARNING, f".zenodo.json cannot be read: {exc}", fix)
             return
         creators = data.get("creators") if isinstance(data, dict) else None
         listed = [_zenodo_name(c) for c in creators or [] if isinstance(c, dict)]
         wanted = [_zenodo_name({"name": _family_first(p)}) for p in contributors.authors]
         if listed != wanted:
-            yield Diagnostic(".zenodo.json", _line_of(lesson, ".zenodo.json", '"creators"') or 1, 0,
+            yield _mismatch(".zenodo.json", _line_of(lesson, ".zenodo.json", '"creators"') or 1, 0,
                              "credit-metadata-mismatch", Severity.WARNING,
                              f".zenodo.json lists the creators {listed} but contributors.yaml has {wanted}", fix)
+
+
+def _mismatch(path: str, line: int, column: int, rule_id: str, severity: Severity, message: str, fix: str):
+    return Finding(Spot(path, line, column), message, fix, severity)
 
 
 def _family_first(person) -> str:
