@@ -280,7 +280,7 @@ class SiteBuilder:
             self._emit(f"{folder}{name}.html", _hash(shared_key, view, name, content_key),
                        lambda name=name, title=title, make_body=make_body: render_page(
                            shared, view, slug=name, kind="generated", title=title, toc=False, body=make_body()))
-        for slug, title, html in self.credit.pages():
+        for slug, title, html in self.credit.pages(view):
             self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
                        lambda slug=slug, title=title, html=html: render_page(
                            shared, view, slug=slug, kind="generated", title=title, body=html))
