@@ -93,7 +93,8 @@ def test_serve_rebuilds_on_change(tmp_path: Path):
     log = ProcessLog(process)
     try:
         url = f"http://127.0.0.1:{port}/"
-        status, body = poll(lambda: fetch(url + "counting-cells.html"), what="the server")
+        # the first build runs the fixture's Python and R chunks
+        status, body = poll(lambda: fetch(url + "counting-cells.html"), timeout=120, what="the server")
         assert status == 200 and "Seeding density matters" in body
         episode = lesson / "episodes/counting-cells.md"
         edited = episode.read_text().replace("Seeding density matters", "Seeding density is crucial")

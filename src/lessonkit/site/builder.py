@@ -26,6 +26,7 @@ from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
+from lessonkit.site import schedules as site_schedules
 from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
@@ -364,9 +365,11 @@ class SiteBuilder:
         episodes = lesson.episodes
         bodies = _Bodies(self)
 
+        named = site_schedules.render(lesson, view)  # named schedules (lessonkit.site.schedules)
+
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
-            body = intro + generated.schedule(lesson, bodies)
+            body = intro + generated.schedule(lesson, bodies) + named
             if not index and not episodes:
                 body = "<p>This lesson has no content yet.</p>"
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
@@ -376,7 +379,8 @@ class SiteBuilder:
         schedule_parts = [(p.slug, p.title, p.minutes, infos[p.source].questions) for p in episodes]
         index_key = keys.get(index.source) if index else None
         has_setup = any(p.slug == "setup" for p in lesson.learners)
-        self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup),
+        self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup,
+                                                        named),
                    landing)
 
         notes_page = next((p for p in lesson.instructors if p.slug == "instructor-notes"), None)
@@ -389,7 +393,7 @@ class SiteBuilder:
             self._emit(f"{folder}{spec.slug}.html", _hash(shared_key, view, spec.slug, content_key),
                        lambda spec=spec, gathered=gathered, merged=merged:
                        self._aggregate(spec, view, gathered, merged))
-        for slug, title, html in self.credit.pages():
+        for slug, title, html in self.credit.pages(view):
             self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
                        lambda slug=slug, title=title, html=html: render_page(
                            shared, view, slug=slug, kind="generated", title=title, body=html))
