@@ -457,6 +457,7 @@ class SiteBuilder:
         html_pages = sorted(p for p in self.new_outputs if p.endswith(".html") and not p.startswith("instructor/")
                             and p != "404.html")
         self._emit("sitemap.xml", _hash(lesson.config.url, *html_pages), lambda: sitemap(lesson, html_pages))
+        self._emit("lesson.jsonld", _hash(self.credit.signature(), everything), self.credit.jsonld)
 
     def _feedback(self) -> dict | None:
         url = self.lesson.config.extra.get("feedback_url")
