@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
+from lessonkit.execute import layout
+from lessonkit.execute.engines import substitute_inline
 from lessonkit.markdown.fences import code_mask
 from lessonkit.markdown.parser import slugify, unique_id
 from lessonkit.model import Block, CodeChunk, Markdown, Node, Output, Page
@@ -90,6 +92,7 @@ class BodyRenderer:
             self.env["footnotes"] = {"refs": {f":{label}": -1 for label in self.footnotes}, "list": {}}
         self.result = RenderedBody("")
         self.figure_count = 0
+        self.inline_r = layout.inline_values(page.chunks()) if page.has_chunks else {}  # `r expr` values
 
     def render(self) -> RenderedBody:
         body = list(self.page.body)
@@ -109,7 +112,8 @@ class BodyRenderer:
             if isinstance(node, Markdown):
                 self.env["_base_line"] = node.line
                 self.env["_line"] = 0
-                parts.append(render_markdown(self.texts.get(id(node), node.text), self.env))
+                text = self.texts.get(id(node), node.text)
+                parts.append(render_markdown(substitute_inline(text, self.inline_r) if self.inline_r else text, self.env))
             elif isinstance(node, Block):
                 parts.append(self.block(node))
             elif isinstance(node, CodeChunk):
@@ -204,11 +208,22 @@ class BodyRenderer:
     # -- code chunks -------------------------------------------------------
 
     def chunk(self, chunk: CodeChunk) -> str:
+        shown = layout.items(chunk)  # laid out by knitr-style execution (execute/layout.py)
+        if shown is not None:
+            anchor = chunk.label and f"chunk-{chunk.label}"
+            parts = []
+            for item in shown:
+                if item.kind == "source":
+                    parts.append(highlight_block(item.text, layout.language(chunk), anchor))
+                    anchor = None
+                else:
+                    parts.append(self.output(chunk, item, False))
+            return "".join(parts)
         if chunk.option("include") is False:
             return ""
         parts: list[str] = []
         if chunk.option("echo", True) is not False:
-            parts.append(highlight_block(chunk.code, chunk.engine, chunk.label and f"chunk-{chunk.label}"))
+            parts.append(highlight_block(chunk.code, layout.language(chunk), chunk.label and f"chunk-{chunk.label}"))
         hide_results = chunk.option("results") == "hide"
         for output in chunk.outputs:
             parts.append(self.output(chunk, output, hide_results))
@@ -217,6 +232,10 @@ class BodyRenderer:
     def output(self, chunk: CodeChunk, output: Output, hide_results: bool) -> str:
         if output.kind in ("stdout", "text") and not hide_results:
             return highlight_block(output.text, "output", None)
+        if output.kind == "message":
+            return highlight_block(output.text, "output", None)
+        if output.kind == "warning":
+            return highlight_block(output.text, "warning", None)
         if output.kind == "stderr":
             if chunk.option("warning") is False or chunk.option("message") is False:
                 return ""  # knitr's warning=FALSE / message=FALSE
@@ -242,8 +261,10 @@ class BodyRenderer:
         alt = output.alt or str(chunk.option("fig.alt") or "")
         caption = output.caption or str(chunk.option("fig.cap") or "")
         caption_html = f"<figcaption>{self.inline(caption)}</figcaption>" if caption else ""
+        width = layout.settings(chunk).get("out.width")
+        style = f' style="width: {escape(width)}"' if width else ""
         return (
-            f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}" loading="lazy">'
+            f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}"{style} loading="lazy">'
             f"{caption_html}</figure>\n"
         )
 
