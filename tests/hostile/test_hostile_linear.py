@@ -13,6 +13,7 @@ from lessonkit.markdown import linear
 
 OLD_ATX = re.compile(r"^( {0,3})(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 OLD_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+OLD_ATX2 = re.compile(r"^ {0,3}##(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 OLD_TABLE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 OLD_DIV = re.compile(r"^(\s*)(:{3,})\s*(.*?)\s*$")
 
@@ -30,6 +31,7 @@ def groups(m):
 def test_atx_agrees_with_the_old_pattern(line: str):
     assert groups(linear.ATX.match(line)) == groups(OLD_ATX.match(line))
     assert groups(linear.ATX_HEADING.match(line)) == groups(OLD_ATX_HEADING.match(line))
+    assert groups(linear.AtxOfLevel(2).match(line)) == groups(OLD_ATX2.match(line))
 
 
 @settings(max_examples=600, deadline=None)

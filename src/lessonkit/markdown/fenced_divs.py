@@ -9,16 +9,13 @@ HTML comments are text.  R Markdown chunks (```` ```{r} ````) become
 
 from __future__ import annotations
 
-import re
-
 from lessonkit.diagnostics import Report
 from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.chunks import parse_chunk_header, parse_exec_marker, split_hash_pipe_options
+from lessonkit.markdown.fences import div_fence, open_fence
 from lessonkit.model import BLOCKS, Block, CodeChunk, Markdown, Node
 
-DIV_FENCE = linear.DIV_FENCE  # same groups as r"^(\s*)(:{3,})\s*(.*?)\s*$", in linear time
-CODE_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*)$")
 ATX_HEADING = linear.ATX_HEADING  # linear time (the regex was quadratic in runs of spaces)
 
 SPECIAL_STARTS = frozenset("`~:<")
@@ -26,11 +23,6 @@ SPECIAL_STARTS = frozenset("`~:<")
 #: divs would exhaust the stack of every stage after the reader).
 MAX_BLOCK_DEPTH = 32
 TITLE_TAKING = {k for k, spec in BLOCKS.items() if spec.role in ("callout", "collapsible", "instructor")}
-
-
-def _close_fence(line: str, char: str, length: int) -> bool:
-    stripped = line.strip()
-    return len(stripped) >= length and set(stripped) == {char}
 
 
 def parse_body(text: str, first_line: int, path: str, report: Report) -> list[Node]:
@@ -63,12 +55,9 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
             buffer.append(line)  # fast path: most lines are plain text
             continue
 
-        fence = CODE_FENCE.match(line) if first in "`~" else None
+        fence = open_fence(line) if first in "`~" else None
         if fence:
-            indent, marks, info = fence.groups()
-            if marks[0] == "`" and "`" in info:
-                buffer.append(line)  # inline code such as ```a``` is not a fence
-                continue
+            indent, marks, info = fence.indent, fence.marks, fence.info
             chunk = None
             if len(indent) <= 3 and marks[0] == "`":
                 chunk = parse_chunk_header(info) or parse_exec_marker(info)
@@ -78,7 +67,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
             while index < len(lines):
                 inner = lines[index]
                 index += 1
-                if _close_fence(inner, marks[0], len(marks)):
+                if fence.closed_by(inner):
                     closed = True
                     break
                 body.append(inner)
@@ -117,9 +106,9 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                     break
             continue
 
-        div = DIV_FENCE.match(line) if first == ":" else None
+        div = div_fence(line) if first == ":" else None
         if div:
-            rest = div.group(3).rstrip(":").strip()
+            rest = div.rest
             if too_deep and not rest:
                 too_deep -= 1
                 buffer.append(line)
@@ -129,7 +118,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                     report.error(path, number, "block-too-deep",
                                  f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this fence and the blocks "
                                  "inside it are kept as text",
-                                 "Close the blocks above before opening new ones.", column=len(div.group(1)) + 1)
+                                 "Close the blocks above before opening new ones.", column=len(div.indent) + 1)
                 too_deep += 1
                 buffer.append(line)
                 continue
@@ -144,7 +133,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                         path, number, "div-unmatched-close",
                         "closing fence ':::' has no open block to close",
                         "Remove this line, or add the opening fence (e.g. '::: challenge') it was meant to close.",
-                        column=len(div.group(1)) + 1,
+                        column=len(div.indent) + 1,
                     )
                 continue
             attrs = parse_attributes(rest) if rest.startswith("{") else None
@@ -159,7 +148,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                         path, number, "div-fence-syntax",
                         f"text after the block class is ignored: {tail.strip()!r}",
                         "Write '::: class' or '::: {.class #id key=value}'.",
-                        column=len(div.group(1)) + 1,
+                        column=len(div.indent) + 1,
                     )
             else:
                 classes, block_id, pairs = attrs.classes, attrs.id, attrs.pairs
@@ -168,7 +157,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                         path, number, "div-fence-syntax",
                         f"cannot read {' '.join(attrs.invalid)!r} in the block's attributes",
                         "Write attributes as {.class #id key=value}.",
-                        column=len(div.group(1)) + 1,
+                        column=len(div.indent) + 1,
                     )
             flush(number + 1)
             kind = classes[0].lower() if classes else ""

@@ -84,6 +84,19 @@ class AtxHeading:
         return LineMatch(line, (0, len(line)), groups)
 
 
+class AtxOfLevel:
+    """``^ {0,3}##(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$`` (for level 2) in one pass: group 1 is the content."""
+
+    def __init__(self, level: int):
+        self.level = level
+
+    def match(self, line: str) -> LineMatch | None:
+        m = ATX_HEADING.match(line)
+        if m is None or len(m.group(1)) != self.level:
+            return None
+        return LineMatch(line, (0, len(line)), {1: m.group(2)})
+
+
 class TableSeparator:
     """``^\\s*\\|?\\s*:?-{1,}:?\\s*(\\|\\s*:?-{1,}:?\\s*)*\\|?\\s*$`` in one pass: cells of
     ``:?-+:?`` separated by pipes, with optional outer pipes."""
