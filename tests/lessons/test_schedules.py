@@ -65,7 +65,7 @@ def runs(secs: list[Section]) -> list[int]:
             if block.kind == "challenge":
                 result.append(current)
                 current = 0
-    return result + [current]
+    return [*result, current]
 
 
 @dataclass
