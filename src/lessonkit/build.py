@@ -18,7 +18,7 @@ from lessonkit.checks import Checker
 from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.execute import ExecutionOptions, ExecutionReport, execute_lesson
 from lessonkit.model import Lesson
-from lessonkit.output import OutputError, StagedOutput
+from lessonkit.output import OutputBusy, OutputError, StagedOutput
 from lessonkit.readers import detect_format, read_lesson
 from lessonkit.readers.page_cache import PageCache
 from lessonkit.site.builder import BuildState, SiteBuilder, SiteResult
@@ -176,10 +176,11 @@ class Builder:
             return result
 
         try:
-            staged = StagedOutput(out)
+            staged = StagedOutput(out, protect=[self.source, *roots])
         except (OutputError, OSError) as exc:
             report = Report()
-            report.error(str(out), 0, "output-path", str(exc), "Choose another --out folder.")
+            report.error(str(out), 0, "output-busy" if isinstance(exc, OutputBusy) else "output-path", str(exc),
+                         "Choose another --out folder.")
             result.diagnostics = diagnostics + report.sorted()
             return result
         try:
@@ -196,7 +197,12 @@ class Builder:
                 build.seconds["render"] = time.perf_counter() - t0
                 self.states[build.root] = state
             if catalogue:
-                staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds]))
+                from lessonkit.workshop.build import build_workshops, catalogue_section
+
+                workshops, problems = build_workshops(self.source, staged)  # lessons/workshops/*.yaml
+                result.diagnostics.extend(problems)
+                staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds],
+                                                          catalogue_section(workshops)))
             if _failed(result.diagnostics, options.strict):
                 staged.abort()
                 result.seconds = time.perf_counter() - started
@@ -227,7 +233,7 @@ def _prefixed(diagnostics: list[Diagnostic], prefix: str) -> list[Diagnostic]:
     return [Diagnostic(prefix + d.path, d.line, d.column, d.rule, d.severity, d.message, d.fix) for d in diagnostics]
 
 
-def catalogue_page(root: Path, lessons: list[Lesson]) -> str:
+def catalogue_page(root: Path, lessons: list[Lesson], extra: str = "") -> str:
     """An index page listing the lessons of a catalogue."""
     from lessonkit.markdown.frontmatter import load_yaml
     from lessonkit.readers.sources import read_text
@@ -273,6 +279,7 @@ def catalogue_page(root: Path, lessons: list[Lesson]) -> str:
 <ul class="catalogue">
 {''.join(items)}
 </ul>
+{extra}
 </main>
 </div>
 <footer class="site-footer"><p>Built with lessonkit.</p></footer>

@@ -27,6 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
+from lessonkit.markdown.citations import citations_plugin
 from lessonkit.markdown.grid_tables import grid_table_plugin
 
 
@@ -82,7 +83,9 @@ def _heading_attributes(state: StateCore) -> None:
                 for cls in attrs.classes:
                     token.attrJoin("class", cls)
                 for key, value in attrs.pairs.items():
-                    token.attrSet(key, value)
+                    # as for divs: unknown keys (e.g. the time mark minutes=10) become data- attributes
+                    known = key.startswith("data-") or key in ("lang", "dir", "title", "role")
+                    token.attrSet(key if known else f"data-{key}", value)
 
 
 def _identifiers(state: StateCore) -> None:
@@ -170,6 +173,7 @@ def make_parser() -> MarkdownIt:
     md.core.ruler.before("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.push("identifiers", _identifiers)
     md.core.ruler.push("figures", _figures)
+    md.use(citations_plugin)
     return md
 
 

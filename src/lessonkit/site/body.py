@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
+from lessonkit.execute import layout
+from lessonkit.execute.engines import substitute_inline
+from lessonkit.markdown.fences import code_mask
 from lessonkit.markdown.parser import slugify, unique_id
 from lessonkit.model import Block, CodeChunk, Markdown, Node, Output, Page
 from lessonkit.site.highlight import highlight_block
@@ -36,7 +39,6 @@ class RenderedBody:
 
 
 _FOOTNOTE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:[ \t]?(.*)$")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
@@ -45,14 +47,11 @@ def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
         return text, {}
     lines = text.split("\n")
     definitions: dict[str, str] = {}
-    fence = ""
+    in_code = code_mask(lines)
     index = 0
     while index < len(lines):
         line = lines[index]
-        code = _FENCE.match(line)
-        if code and (not fence or code.group(1)[0] == fence[0]):
-            fence = "" if fence else code.group(1)
-        m = None if fence else _FOOTNOTE.match(line)
+        m = None if in_code[index] else _FOOTNOTE.match(line)
         if not m:
             index += 1
             continue
@@ -74,13 +73,13 @@ def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
 
 
 class BodyRenderer:
-    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict):
+    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict, extra_env: dict | None = None):
         self.page = page
         self.resolver = resolver
         texts = [n.text for n, _ in page.walk() if isinstance(n, Markdown)]
         references = dict(lesson_references)
         references.update(page_references(texts))
-        self.env: dict = {"references": references, "links": resolver, "ids": set()}
+        self.env: dict = {"references": references, "links": resolver, "ids": set(), **(extra_env or {})}
         self.texts: dict[int, str] = {}  # Markdown node -> text to render (footnote definitions taken out)
         self.footnotes: dict[str, str] = {}
         for node, _ in page.walk():
@@ -93,6 +92,7 @@ class BodyRenderer:
             self.env["footnotes"] = {"refs": {f":{label}": -1 for label in self.footnotes}, "list": {}}
         self.result = RenderedBody("")
         self.figure_count = 0
+        self.inline_r = layout.inline_values(page.chunks()) if page.has_chunks else {}  # `r expr` values
 
     def render(self) -> RenderedBody:
         body = list(self.page.body)
@@ -101,7 +101,7 @@ class BodyRenderer:
                 if isinstance(node, Block) and node.kind == kind:
                     self.result.overview[kind] = self.nodes(node.children)
         body = [n for n in body if not (isinstance(n, Block) and n.kind in OVERVIEW_KINDS)]
-        self.result.html = self.nodes(body) + self.footnote_list()
+        self.result.html = self.nodes(body) + self.footnote_list() + self.reference_list()
         self.result.unresolved = self.resolver.unresolved
         self.result.headings = _headings(self.result.html)
         return self.result
@@ -112,7 +112,8 @@ class BodyRenderer:
             if isinstance(node, Markdown):
                 self.env["_base_line"] = node.line
                 self.env["_line"] = 0
-                parts.append(render_markdown(self.texts.get(id(node), node.text), self.env))
+                text = self.texts.get(id(node), node.text)
+                parts.append(render_markdown(substitute_inline(text, self.inline_r) if self.inline_r else text, self.env))
             elif isinstance(node, Block):
                 parts.append(self.block(node))
             elif isinstance(node, CodeChunk):
@@ -141,6 +142,13 @@ class BodyRenderer:
             number += 1
         return ('<section class="footnotes" aria-label="Footnotes"><hr class="footnotes-sep">'
                 f'<ol class="footnotes-list">{"".join(items)}</ol></section>\n')
+
+    def reference_list(self) -> str:
+        """The works the page cites (lessonkit.credit.bibliography.PageCitations), after its footnotes."""
+        citations = self.env.get("citations")
+        if citations is None or not citations.cited:
+            return ""
+        return citations.references_html(ident=unique_id("references", self.env))
 
     def inline(self, text: str) -> str:
         return make_html_renderer().renderInline(text, self.env)
@@ -200,11 +208,22 @@ class BodyRenderer:
     # -- code chunks -------------------------------------------------------
 
     def chunk(self, chunk: CodeChunk) -> str:
+        shown = layout.items(chunk)  # laid out by knitr-style execution (execute/layout.py)
+        if shown is not None:
+            anchor = chunk.label and f"chunk-{chunk.label}"
+            parts = []
+            for item in shown:
+                if item.kind == "source":
+                    parts.append(highlight_block(item.text, layout.language(chunk), anchor))
+                    anchor = None
+                else:
+                    parts.append(self.output(chunk, item, False))
+            return "".join(parts)
         if chunk.option("include") is False:
             return ""
         parts: list[str] = []
         if chunk.option("echo", True) is not False:
-            parts.append(highlight_block(chunk.code, chunk.engine, chunk.label and f"chunk-{chunk.label}"))
+            parts.append(highlight_block(chunk.code, layout.language(chunk), chunk.label and f"chunk-{chunk.label}"))
         hide_results = chunk.option("results") == "hide"
         for output in chunk.outputs:
             parts.append(self.output(chunk, output, hide_results))
@@ -213,6 +232,10 @@ class BodyRenderer:
     def output(self, chunk: CodeChunk, output: Output, hide_results: bool) -> str:
         if output.kind in ("stdout", "text") and not hide_results:
             return highlight_block(output.text, "output", None)
+        if output.kind == "message":
+            return highlight_block(output.text, "output", None)
+        if output.kind == "warning":
+            return highlight_block(output.text, "warning", None)
         if output.kind == "stderr":
             if chunk.option("warning") is False or chunk.option("message") is False:
                 return ""  # knitr's warning=FALSE / message=FALSE
@@ -238,8 +261,10 @@ class BodyRenderer:
         alt = output.alt or str(chunk.option("fig.alt") or "")
         caption = output.caption or str(chunk.option("fig.cap") or "")
         caption_html = f"<figcaption>{self.inline(caption)}</figcaption>" if caption else ""
+        width = layout.settings(chunk).get("out.width")
+        style = f' style="width: {escape(width)}"' if width else ""
         return (
-            f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}" loading="lazy">'
+            f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}"{style} loading="lazy">'
             f"{caption_html}</figure>\n"
         )
 
@@ -267,8 +292,9 @@ def _headings(html: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def render_body(page: Page, resolver: LinkResolver, lesson_references: dict) -> RenderedBody:
-    return BodyRenderer(page, resolver, lesson_references).render()
+def render_body(page: Page, resolver: LinkResolver, lesson_references: dict,
+                extra_env: dict | None = None) -> RenderedBody:
+    return BodyRenderer(page, resolver, lesson_references, extra_env).render()
 
 
 def for_view(html: str, view: str) -> str:

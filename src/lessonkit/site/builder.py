@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from lessonkit import __version__
-from lessonkit.cache import load_pickle, save_pickle
+from lessonkit import __version__, codec
+from lessonkit.cache import load_data, save_data
+from lessonkit.credit.site import LessonCredit
 from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
+from lessonkit.site import schedules as site_schedules
 from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
@@ -33,7 +35,8 @@ from lessonkit.site.parallel import map_pages
 STATE_VERSION = 3
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
-STATE_FILE = "site-state.pickle"
+STATE_FILE = "site-state.msgpack"
+STATE_KIND = "site-state"
 
 
 def _hash(*parts: object) -> str:
@@ -51,7 +54,7 @@ class PageRecord:
 
 @dataclass
 class BuildState:
-    """What one build leaves for the next (kept in memory by ``serve``, pickled by ``build``)."""
+    """What one build leaves for the next (kept in memory by ``serve``, saved as plain data by ``build``)."""
 
     version: int = STATE_VERSION
     records: dict[str, PageRecord] = field(default_factory=dict)  # page source -> record
@@ -60,14 +63,22 @@ class BuildState:
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
-        state = load_pickle(cache / STATE_FILE) if cache is not None else None
-        if not isinstance(state, cls) or state.version != STATE_VERSION:
+        data = load_data(cache / STATE_FILE, STATE_KIND, _state_signature()) if cache is not None else None
+        if data is None:
             return cls()
-        return state
+        try:
+            state = codec.decode(data, codec.types(BuildState, PageRecord, RenderedBody))
+        except codec.DecodeError:
+            return cls()
+        return state if isinstance(state, cls) and state.version == STATE_VERSION else cls()
 
     def save(self, cache: Path | None) -> None:
         if cache is not None:
-            save_pickle(self, cache / STATE_FILE)
+            save_data(cache / STATE_FILE, STATE_KIND, _state_signature(), codec.encode(self))
+
+
+def _state_signature() -> str:
+    return _hash(__version__, template_signature())
 
 
 @dataclass
@@ -115,6 +126,9 @@ class SiteBuilder:
         self.feedback = self._feedback()
         self.site = SiteMap.of(lesson)
         self.shared = Shared.of(lesson, {}, self.feedback)
+        self.credit = LessonCredit.of(lesson)  # citations, figure credits and credit pages (lessonkit.credit)
+        for entries in self.shared.resources.values():
+            entries.extend(self.credit.links())
 
     # -- output ------------------------------------------------------------
 
@@ -132,7 +146,8 @@ class SiteBuilder:
     def build(self) -> SiteResult:
         lesson = self.lesson
         site_signature = self.site.signature()
-        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()))
+        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()),
+                               self.credit.signature())
         records: dict[str, PageRecord] = {}
         pages = lesson.pages()
         keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
@@ -196,7 +211,7 @@ class SiteBuilder:
         return self.result
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references)
+        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page))
         search: list[dict] = []
         if page.kind in ("index", "episode", "learner", "profile", "extra"):
             search = generated.search_entries(page, for_view(body.html, "learner"))
@@ -226,9 +241,11 @@ class SiteBuilder:
         index = lesson.index
         episodes = lesson.episodes
 
+        named = site_schedules.render(lesson, view)  # named schedules (lessonkit.site.schedules)
+
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
-            body = intro + generated.schedule(lesson, bodies)
+            body = intro + generated.schedule(lesson, bodies) + named
             if not index and not episodes:
                 body = "<p>This lesson has no content yet.</p>"
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
@@ -238,7 +255,8 @@ class SiteBuilder:
                           for p in episodes]
         index_key = keys.get(index.source) if index else None
         has_setup = any(p.slug == "setup" for p in lesson.learners)
-        self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup),
+        self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup,
+                                                        named),
                    landing)
 
         records = self.state.records
@@ -262,6 +280,10 @@ class SiteBuilder:
             self._emit(f"{folder}{name}.html", _hash(shared_key, view, name, content_key),
                        lambda name=name, title=title, make_body=make_body: render_page(
                            shared, view, slug=name, kind="generated", title=title, toc=False, body=make_body()))
+        for slug, title, html in self.credit.pages(view):
+            self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
+                       lambda slug=slug, title=title, html=html: render_page(
+                           shared, view, slug=slug, kind="generated", title=title, body=html))
         self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))

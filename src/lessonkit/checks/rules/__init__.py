@@ -1,12 +1,1 @@
-"""The rules of ``lessonkit check``, one module per subject. Importing this package registers them."""
-
-from lessonkit.checks.rules import (  # noqa: F401
-    accessibility,
-    blocks,
-    config,
-    files,
-    front_matter,
-    headings,
-    images,
-    links,
-)
+"""The rules of ``lessonkit check``, one module per subject; ``lessonkit.checks.registry`` collects them."""
