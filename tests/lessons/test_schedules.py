@@ -1,6 +1,6 @@
 """Time marks, the three-hour schedules and formative assessment of the two masterclasses.
 
-Times are computed from the lesson text, by the rule in docs/workshops.md: a level-2 heading's
+Times come from ``lessonkit.schedules`` (the rule in docs/workshops.md): a level-2 heading's
 ``{minutes=N}`` is its teaching time, a challenge or discussion block's ``minutes=N`` its exercise
 time, and a section's time is its teaching plus the blocks inside it. A *run* is the teaching time
 between two challenges on a page; no run may be longer than 20 minutes.
@@ -9,87 +9,25 @@ between two challenges on a page; no run may be longer than 20 minutes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import pytest
 
-from lessonkit.markdown.parser import slugify
 from lessonkit.model import Block, Markdown
 from lessonkit.readers import read_lesson
+from lessonkit.schedules import MAX_TEACHING_RUN, episode_times, lesson_schedules, schedule_diagnostics, teaching_runs
 from testsupport import ROOT
 
 LESSONS = ROOT / "lessons"
 NAMES = ["intro-data-science-ai", "managing-computational-projects"]
-H2 = re.compile(r"^## (.+?)\s*(\{[^}]*\})?\s*$")
-MAX_RUN = 20
 LIVE_LIMIT = 180
 
 
-@dataclass
-class Section:
-    id: str
-    title: str
-    teaching: int | None
-    blocks: list[Block] = field(default_factory=list)
-
-    @property
-    def minutes(self) -> int:
-        return (self.teaching or 0) + sum(int(b.attrs.get("minutes", 0)) for b in self.blocks)
-
-
-def sections(page) -> list[Section]:
-    """The page's level-2 sections in order, with the challenge and discussion blocks inside each."""
-    found: list[Section] = []
-    for node in page.body:
-        if isinstance(node, Markdown):
-            fenced = False
-            for line in node.text.splitlines():
-                if line.startswith("```"):
-                    fenced = not fenced
-                match = None if fenced else H2.match(line)
-                if match:
-                    mark = re.search(r"\bminutes=(\d+)", match.group(2) or "")
-                    found.append(Section(slugify(match.group(1)), match.group(1), int(mark.group(1)) if mark else None))
-        elif isinstance(node, Block) and node.kind in ("challenge", "discussion"):
-            assert found, (page.source, node.line, "an exercise before the first section")
-            found[-1].blocks.append(node)
-    return found
-
-
-def runs(secs: list[Section]) -> list[int]:
-    """Teaching minutes between challenges (the last run ends at the end of the page)."""
-    result, current = [], 0
-    for section in secs:
-        current += section.teaching or 0
-        for block in section.blocks:
-            if block.kind == "challenge":
-                result.append(current)
-                current = 0
-    return [*result, current]
-
-
-@dataclass
-class Schedule:
-    total: int
-    breaks: int
-    live: dict[str, list[Section]]
-
-
-def schedule(lesson, name: str = "masterclass-3h") -> Schedule:
-    data = lesson.config.extra["schedules"][name]
-    pages = {p.source.removeprefix("episodes/"): p for p in lesson.episodes}
-    live: dict[str, list[Section]] = {}
-    for entry in data["episodes"]:
-        file, self_study = (entry, []) if isinstance(entry, str) else (entry["file"], entry.get("self_study", []))
-        assert file in pages, (name, file)
-        secs = sections(pages[file])
-        unknown = set(self_study) - {s.id for s in secs}
-        assert not unknown, (file, unknown)
-        live[file] = [s for s in secs if s.id not in self_study]
-    breaks = sum(int(b["minutes"]) for b in data.get("breaks", []))
-    for item in data.get("breaks", []):
-        assert item["after"] in live, item
-    return Schedule(sum(s.minutes for secs in live.values() for s in secs) + breaks, breaks, live)
+def three_hours(lesson):
+    schedules = {s.id: s for s in lesson_schedules(lesson)}
+    assert set(schedules) == {"masterclass-3h"}
+    plan = schedules["masterclass-3h"]
+    assert plan.diagnostics == [], [d.format() for d in plan.diagnostics]
+    return plan
 
 
 @pytest.fixture(scope="module", params=NAMES)
@@ -98,40 +36,50 @@ def lesson(request):
 
 
 def test_every_section_and_exercise_has_a_time_mark_and_the_totals_match_the_front_matter(lesson):
+    assert schedule_diagnostics(lesson) == []
     for page in lesson.episodes:
-        secs = sections(page)
-        assert len(secs) >= 5, page.source
-        assert [s.title for s in secs if s.teaching is None] == [], page.source
-        blocks = [b for s in secs for b in s.blocks]
-        assert [b.line for b in blocks if not str(b.attrs.get("minutes", "")).isdigit()] == [], page.source
-        assert page.teaching == sum(s.teaching for s in secs), page.source
-        assert page.exercises == sum(int(b.attrs["minutes"]) for b in blocks), page.source
+        times = episode_times(page)
+        assert times.diagnostics == [], page.source
+        sections = [s for s in times.sections if s.id]  # the text before the first heading has no exercises
+        assert len(sections) >= 5 and len(sections) == len(times.sections), page.source
+        assert [s.title for s in sections if s.teaching is None] == [], page.source
+        blocks = [b for s in sections for b in s.blocks]
+        assert [b.line for b in blocks if b.minutes is None] == [], page.source
+        assert page.teaching == sum(s.teaching for s in sections), page.source
+        assert page.exercises == sum(b.minutes for b in blocks), page.source
 
 
 def test_no_run_of_teaching_longer_than_twenty_minutes_lacks_a_challenge_in_the_full_lesson(lesson):
+    assert MAX_TEACHING_RUN == 20
     for page in lesson.episodes:
-        assert max(runs(sections(page))) <= MAX_RUN, (page.source, runs(sections(page)))
+        runs = teaching_runs(page)
+        assert max(r.minutes for r in runs) <= MAX_TEACHING_RUN, (page.source, [r.minutes for r in runs])
 
 
 def test_the_three_hour_schedule_fits_in_three_hours_with_a_break_and_a_challenge_every_twenty_minutes(lesson):
-    plan = schedule(lesson)
-    assert plan.breaks >= 10
-    assert 150 <= plan.total <= LIVE_LIMIT, plan.total
-    for file, secs in plan.live.items():
-        assert secs, file
-        assert max(runs(secs)) <= MAX_RUN, (file, runs(secs))
-        assert any(b.kind == "challenge" for s in secs for b in s.blocks), file
+    plan = three_hours(lesson)
+    assert plan.break_minutes >= 10
+    assert 150 <= plan.minutes <= LIVE_LIMIT, plan.minutes
+    assert plan.minutes == plan.live_minutes + plan.break_minutes
+    for item in plan.items:
+        assert item.marked and item.live, item.file
+        leave_out = {s.id for s in item.self_study}
+        runs = teaching_runs(item.page, leave_out)
+        assert max(r.minutes for r in runs) <= MAX_TEACHING_RUN, (item.file, [r.minutes for r in runs])
+        assert any(b.kind == "challenge" for s in item.live for b in s.blocks), item.file
+    assert plan.self_study_pages(lesson), "some episodes are left to self-study"
 
 
 def test_the_notes_state_the_computed_times_and_claim_no_half_days(lesson):
-    plan = schedule(lesson)
-    full = sum(s.minutes for p in lesson.episodes for s in sections(p))
+    plan = three_hours(lesson)
+    full = sum(episode_times(p).minutes() for p in lesson.episodes)
     notes = (lesson.root / "instructors/instructor-notes.md").read_text(encoding="utf-8")
     index = (lesson.root / "index.md").read_text(encoding="utf-8")
     for text in (notes, index):
         assert not re.search(r"half[- ]day", text, re.I)
     live_claim = re.search(r"three-hour live version.{0,80}?takes (\d+)\s+minutes", notes, re.S)
-    assert live_claim and int(live_claim.group(1)) == plan.total, (live_claim and live_claim.group(0), plan.total)
+    assert live_claim and int(live_claim.group(1)) == plan.minutes, (live_claim and live_claim.group(0), plan.minutes)
+    assert f"one {plan.break_minutes}-minute break" in notes
     full_claim = re.search(r"whole lesson takes (\d+) minutes", notes)
     assert full_claim and int(full_claim.group(1)) == full, (full_claim and full_claim.group(0), full)
 
