@@ -14,7 +14,13 @@ import pytest
 
 from lessonkit.model import Block, Markdown
 from lessonkit.readers import read_lesson
-from lessonkit.schedules import MAX_TEACHING_RUN, episode_times, lesson_schedules, schedule_diagnostics, teaching_runs
+from lessonkit.schedules import (
+    MAX_TEACHING_RUN,
+    episode_times,
+    lesson_schedules,
+    schedule_diagnostics,
+    teaching_runs,
+)
 from testsupport import ROOT
 
 LESSONS = ROOT / "lessons"
