@@ -126,3 +126,14 @@ def _walk(block: Block):
         yield child, block
         if isinstance(child, Block):
             yield from _walk(child)
+
+
+def test_episode_timing_notes_agree_with_the_time_marks(lesson):
+    stated = 0
+    for page in lesson.episodes:
+        text = (lesson.root / page.source).read_text(encoding="utf-8")
+        for teaching, exercises in re.findall(r"Timing: (\d+) minutes of teaching and (\d+) minutes", text):
+            assert (int(teaching), int(exercises)) == (page.teaching, page.exercises), page.source
+            stated += 1
+        assert not re.search(r"Timing: (this is the longest episode, )?about \d+ minutes", text), page.source
+    assert stated >= (7 if lesson.name == "intro-data-science-ai" else 0)
