@@ -85,3 +85,17 @@ def test_the_real_image_split_shows_what_the_pitfalls_text_says():
     assert len(namespace["tiles"]) == 16 * 13 * 13 and len(set(namespace["field_of_tile"])) == 16
     assert namespace["by_tile"].mean() >= 0.7      # "about four tiles in five"
     assert 0.35 <= namespace["by_field"].mean() <= 0.65  # "about one half"
+
+
+def test_the_citation_file_example_is_valid_citation_file_format():
+    """The CITATION.cff shown in the publishing episode has the fields the format requires."""
+    import yaml
+
+    page = ROOT / "lessons/managing-computational-projects/episodes/06-publishing-and-credit.md"
+    [example] = [body for language, body in FENCE.findall(page.read_text(encoding="utf-8"))
+                 if language == "yaml" and "cff-version" in body]
+    data = yaml.safe_load(example)
+    assert data["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors"} <= set(data)
+    assert all("family-names" in a and "given-names" in a for a in data["authors"])
+    assert str(data["doi"]).startswith("10.") and str(data["date-released"]) == "2026-05-01"
