@@ -20,7 +20,7 @@ from pathlib import Path
 from lessonkit import __version__, codec
 from lessonkit.cache import load_data, save_data
 from lessonkit.credit.site import LessonCredit
-from lessonkit.execute.notebook import is_executable, notebook, script
+from lessonkit.execute import notebook
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
@@ -196,12 +196,15 @@ class SiteBuilder:
                            lambda page=page, record=record, previous=previous, next_page=next_page, view=view:
                            self._page(page, record.body, view, previous, next_page))
             for page in pages:
-                if view == "learner" and is_executable(page):
-                    title = lesson.config.title
-                    self._emit(f"notebooks/{page.slug}.ipynb", _hash(records[page.source].key, title, "ipynb"),
-                               lambda page=page, title=title: notebook(page, title))
-                    self._emit(f"notebooks/{page.slug}.py", _hash(records[page.source].key, title, "py"),
-                               lambda page=page, title=title: script(page, title))
+                if view == "learner":  # .ipynb/.py for Python pages, .Rmd/.R for R pages (execute/notebook.py)
+                    for name, _, make in self._downloads(page):
+                        self._emit(f"notebooks/{name}", _hash(records[page.source].key, lesson.config.title, name),
+                                   make)
+            if view == "learner" and notebook.wants_handout(lesson.config.extra) and \
+                    "files/code-handout.R" not in {asset.target for asset in lesson.assets}:
+                episodes_key = _hash(lesson.config.title, *(keys[p.source] for p in lesson.episodes))
+                self._emit("files/code-handout.R", episodes_key,
+                           lambda: notebook.handout(lesson.episodes, lesson.config.title))
             self._generated(view, folder, bodies, keys, shared_key)
         everything = _hash(shared_key, *(keys[p.source] for p in pages))
         self._assets(bodies, everything)
@@ -225,13 +228,13 @@ class SiteBuilder:
                     f'<a href="instructor/{page.filename}">instructor view</a>.</p>')
         else:
             html = for_view(body.html, view)
-        downloads = []
-        if is_executable(page):
-            root = "../" if view == "instructor" else ""
-            downloads = [{"href": f"{root}notebooks/{page.slug}.ipynb", "label": "Jupyter notebook"},
-                         {"href": f"{root}notebooks/{page.slug}.py", "label": "Python script"}]
+        root = "../" if view == "instructor" else ""
+        downloads = [{"href": f"{root}notebooks/{name}", "label": label} for name, label, _ in self._downloads(page)]
         return render_page(self.shared, view, slug=page.slug, kind=page.kind, title=page.title, body=html,
                            page=page, rendered=body, previous=previous, next=next_page, downloads=downloads)
+
+    def _downloads(self, page: Page) -> list:
+        return notebook.downloads(page, self.lesson.config.title, self.lesson.root / page.source)
 
     def _generated(self, view: str, folder: str, bodies: dict[str, RenderedBody], keys: dict[str, str],
                    shared_key: str) -> None:
