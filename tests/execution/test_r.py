@@ -68,7 +68,9 @@ def test_source_lesson_is_byte_for_byte_unchanged(built):
 def test_chunks_of_an_episode_share_one_r_session_and_inline_code(built):
     _, site, _, _ = built
     page = Document.load(site / "knitr-options.html")
-    assert "the answer is 42 and the data has 3 rows" in page.find("div", cls="page-body").text()
+    text = page.find("div", cls="page-body").text()
+    assert "the answer is 42 and the data has 3 rows; hidden is 41." in text
+    assert "Now hidden is 7." in text  # each occurrence is evaluated where it stands
     html = (site / "knitr-options.html").read_text()
     assert "hidden_value" not in html  # include=FALSE ran and left no trace
 
@@ -321,7 +323,7 @@ def test_timeout_infinite_plot_loop_quit_and_setwd_are_reported(tmp_path: Path):
     before = tree_digest(lesson)
     bad_episode(lesson, "```{r wd}\nsetwd('/')\n```\n\n```{r where}\ncat(basename(getwd()))\n```\n\n"
                         "```{r bye}\nquit()\n```\n\n"
-                        "```{r many, fig.alt='dots', fig.width=1, fig.height=1, dpi=30}\nfor (i in 1:60) plot(i)\n```\n\n"
+                        "```{r many, fig.alt='dots', fig.width=2.5, fig.height=2.5, dpi=20}\nfor (i in 1:60) plot(i)\n```\n\n"
                         "```{r loop}\nwhile (TRUE) plot(1)\n```\n\n```{r never}\nprint('never printed')\n```\n")
     before = tree_digest(lesson)
     result = build(lesson, tmp_path / "site", timeout=8, keep_going=True)
@@ -357,3 +359,43 @@ def test_writes_into_the_lesson_by_absolute_path_are_reported(tmp_path: Path):
     assert not result.ok
     [wrote] = [d for d in result.diagnostics if d.rule == "exec-wrote-source"]
     assert "episodes/data/planted.csv" in wrote.message and "--no-execute" in wrote.fix
+
+
+def tiny_png() -> bytes:
+    import zlib
+
+    def part(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + part(b"IHDR", header) + part(b"IDAT", zlib.compress(b"\x00" + b"\xff\x00\x00" * 2))
+            + part(b"IEND", b""))
+
+
+def test_without_r_prerendered_sandpaper_outputs_are_shown(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    (lesson / "episodes/files.Rmd").write_text(
+        "---\ntitle: Rendered\nteaching: 1\nexercises: 0\n---\n\n"
+        "```{r sums}\nx <- 1:3\nsum(x)\nmean(x)\n```\n\n"
+        "```{r drawing, fig.alt='A red dot', fig.cap='One dot'}\nplot(1)\n```\n\n"
+        "```{r changed-since}\nnot_in_the_rendering()\n```\n")
+    built = tmp_path / "md-outputs"
+    (built / "fig").mkdir(parents=True)
+    (built / "fig/files-rendered-drawing-1.png").write_bytes(tiny_png())
+    # What sandpaper writes for those chunks (site/built/files.md, or the md-outputs branch).
+    (built / "files.md").write_text(
+        "---\ntitle: Rendered\n---\n\n```r\nx <- 1:3\nsum(x)\n```\n\n```output\n[1] 6\n```\n\n"
+        "```r\nmean(x)\n```\n\n```output\n[1] 2\n```\n\n```r\nplot(1)\n```\n\n"
+        '<div class="figure" style="text-align: center">\n'
+        '<img src="fig/files-rendered-drawing-1.png" alt="A red dot" width="672" />\n'
+        '<p class="caption">One dot</p>\n</div>\n')
+    result = build(lesson, tmp_path / "site", r_kernel="no-such-kernel", prerendered=built)
+    assert result.ok and result.execution.prerendered == 2
+    items = blocks(Document.load(tmp_path / "site/files.html"))
+    assert after(items, "sum(x)") == ("Output", "[1] 6") and after(items, "mean(x)") == ("Output", "[1] 2")
+    figure = Document.load(tmp_path / "site/files.html").find("figure", cls="chunk-figure")
+    assert figure.find("img").attrs["alt"] == "A red dot" and figure.find("figcaption").text() == "One dot"
+    assert (tmp_path / "site" / figure.find("img").attrs["src"]).read_bytes() == tiny_png()
+    assert items[-1] == ("R", "not_in_the_rendering()")  # not in the rendering: code only
+    assert [d.rule for d in result.diagnostics if d.rule == "kernel-missing"] == ["kernel-missing"]  # other pages
