@@ -68,6 +68,13 @@ class LessonCredit:
             extra["figure_credits"] = FigureCredits(page.source, self.illustrations)
         return extra
 
+    def jsonld(self) -> str:
+        """The lesson as schema.org / Bioschemas TrainingMaterial JSON-LD (``lesson.jsonld`` in the site)."""
+        from lessonkit.credit.exports import dumps, training_material
+        from lessonkit.credit.metadata import lesson_metadata
+
+        return dumps(training_material(lesson_metadata(self.lesson, self.contributors)))
+
     def links(self) -> list[dict]:
         """Entries for the site's resource menu."""
         found = []
@@ -117,3 +124,11 @@ class FigureCredits:
 
         return f'<span class="figure-credit">{credit_line_html(entry)}</span>'
 
+
+
+def catalogue_jsonld_text(lessons: list[Lesson]) -> str:
+    """Every lesson of a catalogue as one harvestable JSON-LD document (``catalogue.jsonld``)."""
+    from lessonkit.credit.exports import catalogue_jsonld, dumps
+    from lessonkit.credit.metadata import lesson_metadata
+
+    return dumps(catalogue_jsonld([lesson_metadata(lesson) for lesson in lessons]))
