@@ -23,7 +23,7 @@ from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
-from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature
+from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature, theme_stylesheet
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
@@ -136,7 +136,8 @@ class SiteBuilder:
         records: dict[str, PageRecord] = {}
         pages = lesson.pages()
         keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
-                                   chunk_signature(page), page.source, page.slug, page.title)
+                                   chunk_signature(page), page.source, page.slug, page.title,
+                                   self.shared.body_options.signature())
                 for page in pages}
         stale = [p for p in pages if (r := self.state.records.get(p.source)) is None or r.key != keys[p.source]]
         done = len(pages) - len(stale)
@@ -176,7 +177,8 @@ class SiteBuilder:
                     previous = episode_list[position - 1] if position > 0 else HOME
                     next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
                 neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
-                key = _hash(shared_key, record.key, view, neighbours, self.shared.episode_numbers.get(page.slug))
+                key = _hash(shared_key, record.key, view, neighbours, self.shared.episode_numbers.get(page.slug),
+                            self.shared.updated.get(page.source))
                 self._emit(f"{folder}{page.filename}", key,
                            lambda page=page, record=record, previous=previous, next_page=next_page, view=view:
                            self._page(page, record.body, view, previous, next_page))
@@ -196,7 +198,8 @@ class SiteBuilder:
         return self.result
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references)
+        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references,
+                           self.shared.body_options)
         search: list[dict] = []
         if page.kind in ("index", "episode", "learner", "profile", "extra"):
             search = generated.search_entries(page, for_view(body.html, "learner"))
@@ -206,8 +209,7 @@ class SiteBuilder:
 
     def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
         if page.kind == "instructor" and view == "learner":
-            html = (f'<p>This page is for instructors: see it in the '
-                    f'<a href="instructor/{page.filename}">instructor view</a>.</p>')
+            html = generated.instructor_only(page, self.shared.parts(body.lang).ui)
         else:
             html = for_view(body.html, view)
         downloads = []
@@ -228,9 +230,9 @@ class SiteBuilder:
 
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
-            body = intro + generated.schedule(lesson, bodies)
+            body = intro + generated.home(shared, bodies, view)
             if not index and not episodes:
-                body = "<p>This lesson has no content yet.</p>"
+                body = generated.empty("lesson", shared.parts(None).ui)
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
                                page=index, rendered=bodies.get(index.source) if index else None)
 
@@ -238,7 +240,8 @@ class SiteBuilder:
                           for p in episodes]
         index_key = keys.get(index.source) if index else None
         has_setup = any(p.slug == "setup" for p in lesson.learners)
-        self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup),
+        self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup,
+                                                generated.home_key(lesson, keys)),
                    landing)
 
         records = self.state.records
@@ -250,15 +253,15 @@ class SiteBuilder:
                 continue
             parts = [records[p.source].fragments.get((name, view), "") for p in pages]
             if name == "aio":
-                parts = [p for p in parts if p] or [generated.EMPTY["aio"].encode()]
+                parts = [p for p in parts if p] or [generated.empty("aio", shared.parts(None).ui).encode()]
             own = ""
             if name == "instructor-notes" and notes_page is not None and view == "instructor":
                 own = for_view(bodies[notes_page.source].html, view)
             # The all-in-one page is keyed by page versions; hashing 20 MB of HTML would cost more.
             content_key = [keys[p.source] for p in pages] if name == "aio" else [_hash(*parts), own]
             make_body = (lambda parts=parts: parts) if name == "aio" else (
-                lambda parts=parts, own=own, name=name: generated.instructor_notes(own, parts, view)
-                if name == "instructor-notes" else generated.gather(name, parts))
+                lambda parts=parts, own=own, name=name: generated.instructor_notes(own, parts, view, shared.parts(None).ui)
+                if name == "instructor-notes" else generated.gather(name, parts, shared.parts(None).ui))
             self._emit(f"{folder}{name}.html", _hash(shared_key, view, name, content_key),
                        lambda name=name, title=title, make_body=make_body: render_page(
                            shared, view, slug=name, kind="generated", title=title, toc=False, body=make_body()))
@@ -267,16 +270,14 @@ class SiteBuilder:
                                        template="search.html", toc=False))
         self._emit(f"{folder}404.html", _hash(shared_key, view, "404"),
                    lambda: render_page(shared, view, slug="404", kind="generated", title="Page not found",
-                                       body='<p>There is no page at this address. Try the '
-                                            '<a href="index.html">summary and schedule</a> or the search box.</p>',
-                                       toc=False))
+                                       body="", template="404.html", toc=False))
 
     def _assets(self, bodies: dict[str, RenderedBody], everything: str) -> None:
         lesson = self.lesson
         static = resources.files("lessonkit.site").joinpath("static")
         theme_key = _hash(template_signature(), __version__)
         self._emit("assets/lessonkit.css", theme_key,
-                   lambda: static.joinpath("lessonkit.css").read_text() + "\n/* Pygments */\n" + stylesheet())
+                   lambda: theme_stylesheet(static.joinpath("lessonkit.css").read_text(), stylesheet()))
         for name in ("lessonkit.js", "favicon.svg"):
             self._emit(f"assets/{name}", theme_key, lambda name=name: static.joinpath(name).read_bytes())
         if self.feedback is not None:
@@ -284,6 +285,8 @@ class SiteBuilder:
             for name in ("feedback.js", "feedback.css"):
                 if widget.joinpath(name).is_file():
                     self._emit(f"assets/{name}", theme_key, lambda name=name: widget.joinpath(name).read_bytes())
+        for rel, text in self.shared.assets().items():  # interface strings, theme stylesheet, Mermaid
+            self._emit(rel, _hash(rel, text), lambda text=text: text)
         nav = {"episodes": [{"s": p.slug, "t": plain(p.title), "m": p.minutes} for p in lesson.episodes]}
         nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)

@@ -8,5 +8,6 @@ from lessonkit.checks.rules import (  # noqa: F401
     front_matter,
     headings,
     images,
+    language,
     links,
 )
