@@ -18,7 +18,7 @@ from lessonkit.checks import Checker
 from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.execute import ExecutionOptions, ExecutionReport, execute_lesson
 from lessonkit.model import Lesson
-from lessonkit.output import OutputError, StagedOutput
+from lessonkit.output import OutputBusy, OutputError, StagedOutput
 from lessonkit.readers import detect_format, read_lesson
 from lessonkit.readers.page_cache import PageCache
 from lessonkit.site.builder import BuildState, SiteBuilder, SiteResult
@@ -176,10 +176,11 @@ class Builder:
             return result
 
         try:
-            staged = StagedOutput(out)
+            staged = StagedOutput(out, protect=[self.source, *roots])
         except (OutputError, OSError) as exc:
             report = Report()
-            report.error(str(out), 0, "output-path", str(exc), "Choose another --out folder.")
+            report.error(str(out), 0, "output-busy" if isinstance(exc, OutputBusy) else "output-path", str(exc),
+                         "Choose another --out folder.")
             result.diagnostics = diagnostics + report.sorted()
             return result
         try:

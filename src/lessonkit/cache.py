@@ -1,18 +1,27 @@
-"""The lesson's build cache folder (rendered pages, execution results).
+"""The lesson's build cache folder (rendered pages, execution results), and the one
+way every cache file is read and written.
 
-It lives in ``<lesson>/.lessonkit/`` when the lesson folder is writable, and in
-``$XDG_CACHE_HOME/lessonkit/<hash of the lesson path>/`` otherwise (for
-example for a read-only checkout).  Everything in it can be deleted at any
-time: the next build recreates what it needs.
+The folder is ``<lesson>/.lessonkit/`` when the lesson folder is writable, and
+``$XDG_CACHE_HOME/lessonkit/<hash of the lesson path>/`` otherwise (for example
+for a read-only checkout).  Everything in it can be deleted at any time: the
+next build recreates what it needs.
+
+A cache folder inside a lesson is untrusted (a pull request can commit one), so
+cache files are plain data: msgpack with a header naming the cache's kind and
+the signature of the code that wrote it (:func:`save_data`). :func:`load_data`
+returns None for a missing file, another kind, another signature or anything
+that does not decode, and the caller rebuilds; objects are rebuilt from the
+data only through :mod:`lessonkit.codec`'s allow-list. Nothing is unpickled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-import pickle
 import stat
 from pathlib import Path
+from typing import Any
 
 CACHE_DIR_NAME = ".lessonkit"
 
@@ -40,21 +49,38 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
     return folder
 
 
-def load_pickle(path: Path) -> object | None:
-    """A cached object, or None when it is missing, unreadable or from an incompatible lessonkit."""
+HEADER = "lessonkit-cache"
+#: Bumped when the file layout itself changes (each cache's own signature covers its contents).
+LAYOUT = 1
+
+
+def load_data(path: Path, kind: str, signature: str) -> Any | None:
+    """The data a :func:`save_data` call wrote for ``kind`` and ``signature``, or None."""
+    import msgpack
+
     try:
         with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
+            raw = handle.read()
+        value = msgpack.unpackb(raw, raw=False, strict_map_key=True, use_list=True)
+    except (OSError, ValueError, TypeError, msgpack.UnpackException, msgpack.ExtraData, RecursionError):
         return None
+    if (not isinstance(value, dict) or value.get(HEADER) != kind or value.get("layout") != LAYOUT
+            or value.get("signature") != signature):
+        return None
+    return value.get("data")
 
 
-def save_pickle(value: object, path: Path) -> None:
+def save_data(path: Path, kind: str, signature: str, data: Any) -> None:
     """Write a cache file atomically; a cache that cannot be written only makes the next build slower."""
-    temporary = path.with_name(path.name + ".tmp")
+    import msgpack
+
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
+        packed = msgpack.packb({HEADER: kind, "layout": LAYOUT, "signature": signature, "data": data},
+                               use_bin_type=True)
         with open(temporary, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(packed)
         temporary.replace(path)
-    except OSError:
-        pass
+    except (OSError, TypeError, ValueError):
+        with contextlib.suppress(OSError):
+            temporary.unlink()

@@ -3,21 +3,38 @@
 A build that fails leaves the previous output exactly as it was.  Files that
 did not change are hard-linked from the previous output (copied where links
 are not possible), so an incremental build writes only what changed.
+
+The output folder is guarded: lessonkit never replaces a lesson's own folder, a
+folder above it, or a folder that holds a lesson (``config.yaml``/``_config.yml``)
+or a git repository (``.git``), whatever marker files it holds (a lesson can ship
+a ``.lessonkit-site`` marker of its own).  Builds into one output take a lock
+(``.<out>.lock`` beside it): a second build waits for the first, then runs.
+Staging folders of builds that were killed are removed by the next build.  On
+Linux the new output is swapped in with ``renameat2(RENAME_EXCHANGE)``, so the
+output folder exists at every instant; elsewhere two renames are used.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
 import os
 import shutil
 import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 MARKER = ".lessonkit-site"
 LEFTOVER_SECONDS = 60
-
+#: Files or folders whose presence means "this is a lesson or a repository, not a built site".
+PROTECTED_NAMES = ("config.yaml", "_config.yml", ".git")
+#: How long a build waits for another build into the same output (seconds);
+#: ``LESSONKIT_OUTPUT_WAIT`` overrides it (0: fail at once).
+LOCK_WAIT = 300.0
 def _delete_in_background(folder: Path) -> None:
     """Remove a replaced output without making the build wait for it: ``rm -rf`` in its own
     process where there is one (it neither holds our interpreter's lock nor needs us to wait),
@@ -47,25 +64,154 @@ def _remove_leftovers(out: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Staging folders of builds that were killed.  Called with the output's lock held, so no
+    other build is writing one; a folder whose process is still alive is left alone anyway."""
+    for stage in out.parent.glob(f".{out.name}.staging-*"):
+        pid = stage.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
+            continue
+        if stage.is_dir() and not stage.is_symlink():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _renameat2():
+    if not hasattr(os, "uname") or os.uname().sysname != "Linux":
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_EXCHANGE = _renameat2()
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False when the OS
+    or file system cannot, and nothing was changed."""
+    if _EXCHANGE is None:
+        return False
+    if _EXCHANGE(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def refusal(out: Path, protect: Iterable[Path] = ()) -> str | None:
+    """Why ``out`` must never be replaced by a built site, or None when it may be."""
+    out = out.resolve()
+    for root in protect:
+        root = root.resolve()
+        if out == root:
+            return f"{out} is the lesson folder itself"
+        if out in root.parents:
+            return f"{out} contains the lesson {root}"
+    if out == Path(out.anchor) or out == Path.home().resolve():
+        return f"{out} is {'the root of the file system' if out == Path(out.anchor) else 'your home folder'}"
+    if out.is_dir():
+        for name in PROTECTED_NAMES:
+            if os.path.lexists(out / name):
+                what = "a git repository" if name == ".git" else "a lesson"
+                return f"{out} holds {what} ({name})"
+    return None
+
+
 class OutputError(Exception):
     pass
 
 
+class OutputBusy(OutputError):
+    pass
+
+
+class _Lock:
+    """An exclusive lock on ``.<out>.lock`` beside the output (``fcntl.flock``; released by
+    the OS when the process dies, so a killed build never leaves it held)."""
+
+    def __init__(self, out: Path, wait: float):
+        self.path = out.parent / f".{out.name}.lock"
+        self.handle = None
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock (Windows is not a supported build host)
+            return
+        handle = open(self.path, "a+")  # noqa: SIM115 - held until release()
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise OutputBusy(
+                        f"another lessonkit build is writing to {out} (it holds {self.path}); "
+                        f"waited {wait:g} s. Wait for it to finish, or build into another --out folder."
+                    ) from None
+                time.sleep(0.05)
+        self.handle = handle
+
+    def release(self) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing the file releases the flock
+            self.handle = None
+
+
+def _lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("LESSONKIT_OUTPUT_WAIT", LOCK_WAIT)))
+    except ValueError:
+        return LOCK_WAIT
+
+
 class StagedOutput:
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, protect: Iterable[Path] = (), wait: float | None = None):
         self.out = out.resolve()
-        self.previous = self.out if self.out.is_dir() else None
-        if self.previous is not None and any(self.previous.iterdir()) and not (self.previous / MARKER).exists():
-            raise OutputError(
-                f"{self.out} exists and was not made by lessonkit; refusing to replace it. "
-                "Choose another --out folder or empty this one."
-            )
+        why = refusal(self.out, protect)
+        if why is not None:
+            raise OutputError(f"refusing to replace {self.out}: {why}. Choose an --out folder of its own, "
+                              "such as a 'site' folder inside the lesson.")
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(self.out)
-        self.stage = self.out.parent / f".{self.out.name}.staging-{os.getpid()}"
-        if self.stage.exists():
-            shutil.rmtree(self.stage)
-        self.stage.mkdir()
+        self._lock = _Lock(self.out, _lock_wait() if wait is None else wait)
+        try:
+            self.previous = self.out if self.out.is_dir() else None
+            if self.previous is not None and any(self.previous.iterdir()) and not (self.previous / MARKER).exists():
+                raise OutputError(
+                    f"{self.out} exists and was not made by lessonkit; refusing to replace it. "
+                    "Choose another --out folder or empty this one."
+                )
+            _remove_leftovers(self.out)
+            _remove_stale_staging(self.out)
+            self.stage = self.out.parent / f".{self.out.name}.staging-{os.getpid()}"
+            if self.stage.exists():
+                shutil.rmtree(self.stage)
+            self.stage.mkdir()
+        except BaseException:
+            self._lock.release()
+            raise
         self._dirs: set[Path] = {self.stage}
         self._stage_str = str(self.stage)
         self._previous_str = str(self.previous) if self.previous is not None else ""
@@ -138,16 +284,25 @@ class StagedOutput:
         self.written += 1
 
     def commit(self) -> None:
-        (self.stage / MARKER).write_text(
-            "This folder is built by lessonkit; it is replaced on every build.\n" f"token: {self.token}\n"
-        )
-        old = None
-        if self.out.exists():
-            old = self.out.parent / f".{self.out.name}.old-{os.getpid()}-{self.token[:8]}"
-            os.rename(self.out, old)
-        os.rename(self.stage, self.out)
-        if old is not None:
-            _delete_in_background(old)
+        try:
+            (self.stage / MARKER).write_text(
+                "This folder is built by lessonkit; it is replaced on every build.\n" f"token: {self.token}\n"
+            )
+            old = None
+            if self.out.exists():
+                old = self.out.parent / f".{self.out.name}.old-{os.getpid()}-{self.token[:8]}"
+                if exchange(self.stage, self.out):  # the output exists at every instant
+                    os.rename(self.stage, old)
+                else:
+                    os.rename(self.out, old)
+                    os.rename(self.stage, self.out)
+            else:
+                os.rename(self.stage, self.out)
+            if old is not None:
+                _delete_in_background(old)
+        finally:
+            self._lock.release()
 
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+        self._lock.release()

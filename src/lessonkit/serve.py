@@ -4,11 +4,19 @@ The server is the standard library's threading HTTP server.  HTML pages get a
 tiny script (added while serving, never written into the site) that listens
 on a server-sent-events stream and reloads the page after each successful
 rebuild.  Watching uses watchfiles (Rust notify underneath).
+
+The preview is for the author's own browser, so the server answers only requests
+whose ``Host`` is a localhost name, an IP address or the address it was told to
+listen on (a page on another site that re-points its DNS name at 127.0.0.1, "DNS
+rebinding", gets 403 and cannot read the preview); it never lists a folder, and
+answers any path it cannot map to a file (a NUL byte, an encoded ``/``) with 404.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
+import urllib.parse
 from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
@@ -47,12 +55,63 @@ class ReloadHub:
             self.condition.notify_all()
 
 
+def host_allowed(header: str | None, allowed: frozenset[str]) -> bool:
+    """Whether a request's Host header names this server: localhost names, IP addresses and
+    the names in ``allowed`` (the address the server listens on)."""
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):  # [::1]:8000
+        host = host[1:host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    host = host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost") or host in allowed:
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 class Handler(SimpleHTTPRequestHandler):
     hub: ReloadHub
 
-    def __init__(self, *args, hub: ReloadHub, **kwargs):
+    def __init__(self, *args, hub: ReloadHub, hosts: frozenset[str] = frozenset(), **kwargs):
         self.hub = hub
+        self.hosts = hosts
         super().__init__(*args, **kwargs)
+
+    def _refused(self) -> bool:
+        """Answer (and return True) a request that must not be served."""
+        if not host_allowed(self.headers.get("Host"), self.hosts):
+            self.send_error(HTTPStatus.FORBIDDEN, "Host not allowed",
+                            "lessonkit serve answers only requests for localhost.")
+            return True
+        path = urllib.parse.unquote(self.path.split("?", 1)[0].split("#", 1)[0], errors="strict")
+        if "\x00" in path or "\\" in path or any(ord(ch) < 32 for ch in path):
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return True
+        return False
+
+    def translate_path(self, path: str) -> str:
+        try:
+            return super().translate_path(path)
+        except (ValueError, UnicodeError):
+            return str(Path(self.directory) / "\x00missing")
+
+    def list_directory(self, path):  # never show a folder's contents
+        self.send_error(HTTPStatus.NOT_FOUND)
+        return None
+
+    def do_HEAD(self) -> None:
+        try:
+            if self._refused():
+                return
+            super().do_HEAD()
+        except (ValueError, UnicodeError):
+            self.send_error(HTTPStatus.NOT_FOUND)
 
     def log_message(self, format: str, *args) -> None:  # quiet: the terminal shows builds, not requests
         return
@@ -62,16 +121,21 @@ class Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def do_GET(self) -> None:
-        if self.path.split("?")[0] == RELOAD_PATH:
-            self._events()
-            return
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if path.suffix == ".html" and path.is_file():
-            self._html(path)
-            return
-        super().do_GET()
+        try:
+            if self._refused():
+                return
+            if self.path.split("?")[0] == RELOAD_PATH:
+                self._events()
+                return
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            if path.suffix == ".html" and path.is_file():
+                self._html(path)
+                return
+            super().do_GET()
+        except (ValueError, UnicodeError):  # a path no file can have (NUL, undecodable bytes)
+            self.send_error(HTTPStatus.NOT_FOUND)
 
     def _html(self, path: Path) -> None:
         try:
@@ -128,7 +192,8 @@ class Server:
     def __init__(self, out: Path, host: str = "127.0.0.1", port: int = 8000):
         self.out = out
         self.hub = ReloadHub()
-        handler = partial(Handler, directory=str(out), hub=self.hub)
+        hosts = frozenset({host.lower().strip("[]"), "localhost", "127.0.0.1", "::1"})
+        handler = partial(Handler, directory=str(out), hub=self.hub, hosts=hosts)
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="lessonkit-http", daemon=True)

@@ -137,7 +137,7 @@ def test_deleting_the_cache_is_safe(lesson: Path, tmp_path: Path):
 def test_corrupt_cache_is_ignored(lesson: Path, tmp_path: Path):
     out = tmp_path / "out"
     Builder(lesson, BuildOptions(out=out)).build()
-    (lesson / ".lessonkit/site-state.pickle").write_bytes(b"not a pickle")
+    (lesson / ".lessonkit/site-state.msgpack").write_bytes(b"not msgpack data")
     assert Builder(lesson, BuildOptions(out=out)).build().pages_rendered == 10
 
 
@@ -221,7 +221,7 @@ def test_check_results_are_kept_between_processes(lesson: Path, tmp_path: Path, 
 
     out = tmp_path / "out"
     first = Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions(enabled=False))).build()
-    assert (lesson / ".lessonkit/checks.pickle").is_file()
+    assert (lesson / ".lessonkit/checks.msgpack").is_file()
     scanned: list[str] = []
     real = registry.scan_page
     monkeypatch.setattr(registry, "scan_page", lambda page: scanned.append(page.source) or real(page))

@@ -47,7 +47,7 @@ def test_reload_event_is_sent_after_a_build(tmp_path: Path):
     try:
         host, port = server.httpd.server_address[:2]
         sock = socket.create_connection((host, port), timeout=10)
-        sock.sendall(f"GET {RELOAD_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.sendall(f"GET {RELOAD_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
 
         def read() -> None:
             while b"event: reload" not in b"".join(received):
@@ -72,7 +72,7 @@ def test_watch_filter_ignores_output_cache_and_editor_files(tmp_path: Path):
     accept = watch_filter(out)
     assert accept(None, str(tmp_path / "episodes/intro.md"))
     assert not accept(None, str(out / "index.html"))
-    assert not accept(None, str(tmp_path / ".lessonkit/site-state.pickle"))
+    assert not accept(None, str(tmp_path / ".lessonkit/site-state.msgpack"))
     assert not accept(None, str(tmp_path / ".site.staging-12/x.html"))
     assert not accept(None, str(tmp_path / "episodes/.#intro.md"))
     assert not accept(None, str(tmp_path / "episodes/intro.md.swp"))

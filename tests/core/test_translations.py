@@ -20,6 +20,18 @@ from testsupport import FIXTURES
 
 NO_EXECUTION = ExecutionOptions(enabled=False)
 
+
+def load_po(path: Path):
+    with open(path, "rb") as handle:
+        return read_po(handle)
+
+
+def load_mo(path: Path):
+    from babel.messages.mofile import read_mo
+
+    with open(path, "rb") as handle:
+        return read_mo(handle)
+
 TEXTS = {
     "de": {
         "title": "Zellen zählen", "episode": "Zählkammern", "second": "Verdünnungen",
@@ -118,7 +130,7 @@ def english_messages(lang: str) -> list[str]:
     """The English interface strings that this language's catalogue writes differently, as the literal
     pieces a reader would see (placeholders cut out)."""
     ui = interface(lang)
-    catalogue = read_po(open(LOCALE_DIR / "lessonkit.pot", "rb"))
+    catalogue = load_po(LOCALE_DIR / "lessonkit.pot")
     pieces: list[str] = []
     for message in catalogue:
         if not message.id:
@@ -190,12 +202,12 @@ def test_block_titles_are_translated(built):
 
 
 def test_every_catalogue_translates_every_message():
-    catalogue = read_po(open(LOCALE_DIR / "lessonkit.pot", "rb"))
+    catalogue = load_po(LOCALE_DIR / "lessonkit.pot")
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
     for lang in LANGUAGES:
         if lang == "en":
             continue
-        po = read_po(open(LOCALE_DIR / lang / "LC_MESSAGES/lessonkit.po", "rb"))
+        po = load_po(LOCALE_DIR / lang / "LC_MESSAGES/lessonkit.po")
         translated = {m.id if isinstance(m.id, str) else m.id[0] for m in po if m.id and m.string
                       and (all(m.string) if isinstance(m.string, tuple) else True) and not m.fuzzy}
         assert ids - translated == set(), lang
@@ -207,14 +219,12 @@ def test_every_catalogue_translates_every_message():
 def test_catalogues_are_extracted_and_compiled_from_the_sources(tmp_path: Path):
     """The .pot holds exactly what the code and templates ask to translate, and each .mo is the .po compiled."""
     from babel.messages.frontend import CommandLineInterface
-    from babel.messages.mofile import read_mo
-
     out = tmp_path / "fresh.pot"
     src = Path(__file__).resolve().parents[2] / "src" / "lessonkit"
     CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(LOCALE_DIR / "babel.cfg"), "-k", "N_",
                                 "--no-location", "-o", str(out), str(src)])
-    fresh = {str(m.id) for m in read_po(open(out, "rb")) if m.id}
-    shipped = {str(m.id) for m in read_po(open(LOCALE_DIR / "lessonkit.pot", "rb")) if m.id}
+    fresh = {str(m.id) for m in load_po(out) if m.id}
+    shipped = {str(m.id) for m in load_po(LOCALE_DIR / "lessonkit.pot") if m.id}
     assert fresh == shipped, ("run the pybabel commands in src/lessonkit/locale/babel.cfg", fresh ^ shipped)
     for lang in LANGUAGES:
         if lang == "en":
@@ -222,8 +232,8 @@ def test_catalogues_are_extracted_and_compiled_from_the_sources(tmp_path: Path):
         def entries(catalogue):
             return {tuple(m.id) if not isinstance(m.id, str) else m.id:
                     tuple(m.string) if not isinstance(m.string, str) else m.string for m in catalogue if m.id}
-        po = entries(read_po(open(LOCALE_DIR / lang / "LC_MESSAGES/lessonkit.po", "rb")))
-        mo = entries(read_mo(open(LOCALE_DIR / lang / "LC_MESSAGES/lessonkit.mo", "rb")))
+        po = entries(load_po(LOCALE_DIR / lang / "LC_MESSAGES/lessonkit.po"))
+        mo = entries(load_mo(LOCALE_DIR / lang / "LC_MESSAGES/lessonkit.mo"))
         assert po == mo, lang
 
 

@@ -148,7 +148,7 @@ def scan_page(page: Page) -> PageScan:
 
 
 RULES_VERSION = "2"
-CHECKS_FILE = "checks.pickle"
+CHECKS_FILE = "checks.msgpack"
 
 
 def _rules_signature() -> str:
@@ -171,21 +171,29 @@ class Checker:
     @classmethod
     def load(cls, folder: Path | None) -> Checker:
         """The checker saved in a cache folder, or a new one (after a lessonkit upgrade, say)."""
-        from lessonkit.cache import load_pickle
+        from lessonkit import codec
+        from lessonkit.cache import load_data
 
         checker = cls()
-        saved = load_pickle(folder / CHECKS_FILE) if folder is not None else None
-        if isinstance(saved, dict) and saved.get("signature") == _rules_signature():
-            checker.cache, checker.summaries = saved["results"], saved["summaries"]
+        saved = load_data(folder / CHECKS_FILE, "checks", _rules_signature()) if folder is not None else None
+        if isinstance(saved, dict):
+            try:
+                results = codec.decode(saved.get("results"), codec.types(AnchorSummary))
+                summaries = codec.decode(saved.get("summaries"), codec.types(AnchorSummary))
+            except codec.DecodeError:
+                return checker
+            if isinstance(results, dict) and isinstance(summaries, dict):
+                checker.cache, checker.summaries = results, summaries
         return checker
 
     def save(self, folder: Path) -> None:
         """Keep page results and anchor summaries (not the scans, which hold whole pages)."""
-        from lessonkit.cache import save_pickle
+        from lessonkit import codec
+        from lessonkit.cache import save_data
 
         if self.changed:
-            save_pickle({"signature": _rules_signature(), "results": self.cache, "summaries": self.summaries},
-                        folder / CHECKS_FILE)
+            save_data(folder / CHECKS_FILE, "checks", _rules_signature(),
+                      {"results": codec.encode(self.cache), "summaries": codec.encode(self.summaries)})
             self.changed = False
 
     def check(self, lesson: Lesson, site: SiteMap | None = None, rules: Iterable[str] | None = None

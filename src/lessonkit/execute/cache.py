@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from lessonkit.cache import load_pickle, save_pickle
+from lessonkit import codec
+from lessonkit.cache import load_data, save_data
 from lessonkit.model import CodeChunk, Output
 
 DATA_FOLDERS = ("data", "files")
@@ -92,10 +93,14 @@ class CachedRun:
 
 
 def load(folder: Path, key: str) -> CachedRun | None:
-    value = load_pickle(folder / f"{key}.pickle")
+    data = load_data(folder / f"{key}.msgpack", "exec", f"v{VERSION}")
+    try:
+        value = codec.decode(data, codec.types(CachedRun)) if data is not None else None
+    except codec.DecodeError:
+        return None
     return value if isinstance(value, CachedRun) else None
 
 
 def store(folder: Path, key: str, run: CachedRun) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    save_pickle(run, folder / f"{key}.pickle")
+    save_data(folder / f"{key}.msgpack", "exec", f"v{VERSION}", codec.encode(run))

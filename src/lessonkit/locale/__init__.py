@@ -151,5 +151,5 @@ def format_date(value: _dt.date | _dt.datetime | str, locale: str) -> str:
         return value.isoformat()
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction only"
+def N_(message: str) -> str:
     return message

@@ -23,3 +23,6 @@ IN_FORMATTED_TEXT = (
     N_("Instructor notes in the episodes"), N_("This lesson has no instructor notes yet."),
     N_("This page is for instructors: see it in the %(link)s."),
 )
+
+#: Pages other features add to the site menu (lessonkit.credit).
+FEATURE_PAGES = (N_("References"), N_("Contributors"), N_("Image credits"))

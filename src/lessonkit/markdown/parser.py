@@ -27,6 +27,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
+from lessonkit.markdown.citations import citations_plugin
 from lessonkit.markdown.grid_tables import grid_table_plugin
 
 
@@ -170,6 +171,7 @@ def make_parser() -> MarkdownIt:
     md.core.ruler.before("inline", "heading_attributes", _heading_attributes)
     md.core.ruler.push("identifiers", _identifiers)
     md.core.ruler.push("figures", _figures)
+    md.use(citations_plugin)
     return md
 
 

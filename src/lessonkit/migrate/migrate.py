@@ -22,6 +22,8 @@ from lessonkit.migrate.links import rewrite_links
 from lessonkit.migrate.writer import WorkbenchWriter
 from lessonkit.model import Lesson, Node, Page
 from lessonkit.readers import detect_format, read_lesson
+from lessonkit.readers.paths import walk_files
+from lessonkit.readers.sources import read_bytes, read_text
 from lessonkit.readers.styles import StylesPageReader, read_config
 from lessonkit.site.links import ROOT, SCHEME, LinkResolver, SiteMap, split_url
 
@@ -113,17 +115,20 @@ def migrate(source: Path, destination: Path, force: bool = False) -> Migration:
         from lessonkit.readers.liquid import LiquidContext, resolve
 
         _, site_values, _ = read_config(source, Report())
-        text, _ = resolve(links.read_text(encoding="utf-8", errors="replace"), LiquidContext(".", site_values))
-        files["links.md"] = text
+        read = read_text(links, "_includes/links.md", report)  # refuses a link out of the lesson
+        if read is not None:
+            text, _ = resolve(read[0], LiquidContext(".", site_values))
+            files["links.md"] = text
     for name in VERBATIM:
         if (source / name).is_file():
-            files[name] = (source / name).read_bytes()
+            data = read_bytes(source / name, name, report)
+            if data is not None:
+                files[name] = data
     for old, new in ASSET_MOVES.items():
         folder = source / old
         if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts):
-                    files[f"{new}/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
+            for path, rel in walk_files(source, folder, report, old):  # symbolic links out are refused
+                files[f"{new}/{rel}"] = path.read_bytes()
 
     _write(destination, files, force)
     result.written = sorted(files)

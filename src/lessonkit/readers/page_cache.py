@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from lessonkit.cache import load_pickle, save_pickle
+from lessonkit import codec
+from lessonkit.cache import load_data, save_data
 from lessonkit.diagnostics import Diagnostic
 from lessonkit.model import Page
 from lessonkit.readers.sources import digest
 from lessonkit.signature import reader_signature
 
-FILE = "pages.pickle"
+FILE = "pages.msgpack"
+KIND = "pages"
 
 #: A file whose modification time is this close to when we last read it may have been
 #: changed again within the same clock tick (coarse file-system timestamps): its stat
@@ -122,11 +124,17 @@ class PageCache:
 
     @classmethod
     def load(cls, folder: Path | None) -> PageCache:
-        cache = load_pickle(folder / FILE) if folder is not None else None
-        if not isinstance(cache, cls) or cache.signature != reader_signature():
+        data = load_data(folder / FILE, KIND, reader_signature()) if folder is not None else None
+        if not isinstance(data, dict):
             return cls()
-        cache.hits = cache.misses = cache.restamped = 0
-        return cache
+        try:
+            entries = codec.decode(data.get("entries"), codec.types(CachedPage))
+            stats = codec.decode(data.get("stats"), codec.types(Stamp))
+        except codec.DecodeError:
+            return cls()
+        if not isinstance(entries, dict) or not isinstance(stats, dict):
+            return cls()
+        return cls(entries=entries, stats=stats)
 
     @property
     def changed(self) -> bool:
@@ -135,4 +143,5 @@ class PageCache:
 
     def save(self, folder: Path | None) -> None:
         if folder is not None:
-            save_pickle(self, folder / FILE)
+            save_data(folder / FILE, KIND, self.signature,
+                      {"entries": codec.encode(self.entries), "stats": codec.encode(self.stats)})

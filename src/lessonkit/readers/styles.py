@@ -234,6 +234,6 @@ def read_styles(root: Path, cache: PageCache | None = None) -> Lesson:
     if cache is not None:
         cache.prune({(p.source, p.kind, p.slug) for p in lesson.pages()})
     # Styles lessons keep figures, files, data and code at the root.
-    lesson.assets = collect_assets(root, ["."])
+    lesson.assets = collect_assets(root, ["."], report)
     lesson.citation = read_citation(root, report)
     return lesson

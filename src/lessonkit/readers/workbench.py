@@ -22,6 +22,7 @@ from lessonkit.model import Asset, CodeChunk, Lesson, LessonConfig, Node, Page
 from lessonkit.readers.citation import read_citation
 from lessonkit.readers.page_cache import CachedPage, PageCache
 from lessonkit.readers.page_text import make_page
+from lessonkit.readers.paths import entry_problem, resolve_inside, walk_files
 from lessonkit.readers.sources import decode, digest, read_bytes, read_text
 
 FOLDERS = {"episodes": "episode", "learners": "learner", "instructors": "instructor", "profiles": "profile"}
@@ -30,6 +31,8 @@ ASSET_FOLDERS = ("fig", "files", "data", "code")
 CONFIG_FIELDS = ("title", "carpentry", "life_cycle", "license", "source", "branch", "contact", "created",
                  "url", "lang")
 MAX_CHILD_DEPTH = 8
+#: Child documents included into one page, in all (a document included twice counts twice).
+MAX_CHILD_INCLUSIONS = 64
 
 
 def is_workbench(root: Path) -> bool:
@@ -134,6 +137,11 @@ def _listed(data: dict[str, Any], folder: str, root: Path, report: Report, lines
                          "Each entry is a file name such as 'introduction.md'.")
             continue
         name = entry.strip()
+        if (problem := entry_problem(name)) is not None:
+            report.error("config.yaml", line, "path-outside-lesson",
+                         f"'{folder}' entry {name!r} {problem}; only files inside {folder}/ can be listed",
+                         f"Write the file's name inside {folder}/, e.g. '- introduction.md'.")
+            continue
         if name not in files and not (directory / name).is_file():  # a name in a sub-folder is stat()ed
             hint = _closest(name, present)
             report.error(
@@ -176,7 +184,7 @@ def read_page(root: Path, rel: str, kind: str, slug: str, report: Report,
     front = split_front_matter(text, rel, own)
     body = parse_body(front.body, front.body_line, rel, own)
     files = {rel: digest(data)}
-    body = _include_children(body, root, (root / rel).parent, rel, own, files, 0)
+    body = _include_children(body, root, (root / rel).parent, rel, own, files, 0, (rel,), [MAX_CHILD_INCLUSIONS])
     combined = digest("".join(files.values()).encode()) if len(files) > 1 else files[rel]
     page = make_page(kind, rel, slug, front, body, combined, own)
     report.extend(own.items)
@@ -186,8 +194,13 @@ def read_page(root: Path, rel: str, kind: str, slug: str, report: Report,
 
 
 def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, report: Report,
-                      files: dict[str, str], depth: int) -> list[Node]:
-    """Replace knitr chunks with ``child="file.Rmd"`` by the child document's content."""
+                      files: dict[str, str], depth: int, chain: tuple[str, ...] = (),
+                      budget: list[int] | None = None) -> list[Node]:
+    """Replace knitr chunks with ``child="file.Rmd"`` by the child document's content.
+
+    ``chain`` holds the documents being included (a document including one of them is a cycle);
+    ``budget`` the inclusions this page may still make (against exponential fan-out)."""
+    budget = budget if budget is not None else [MAX_CHILD_INCLUSIONS]
     result: list[Node] = []
     for node in nodes:
         if isinstance(node, CodeChunk) and node.option("child"):
@@ -196,13 +209,23 @@ def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, rep
                 report.warning(rel, node.line, "chunk-child", f"cannot read child={child!r}",
                                'Write child="path/to/file.Rmd".')
                 continue
-            target = (folder / child).resolve()
-            try:
-                child_rel = target.relative_to(root.resolve()).as_posix()
-            except ValueError:
-                report.error(rel, node.line, "chunk-child", f"child document {child} is outside the lesson",
+            target = resolve_inside(root, folder / child)
+            if target is None:
+                report.error(rel, node.line, "path-outside-lesson", f"child document {child} is outside the lesson",
                              "Keep child documents inside the lesson folder.")
                 continue
+            child_rel = target.relative_to(os.path.realpath(root)).as_posix()
+            if child_rel in chain:
+                report.error(rel, node.line, "chunk-child",
+                             f"child document {child} includes itself ({' -> '.join((*chain, child_rel))})",
+                             "Remove the child= chunk that closes the cycle.")
+                continue
+            if budget[0] <= 0:
+                report.error(rel, node.line, "chunk-child",
+                             f"more than {MAX_CHILD_INCLUSIONS} child documents are included into one page",
+                             "Include each child document once, or split the page.")
+                continue
+            budget[0] -= 1
             if depth >= MAX_CHILD_DEPTH:
                 report.error(rel, node.line, "chunk-child", f"child documents nested deeper than {MAX_CHILD_DEPTH}",
                              "Check for a child document that includes itself.")
@@ -217,10 +240,11 @@ def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, rep
             front = split_front_matter(text, child_rel, report)
             children = parse_body(front.body, front.body_line, child_rel, report)
             _mark_source(children, child_rel)
-            result.extend(_include_children(children, root, target.parent, child_rel, report, files, depth + 1))
+            result.extend(_include_children(children, root, target.parent, child_rel, report, files, depth + 1,
+                                            (*chain, child_rel), budget))
             continue
         if hasattr(node, "children"):
-            node.children = _include_children(node.children, root, folder, rel, report, files, depth)
+            node.children = _include_children(node.children, root, folder, rel, report, files, depth, chain, budget)
         result.append(node)
     return result
 
@@ -300,7 +324,7 @@ def read_workbench(root: Path, cache: PageCache | None = None) -> Lesson:
         lesson.files[page.source] = page.digest
     if cache is not None:
         cache.prune({(p.source, p.kind, p.slug) for p in lesson.pages()})
-    lesson.assets = collect_assets(root, [*FOLDERS, "."])
+    lesson.assets = collect_assets(root, [*FOLDERS, "."], report)
     lesson.citation = read_citation(root, report)
     return lesson
 
@@ -312,16 +336,17 @@ EXTRA_PAGES = ("LICENSE.md", "CODE_OF_CONDUCT.md", "CONTRIBUTING.md")
 RESERVED_SLUGS = {"index", "key-points", "aio", "images", "profiles", "404", "search", "citation"}
 
 
-def collect_assets(root: Path, folders: list[str]) -> list[Asset]:
-    """Files under <folder>/{fig,files,data,code} are copied to {fig,files,data,code}/ in the site."""
+def collect_assets(root: Path, folders: list[str], report: Report | None = None) -> list[Asset]:
+    """Files under <folder>/{fig,files,data,code} are copied to {fig,files,data,code}/ in the site.
+    Symbolic links that lead outside the lesson are refused (reported to ``report``)."""
     assets: dict[str, Asset] = {}
     for folder in folders:
         for sub in ASSET_FOLDERS:
             base = root / folder / sub
             if not base.is_dir():
                 continue
-            for path in sorted(base.rglob("*")):
-                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(base).parts):
-                    target = f"{sub}/{path.relative_to(base).as_posix()}"
-                    assets.setdefault(target, Asset(path, target))
+            rel_base = sub if folder == "." else f"{folder}/{sub}"
+            for path, rel in walk_files(root, base, report, rel_base):
+                target = f"{sub}/{rel}"
+                assets.setdefault(target, Asset(path, target))
     return list(assets.values())

@@ -24,7 +24,7 @@ from lessonkit.model import Lesson, Page
 from lessonkit.signature import code_signature
 from lessonkit.site.body import BodyOptions, RenderedBody, for_view, page_language
 from lessonkit.site.markdown_html import make_html_renderer
-from lessonkit.site.metadata import branding, footer_context, jsonld, last_updated, site_url
+from lessonkit.site.metadata import branding, footer_context, jsonld, last_updated
 from lessonkit.site.theme import environment, theme_folder, theme_signature
 
 VIEWS = ("learner", "instructor")
@@ -93,6 +93,13 @@ class Shared:
     languages: list[dict] = field(default_factory=list)  # the lesson's translations (config ``languages:``)
     parts_by_lang: dict[str, LanguageParts] = field(default_factory=dict)
     theme_css: bool = False  # the theme folder has a theme.css (written as assets/theme.css)
+    #: Menu entries other features add (e.g. lessonkit.credit's References page), per view; titles are msgids.
+    extra_resources: dict[str, list[dict]] = field(default_factory=lambda: {view: [] for view in VIEWS})
+
+    @property
+    def resources(self) -> dict[str, list[dict]]:
+        """The resource menu entries other features add (extend these lists; shown after lessonkit's own)."""
+        return self.extra_resources
 
     @classmethod
     def of(cls, lesson: Lesson, generated: dict[str, str] | None = None, feedback: dict | None = None) -> Shared:
@@ -151,7 +158,7 @@ class Shared:
     def assets(self) -> dict[str, str]:
         """Files every page of this build may load besides the theme (path in the site -> text)."""
         out: dict[str, str] = {}
-        for code, parts in sorted(self.parts_by_lang.items()):
+        for _code, parts in sorted(self.parts_by_lang.items()):
             if parts.strings_asset:
                 strings = parts.ui.subset(SCRIPT_STRINGS)
                 out[parts.strings_asset] = ("window.LK_STRINGS = " + json.dumps(strings, ensure_ascii=False)
@@ -170,7 +177,7 @@ class Shared:
         for page in self.lesson.pages():  # every interface language a page asks for, known before rendering
             self.parts(page_language(page, config.lang))
         parts = [__version__, template_signature(), theme_signature(self.theme), catalogue_signature(),
-                 self.body_options.signature(), repr(self.brand), repr(self.languages),
+                 self.body_options.signature(), repr(self.brand), repr(self.languages), repr(self.extra_resources),
                  *(f"{code}\x1e{p.footer}\x1e{p.resources!r}\x1e{p.banner}" for code, p in
                    sorted(self.parts_by_lang.items())),
                  repr(self.feedback), config.title, config.lang, config.life_cycle,
@@ -307,7 +314,8 @@ def render_page(
         "other_view": other_view,
         "banner": parts.banner,
         "toc": headings,
-        "resources": parts.resources[view],
+        "resources": parts.resources[view] + [dict(item, title=_(item["title"]))
+                                              for item in shared.extra_resources[view]],
         "footer": parts.footer,
         "strings_asset": parts.strings_asset,
         "theme_css": shared.theme_css,

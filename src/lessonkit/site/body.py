@@ -98,7 +98,7 @@ def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
 
 
 class BodyRenderer:
-    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict,
+    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict, extra_env: dict | None = None,
                  options: BodyOptions | None = None):
         self.page = page
         self.resolver = resolver
@@ -108,7 +108,8 @@ class BodyRenderer:
         texts = [n.text for n, _ in page.walk() if isinstance(n, Markdown)]
         references = dict(lesson_references)
         references.update(page_references(texts))
-        self.env: dict = {"references": references, "links": resolver, "ids": set(), "ui": self.ui}
+        self.env: dict = {"references": references, "links": resolver, "ids": set(), "ui": self.ui,
+                          **(extra_env or {})}
         self.texts: dict[int, str] = {}  # Markdown node -> text to render (footnote definitions taken out)
         self.footnotes: dict[str, str] = {}
         for node, _ in page.walk():
@@ -133,7 +134,7 @@ class BodyRenderer:
         if self.result.overview:
             self.levels = [2]  # the page shows the overview under level-2 headings
         body = [n for n in body if not (isinstance(n, Block) and n.kind in OVERVIEW_KINDS)]
-        self.result.html = self.nodes(body) + self.footnote_list()
+        self.result.html = self.nodes(body) + self.footnote_list() + self.reference_list()
         self.result.unresolved = self.resolver.unresolved
         self.result.headings = _headings(self.result.html)
         return self.result
@@ -179,6 +180,13 @@ class BodyRenderer:
         return (f'<section class="footnotes" aria-label="{escape(self.ui.gettext("Footnotes"))}">'
                 '<hr class="footnotes-sep">'
                 f'<ol class="footnotes-list">{"".join(items)}</ol></section>\n')
+
+    def reference_list(self) -> str:
+        """The works the page cites (lessonkit.credit.bibliography.PageCitations), after its footnotes."""
+        citations = self.env.get("citations")
+        if citations is None or not citations.cited:
+            return ""
+        return citations.references_html(ident=unique_id("references", self.env))
 
     def inline(self, text: str) -> str:
         return make_html_renderer().renderInline(text, self.env)
@@ -318,8 +326,8 @@ def _headings(html: str) -> list[tuple[int, str, str]]:
 
 
 def render_body(page: Page, resolver: LinkResolver, lesson_references: dict,
-                options: BodyOptions | None = None) -> RenderedBody:
-    return BodyRenderer(page, resolver, lesson_references, options).render()
+                extra_env: dict | None = None, options: BodyOptions | None = None) -> RenderedBody:
+    return BodyRenderer(page, resolver, lesson_references, extra_env, options).render()
 
 
 def for_view(html: str, view: str) -> str:

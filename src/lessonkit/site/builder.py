@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from lessonkit import __version__
-from lessonkit.cache import load_pickle, save_pickle
+from lessonkit import __version__, codec
+from lessonkit.cache import load_data, save_data
+from lessonkit.credit.site import LessonCredit
 from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
@@ -33,7 +34,8 @@ from lessonkit.site.parallel import map_pages
 STATE_VERSION = 3
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
-STATE_FILE = "site-state.pickle"
+STATE_FILE = "site-state.msgpack"
+STATE_KIND = "site-state"
 
 
 def _hash(*parts: object) -> str:
@@ -51,7 +53,7 @@ class PageRecord:
 
 @dataclass
 class BuildState:
-    """What one build leaves for the next (kept in memory by ``serve``, pickled by ``build``)."""
+    """What one build leaves for the next (kept in memory by ``serve``, saved as plain data by ``build``)."""
 
     version: int = STATE_VERSION
     records: dict[str, PageRecord] = field(default_factory=dict)  # page source -> record
@@ -60,14 +62,22 @@ class BuildState:
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
-        state = load_pickle(cache / STATE_FILE) if cache is not None else None
-        if not isinstance(state, cls) or state.version != STATE_VERSION:
+        data = load_data(cache / STATE_FILE, STATE_KIND, _state_signature()) if cache is not None else None
+        if data is None:
             return cls()
-        return state
+        try:
+            state = codec.decode(data, codec.types(BuildState, PageRecord, RenderedBody))
+        except codec.DecodeError:
+            return cls()
+        return state if isinstance(state, cls) and state.version == STATE_VERSION else cls()
 
     def save(self, cache: Path | None) -> None:
         if cache is not None:
-            save_pickle(self, cache / STATE_FILE)
+            save_data(cache / STATE_FILE, STATE_KIND, _state_signature(), codec.encode(self))
+
+
+def _state_signature() -> str:
+    return _hash(__version__, template_signature())
 
 
 @dataclass
@@ -115,6 +125,9 @@ class SiteBuilder:
         self.feedback = self._feedback()
         self.site = SiteMap.of(lesson)
         self.shared = Shared.of(lesson, {}, self.feedback)
+        self.credit = LessonCredit.of(lesson)  # citations, figure credits and credit pages (lessonkit.credit)
+        for entries in self.shared.resources.values():
+            entries.extend(self.credit.links())
 
     # -- output ------------------------------------------------------------
 
@@ -132,7 +145,8 @@ class SiteBuilder:
     def build(self) -> SiteResult:
         lesson = self.lesson
         site_signature = self.site.signature()
-        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()))
+        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()),
+                               self.credit.signature())
         records: dict[str, PageRecord] = {}
         pages = lesson.pages()
         keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
@@ -198,7 +212,7 @@ class SiteBuilder:
         return self.result
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references,
+        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page),
                            self.shared.body_options)
         search: list[dict] = []
         if page.kind in ("index", "episode", "learner", "profile", "extra"):
@@ -265,6 +279,10 @@ class SiteBuilder:
             self._emit(f"{folder}{name}.html", _hash(shared_key, view, name, content_key),
                        lambda name=name, title=title, make_body=make_body: render_page(
                            shared, view, slug=name, kind="generated", title=title, toc=False, body=make_body()))
+        for slug, title, html in self.credit.pages():
+            self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
+                       lambda slug=slug, title=title, html=html: render_page(
+                           shared, view, slug=slug, kind="generated", title=title, body=html))
         self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))

@@ -3,6 +3,7 @@
 from lessonkit.checks.rules import (  # noqa: F401
     accessibility,
     blocks,
+    citations,
     config,
     files,
     front_matter,
@@ -10,4 +11,5 @@ from lessonkit.checks.rules import (  # noqa: F401
     images,
     language,
     links,
+    schedules,
 )

