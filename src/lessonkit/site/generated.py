@@ -90,8 +90,7 @@ def aio_section(page: Page, body: RenderedBody) -> str:
     return (
         f'<section class="aio-episode" id="{escape(prefix)}" aria-labelledby="{escape(prefix)}-title">'
         f'<h2 id="{escape(prefix)}-title"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
-        + (f'<section class="overview" aria-label="{escape(ui.gettext("Overview"))}">{prefix_ids(overview, prefix)}'
-           "</section>" if overview else "")
+        + (f'<div class="overview">{prefix_ids(overview, prefix)}</div>' if overview else "")
         + f"{prefix_ids(body.html, prefix)}</section>\n"
     )
 
