@@ -15,7 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-CORPUS = Path(os.environ.get("LESSONKIT_CORPUS", ROOT.parent / "shared" / "corpus"))
+CORPUS = next((Path(c) for c in (os.environ.get("LESSONKIT_CORPUS"), ROOT.parent / "shared" / "corpus",
+                                 "/work/shared/corpus") if c and (Path(c) / "INDEX.tsv").is_file()),
+              ROOT.parent / "shared" / "corpus")
 
 from lessonkit.checks import check_lesson  # noqa: E402
 from lessonkit.readers import read_lesson  # noqa: E402
@@ -51,5 +53,29 @@ def main() -> None:
     print(f"Checked {len(roots)} lessons ({total_diagnostics} diagnostics) in {best:.2f} s (best of 3; target < 10 s)")
 
 
+HOSTILE = {  # text that makes a backtracking scanner quadratic or worse
+    "open brackets": "[", "unclosed links": "[a](", "backticks": "`a", "link then brace": "![x](y){",
+    "unclosed html links": "<a href='x", "nested brackets": "[[a]", "long destination": "](aaaa",
+    "headings": "#" * 7 + " x\n", "table rows": "|-", "comments": "<!--",
+}
+
+
+def linear() -> None:
+    """The scanner's time on hostile text of 1x and 4x the size: linear time means a ratio near 4."""
+    from lessonkit.checks.scan import scan
+
+    for name, unit in HOSTILE.items():
+        times = []
+        for size in (25_000, 100_000):
+            text = unit * (size // len(unit))
+            t0 = time.perf_counter()
+            scan(text, 1)
+            times.append(time.perf_counter() - t0)
+        print(f"  {name:24} {times[0] * 1000:7.1f} ms -> {times[1] * 1000:7.1f} ms for 4x the text "
+              f"(x{times[1] / max(times[0], 1e-6):.1f})")
+
+
 if __name__ == "__main__":
     main()
+    print("Hostile input, 25,000 then 100,000 characters on one line:")
+    linear()

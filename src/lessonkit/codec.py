@@ -27,7 +27,8 @@ class DecodeError(ValueError):
 
 @cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+    """The fields that are data (a leading underscore marks run-time state such as a loader)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
 
 
 def encode(value: Any) -> Any:
@@ -125,5 +126,5 @@ def _decode(data: Any, allowed: Mapping[str, type], depth: int) -> Any:
         names = _field_names(cls)
         if len(values) != len(names):
             raise DecodeError(f"{tag} has {len(names)} fields, the cache {len(values)}")
-        return cls(*values)
+        return cls(**dict(zip(names, values, strict=True)))
     return cls(*values)  # a NamedTuple

@@ -17,7 +17,7 @@ needs to know which format a lesson was written in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,33 @@ class Page:
     teaching: int | None = None
     exercises: int | None = None
     has_chunks: bool = False  # set by the reader: whether the body holds any CodeChunk
+    # A page read from the cache is *lazy*: ``body`` and ``meta`` are loaded the first time
+    # something asks for them (an unchanged page of a large lesson is usually never opened).
+    _load: Callable[[], Page] | None = field(default=None, repr=False, compare=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only when normal lookup fails: for an unset lazy field.
+        if name in ("body", "meta"):
+            load = object.__getattribute__(self, "_load")
+            if load is not None:
+                self._load = None
+                full = load()
+                self.body, self.meta = full.body, full.meta
+                return object.__getattribute__(self, name)
+        raise AttributeError(name)
+
+    @classmethod
+    def lazy(cls, kind: str, source: str, slug: str, title: str, digest: str, teaching: int | None,
+             exercises: int | None, has_chunks: bool, load: Callable[[], Page]) -> Page:
+        """A page whose body and front matter are read by ``load`` when first needed."""
+        page = cls(kind, source, slug, title, digest=digest, teaching=teaching, exercises=exercises,
+                   has_chunks=has_chunks, _load=load)
+        del page.body, page.meta
+        return page
+
+    @property
+    def loaded(self) -> bool:
+        return self._load is None
 
     def walk(self) -> Iterator[tuple[Node, tuple[Block, ...]]]:
         """Every node of the body, depth first, with its enclosing blocks."""
@@ -210,6 +237,11 @@ class Lesson:
     citation: Citation | None = None
     files: dict[str, str] = field(default_factory=dict)  # every source file read -> digest
     report: Report = field(default_factory=Report)
+    #: the format it was read in (a ``lessonkit.readers.formats.LessonFormat``): checks, links and
+    #: execution ask it where pages, figures and data live instead of knowing folder names
+    layout: Any = None
+    #: the configuration file as read (a ``lessonkit.readers.formats.ConfigFile``: parsed data, key lines)
+    config_file: Any = None
 
     @property
     def name(self) -> str:

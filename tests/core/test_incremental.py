@@ -178,7 +178,7 @@ def _age(folder: Path, seconds: int = 3600) -> None:
 
 
 def test_unchanged_pages_are_known_from_their_stat_without_reading_them(lesson: Path, monkeypatch):
-    import lessonkit.readers.workbench as workbench
+    import lessonkit.readers.pipeline as workbench  # where every format's pages are read
     from lessonkit.readers import read_lesson
     from lessonkit.readers.page_cache import PageCache
 
@@ -217,14 +217,14 @@ def test_a_same_size_edit_in_the_same_clock_tick_is_still_seen(lesson: Path):
 
 
 def test_check_results_are_kept_between_processes(lesson: Path, tmp_path: Path, monkeypatch):
-    from lessonkit.checks import registry
+    from lessonkit.checks import context
 
     out = tmp_path / "out"
     first = Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions(enabled=False))).build()
     assert (lesson / ".lessonkit/checks.msgpack").is_file()
     scanned: list[str] = []
-    real = registry.scan_page
-    monkeypatch.setattr(registry, "scan_page", lambda page: scanned.append(page.source) or real(page))
+    real = context.scan_page
+    monkeypatch.setattr(context, "scan_page", lambda page, *rest: scanned.append(page.source) or real(page, *rest))
     second = Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions(enabled=False))).build()
     assert scanned == [] and second.diagnostics == first.diagnostics
     # A broken anchor in an edited page is found; the other pages are not scanned again.

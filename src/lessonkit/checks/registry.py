@@ -1,154 +1,60 @@
 """The rule registry and the checker that runs rules over a lesson.
 
-A rule is a small function registered with :func:`rule`. Page rules look at one
-page at a time (``(page, context) -> diagnostics``) and their results are cached by
-the page's content hash and the lesson's link map, so re-checking a lesson after an
-edit costs little; lesson rules look at the whole lesson (``(lesson, context)``).
+``RULES`` is collected from the rule modules listed in ``RULE_MODULES`` (a rule is a
+:class:`~lessonkit.checks.rule.Rule` defined at module level): importing this module is
+enough for it to be complete. Page rules (those that take ``page`` or ``scan``) look at one
+page at a time and their results are cached by the page's content hash and the lesson's link
+map, so re-checking a lesson after an edit costs little; lesson rules look at the whole lesson.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 
-from lessonkit.checks.scan import Scan, scan
-from lessonkit.diagnostics import Diagnostic, Severity
-from lessonkit.markdown.parser import slugify
-from lessonkit.model import Block, Lesson, Markdown, Page
+from lessonkit.checks.context import AnchorLink, AnchorSummary, Context, PageScan
+from lessonkit.checks.rule import Rule
+from lessonkit.checks.rules import (
+    accessibility,
+    blocks,
+    citations,
+    config,
+    files,
+    front_matter,
+    headings,
+    images,
+    language,
+    links,
+    schedules,
+)
+from lessonkit.checks.scan import Spot
+from lessonkit.diagnostics import Diagnostic
+from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: Severity
-    summary: str
-    scope: str  # "page" or "lesson"
-    function: Callable
+RULE_MODULES: tuple[ModuleType, ...] = (headings, images, links, accessibility, blocks, front_matter, config, files,
+                                         citations, schedules, language)
 
 
-RULES: dict[str, Rule] = {}
-#: Reader problems after which rules about the same file would only repeat the problem.
-UNREADABLE = {"yaml-syntax", "front-matter-unclosed", "front-matter-not-mapping", "config-not-mapping",
-              "file-unreadable"}
+def collect(modules: Iterable[ModuleType]) -> dict[str, Rule]:
+    """Every :class:`Rule` defined in ``modules``, by id, in the order of the modules and their source."""
+    found: dict[str, Rule] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, Rule):
+                if value.id in found and found[value.id] is not value:
+                    raise ValueError(f"two rules have the id {value.id!r}")
+                found[value.id] = value
+    return found
 
 
-def rule(id: str, severity: Severity, summary: str, scope: str = "page"):
-    """Register a rule function under ``id``."""
+RULES: dict[str, Rule] = collect(RULE_MODULES)
 
-    def register(function: Callable) -> Callable:
-        RULES[id] = Rule(id, severity, summary, scope, function)
-        return function
-
-    return register
-
-
-@dataclass
-class PageScan:
-    """A page's Markdown, scanned once for every rule."""
-
-    runs: list[tuple[Markdown, Scan]]
-    anchors: set[str]
-    walk: list[tuple[object, tuple[Block, ...]]]  # page.walk(), once
-
-    @property
-    def blocks(self) -> list[Block]:
-        return [node for node, _ in self.walk if isinstance(node, Block)]
-
-    def headings(self):
-        for node, result in self.runs:
-            for heading in result.headings:
-                yield node, heading
-
-    def links(self):
-        for node, result in self.runs:
-            for link in result.links:
-                yield node, link
-
-
-@dataclass(frozen=True)
-class AnchorSummary:
-    """What the lesson-wide anchor rule needs from a page: small enough to keep between runs
-    of separate processes, so that an unchanged page is not scanned again."""
-
-    anchors: frozenset[str]
-    links: tuple[tuple[str, int, int, str], ...]  # (url, line, column, source file) of links with a '#'
-
-
-@dataclass
-class Context:
-    lesson: Lesson
-    site: SiteMap
-    scans: dict[tuple[str, str], PageScan] = field(default_factory=dict)  # (source, digest) -> scan
-    memo: dict = field(default_factory=dict)  # anything a rule wants to work out once per check
-    summaries: dict[tuple[str, str], AnchorSummary] = field(default_factory=dict)  # (source, digest) -> summary
-
-    def page_scan(self, page: Page) -> PageScan:
-        key = (page.source, page.digest)
-        found = self.scans.get(key)
-        if found is None:
-            found = self.scans[key] = scan_page(page)
-        return found
-
-    def anchor_summary(self, page: Page) -> AnchorSummary:
-        key = (page.source, page.digest)
-        found = self.summaries.get(key)
-        if found is None:
-            scan = self.page_scan(page)
-            links = tuple((link.url, link.line, link.column, getattr(node, "source", None) or page.source)
-                          for node, link in scan.links() if "#" in link.url and not link.image)
-            found = self.summaries[key] = AnchorSummary(frozenset(scan.anchors), links)
-        return found
-
-    def unreadable(self, path: str) -> bool:
-        """Whether the reader could not make sense of ``path`` (its problems are already reported)."""
-        return any(d.path == path and d.rule in UNREADABLE for d in self.lesson.report)
-
-    def page_by_slug(self, slug: str) -> Page | None:
-        for page in self.lesson.pages():
-            if page.slug == slug:
-                return page
-        return None
-
-    def diagnostic(self, rule_id: str, page: Page | None, line: int, column: int, message: str, fix: str,
-                   node=None, severity: Severity | None = None, path: str | None = None) -> Diagnostic:
-        path = path or (getattr(node, "source", None) if node is not None else None) or (page.source if page else "")
-        return Diagnostic(path, line, column, rule_id, severity or RULES[rule_id].severity, message, fix)
-
-
-def scan_page(page: Page) -> PageScan:
-    runs: list[tuple[Markdown, Scan]] = []
-    anchors: set[str] = set()
-    counts: dict[str, int] = {}
-
-    def add(anchor: str) -> None:
-        # The renderer makes repeated ids unique with -1, -2, ...
-        number = counts.get(anchor, 0)
-        anchors.add(anchor if number == 0 else f"{anchor}-{number}")
-        counts[anchor] = number + 1
-
-    walk = list(page.walk())
-    for node, _ in walk:
-        if isinstance(node, Markdown):
-            result = scan(node.text, node.line)
-            runs.append((node, result))
-            for heading in result.headings:
-                add(heading.anchor or slugify(heading.text))
-            anchors.update(result.anchors)
-        elif isinstance(node, Block):
-            if node.id:
-                anchors.add(node.id)
-            elif node.title or node.spec:
-                add(slugify(node.title or (node.spec.title if node.spec else node.kind)))
-            if node.kind in ("questions", "objectives"):
-                anchors.add(node.kind)
-    return PageScan(runs, anchors, walk)
-
-
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 CHECKS_FILE = "checks.msgpack"
+CHECKS_KIND = "checks"
 
 
 def _rules_signature() -> str:
@@ -160,7 +66,7 @@ def _rules_signature() -> str:
 
 class Checker:
     """Runs every rule; remembers page results between runs (``lessonkit serve``), and between
-    processes when saved to the lesson's cache folder (``lessonkit build``)."""
+    processes when saved to the lesson's cache folder (``lessonkit build``), as plain data."""
 
     def __init__(self) -> None:
         self.cache: dict[tuple[str, str], list[Diagnostic]] = {}
@@ -175,31 +81,30 @@ class Checker:
         from lessonkit.cache import load_data
 
         checker = cls()
-        saved = load_data(folder / CHECKS_FILE, "checks", _rules_signature()) if folder is not None else None
+        saved = load_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature()) if folder is not None else None
         if isinstance(saved, dict):
+            allowed = codec.types(AnchorSummary, AnchorLink, Spot)
             try:
-                results = codec.decode(saved.get("results"), codec.types(AnchorSummary))
-                summaries = codec.decode(saved.get("summaries"), codec.types(AnchorSummary))
+                results = codec.decode(saved.get("results"), allowed)
+                summaries = codec.decode(saved.get("summaries"), allowed)
             except codec.DecodeError:
                 return checker
             if isinstance(results, dict) and isinstance(summaries, dict):
-                checker.cache, checker.summaries = results, summaries
+                checker.cache, checker.summaries, checker.changed = results, summaries, False
         return checker
 
     def save(self, folder: Path) -> None:
-        """Keep page results and anchor summaries (not the scans, which hold whole pages)."""
+        """Keep page results and anchor summaries (not the scans, which hold whole pages), as plain data."""
         from lessonkit import codec
         from lessonkit.cache import save_data
 
         if self.changed:
-            save_data(folder / CHECKS_FILE, "checks", _rules_signature(),
+            save_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature(),
                       {"results": codec.encode(self.cache), "summaries": codec.encode(self.summaries)})
             self.changed = False
 
     def check(self, lesson: Lesson, site: SiteMap | None = None, rules: Iterable[str] | None = None
               ) -> list[Diagnostic]:
-        import lessonkit.checks.rules  # noqa: F401  (registers the rules)
-
         site = site or SiteMap.of(lesson)
         context = Context(lesson, site, self.scans, summaries=dict(self.summaries))
         selected = [RULES[r] for r in (rules or RULES)]
@@ -207,24 +112,28 @@ class Checker:
         lesson_rules = [r for r in selected if r.scope == "lesson"]
         signature = hashlib.blake2b(
             (site.signature() + RULES_VERSION + ",".join(r.id for r in page_rules)
-             + repr(sorted(lesson.references))).encode(), digest_size=12).hexdigest()
+             + repr(sorted((k, sorted(v.items())) for k, v in lesson.references.items()))).encode(),
+            digest_size=12).hexdigest()
         found: list[Diagnostic] = []
         fresh: dict[tuple[str, str], list[Diagnostic]] = {}
+        shared = {"lesson": lesson, "site": site, "context": context}
         for page in lesson.pages():
             key = (page.source, page.digest + signature + page.kind + page.slug)
             results = self.cache.get(key)
             if results is None:
                 self.changed = True
                 results = []
+                arguments = _Arguments(shared, page, context)
                 for item in page_rules:
-                    results.extend(item.function(page, context))
+                    results.extend(item.diagnostics(arguments))
             fresh[key] = results
             found.extend(results)
         if fresh.keys() != self.cache.keys():
             self.changed = True  # pages added, edited or removed
         self.cache = fresh
+        arguments = _Arguments(shared, None, context)
         for item in lesson_rules:
-            found.extend(item.function(lesson, context))
+            found.extend(item.diagnostics(arguments))
         live = {(p.source, p.digest) for p in lesson.pages()}
         self.scans = {k: v for k, v in context.scans.items() if k in live}
         summaries = {k: v for k, v in context.summaries.items() if k in live}
@@ -233,6 +142,49 @@ class Checker:
         return found
 
 
+class _Arguments(dict):
+    """A rule's inputs, each worked out only when a rule asks for it."""
+
+    def __init__(self, shared: dict, page: Page | None, context: Context):
+        super().__init__(shared)
+        self.page = page
+        self.context = context
+
+    def __missing__(self, name: str):
+        if name == "page" and self.page is not None:
+            value = self.page
+        elif name == "scan" and self.page is not None:
+            value = self.context.page_scan(self.page)
+        elif name == "config":
+            value = self.context.config
+        else:
+            raise KeyError(name)
+        self[name] = value
+        return value
+
+
 def check_lesson(lesson: Lesson) -> list[Diagnostic]:
     """Every rule's diagnostics for ``lesson`` (reader diagnostics are in ``lesson.report``)."""
     return Checker().check(lesson)
+
+
+def check_markdown(text: str, rule: str | None = None, *, kind: str = "episode", source: str = "episodes/page.md",
+                   root: Path | None = None, meta: dict | None = None,
+                   references: dict[str, dict[str, str]] | None = None) -> list[Diagnostic]:
+    """The diagnostics of one rule (or every page rule) on a page made of ``text`` (Workbench Markdown,
+    first line 1), in a lesson of that one page: the helper for testing a rule on a snippet."""
+    from lessonkit.diagnostics import Report
+    from lessonkit.markdown.fenced_divs import parse_body
+
+    report = Report()
+    body = parse_body(text, 1, source, report)
+    page = Page(kind=kind, source=source, slug=Path(source).stem, title="Page", body=body,
+                meta=dict(meta or {"title": "Page", "teaching": 1, "exercises": 1}), digest="snippet")
+    lesson = Lesson(root=root or Path("."), format="workbench", config=LessonConfig(), report=report,
+                    references=dict(references or {}))
+    if kind == "index":
+        lesson.index = page
+    else:
+        lesson.episodes.append(page)
+    selected = [rule] if rule else [r.id for r in RULES.values() if r.scope == "page"]
+    return Checker().check(lesson, rules=selected)

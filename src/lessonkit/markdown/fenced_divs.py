@@ -14,19 +14,13 @@ import re
 from lessonkit.diagnostics import Report
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.chunks import parse_chunk_header, parse_exec_marker, split_hash_pipe_options
+from lessonkit.markdown.fences import div_fence, open_fence
 from lessonkit.model import BLOCKS, Block, CodeChunk, Markdown, Node
 
-DIV_FENCE = re.compile(r"^(\s*)(:{3,})\s*(.*?)\s*$")
-CODE_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*)$")
 ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 
 SPECIAL_STARTS = frozenset("`~:<")
 TITLE_TAKING = {k for k, spec in BLOCKS.items() if spec.role in ("callout", "collapsible", "instructor")}
-
-
-def _close_fence(line: str, char: str, length: int) -> bool:
-    stripped = line.strip()
-    return len(stripped) >= length and set(stripped) == {char}
 
 
 def parse_body(text: str, first_line: int, path: str, report: Report) -> list[Node]:
@@ -58,12 +52,9 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
             buffer.append(line)  # fast path: most lines are plain text
             continue
 
-        fence = CODE_FENCE.match(line) if first in "`~" else None
+        fence = open_fence(line) if first in "`~" else None
         if fence:
-            indent, marks, info = fence.groups()
-            if marks[0] == "`" and "`" in info:
-                buffer.append(line)  # inline code such as ```a``` is not a fence
-                continue
+            indent, marks, info = fence.indent, fence.marks, fence.info
             chunk = None
             if len(indent) <= 3 and marks[0] == "`":
                 chunk = parse_chunk_header(info) or parse_exec_marker(info)
@@ -73,7 +64,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
             while index < len(lines):
                 inner = lines[index]
                 index += 1
-                if _close_fence(inner, marks[0], len(marks)):
+                if fence.closed_by(inner):
                     closed = True
                     break
                 body.append(inner)
@@ -112,9 +103,9 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                     break
             continue
 
-        div = DIV_FENCE.match(line) if first == ":" else None
+        div = div_fence(line) if first == ":" else None
         if div:
-            rest = div.group(3).rstrip(":").strip()
+            rest = div.rest
             if not rest:
                 if stack:
                     flush(number + 1)
@@ -126,7 +117,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                         path, number, "div-unmatched-close",
                         "closing fence ':::' has no open block to close",
                         "Remove this line, or add the opening fence (e.g. '::: challenge') it was meant to close.",
-                        column=len(div.group(1)) + 1,
+                        column=len(div.indent) + 1,
                     )
                 continue
             attrs = parse_attributes(rest) if rest.startswith("{") else None
@@ -141,7 +132,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                         path, number, "div-fence-syntax",
                         f"text after the block class is ignored: {tail.strip()!r}",
                         "Write '::: class' or '::: {.class #id key=value}'.",
-                        column=len(div.group(1)) + 1,
+                        column=len(div.indent) + 1,
                     )
             else:
                 classes, block_id, pairs = attrs.classes, attrs.id, attrs.pairs
@@ -150,7 +141,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
                         path, number, "div-fence-syntax",
                         f"cannot read {' '.join(attrs.invalid)!r} in the block's attributes",
                         "Write attributes as {.class #id key=value}.",
-                        column=len(div.group(1)) + 1,
+                        column=len(div.indent) + 1,
                     )
             flush(number + 1)
             kind = classes[0].lower() if classes else ""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+from lessonkit.markdown.fences import code_lines
+
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 INLINE = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^()\s]+(?:\([^()\s]*\)[^()\s]*)*)((?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))")
 DEFINITION = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)(.*)$")
@@ -15,20 +16,9 @@ HTML_ATTRIBUTE = re.compile(r"""(\b(?:href|src)\s*=\s*)(["'])(.*?)\2""", re.I)
 def rewrite_links(text: str, change: Callable[[str], str]) -> str:
     """Apply ``change`` to every link and image target of ``text``; code is left alone."""
     lines = text.split("\n")
-    fence = ""
-    for index, line in enumerate(lines):
-        code = FENCE.match(line)
-        if fence:
-            if code and code.group(1)[0] == fence[0] and len(code.group(1)) >= len(fence) and \
-                    line.strip() == code.group(1):
-                fence = ""
-            continue
-        if code:
-            fence = code.group(1)
-            continue
-        if line.startswith(("    ", "\t")) and index > 0 and not lines[index - 1].strip():
-            continue  # an indented code block
-        lines[index] = _line(line, change)
+    for index, code in enumerate(code_lines(lines)):
+        if not code:
+            lines[index] = _line(lines[index], change)
     return "\n".join(lines)
 
 

@@ -1,4 +1,8 @@
-"""Readers: one per lesson format, each producing the same lesson model."""
+"""Readers: one per lesson format, each producing the same lesson model.
+
+The formats and what each knows are in :mod:`lessonkit.readers.formats`; the
+pipeline they share is :mod:`lessonkit.readers.pipeline`.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,15 @@ from pathlib import Path
 
 from lessonkit.diagnostics import Report
 from lessonkit.model import Lesson, LessonConfig
-from lessonkit.readers import workbench
 from lessonkit.readers.page_cache import PageCache
-
-FORMATS = ("workbench", "styles")
 
 
 def detect_format(root: Path) -> str | None:
-    """'workbench', 'styles' or None when ``root`` is not a lesson we can read."""
-    if workbench.is_workbench(root):
-        return "workbench"
-    try:
-        from lessonkit.readers import styles
-    except ImportError:  # pragma: no cover - the styles reader is optional at import time
-        return None
-    if styles.is_styles(root):
-        return "styles"
-    return None
+    """The name of the format of the lesson at ``root`` ('workbench', 'styles', ...), or None."""
+    from lessonkit.readers.formats import detect
+
+    found = detect(root)
+    return found.name if found else None
 
 
 def read_lesson(root: Path | str, format: str | None = None, cache: PageCache | None = None) -> Lesson:
@@ -30,19 +26,18 @@ def read_lesson(root: Path | str, format: str | None = None, cache: PageCache | 
 
     ``cache`` (optional) keeps parsed pages between reads, so that only changed files are parsed again.
     """
+    from lessonkit.readers.formats import by_name, detect
+    from lessonkit.readers.pipeline import read_with
+
     root = Path(root)
     if not root.is_dir():
         report = Report()
         report.error(str(root), 0, "lesson-not-found", f"{root} is not a folder",
                      "Give the path of a lesson folder (the one holding config.yaml or _config.yml).")
         return Lesson(root=root, format="unknown", config=LessonConfig(), report=report)
-    format = format or detect_format(root)
-    if format == "workbench":
-        return workbench.read_workbench(root, cache)
-    if format == "styles":
-        from lessonkit.readers import styles
-
-        return styles.read_styles(root, cache)
+    fmt = by_name(format) if format else detect(root)
+    if fmt is not None:
+        return read_with(fmt, root, cache)
     report = Report()
     report.error(
         ".", 0, "lesson-format",

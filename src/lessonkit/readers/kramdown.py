@@ -29,11 +29,14 @@ from dataclasses import dataclass
 from lessonkit.diagnostics import Report
 from lessonkit.markdown.attributes import parse_attributes
 from lessonkit.markdown.fenced_divs import parse_body, take_title
+from lessonkit.markdown.fences import Fence, fence_end, open_fence
 from lessonkit.model import BLOCKS, Block, Node
 
 QUOTE = re.compile(r"^ {0,3}>( ?)(.*)$")
 IAL = re.compile(r"^\s*\{:\s*([^}]*)\}\s*$")
-FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*(.*)$")
+EOB = re.compile(r"^\^\s*$")
+HTML_BLOCK = re.compile(r"^ {0,3}</?(?:div|table|pre|p|details|section|blockquote|figure|ul|ol|dl|h[1-6]|hr|script|style"
+                        r"|iframe|form|center)\b", re.I)
 SPAN_IAL = re.compile(r"(?<=[)\]])\{:\s*([^}]*)\}")
 
 #: Code block classes and the fence language they become.
@@ -55,40 +58,33 @@ def code_language(classes: list[str]) -> str | None:
     return None
 
 
-def convert_code_blocks(lines: list[Line]) -> list[Line]:
-    """``~~~`` … ``~~~`` + ``{: .language-x}`` → ```` ```x ```` … ```` ``` ```` (same number of lines)."""
-    out = list(lines)
-    index = 0
-    while index < len(out):
-        m = FENCE.match(out[index].text)
-        if not m:
-            index += 1
-            continue
-        indent, marks, info = m.groups()
-        end = index + 1
-        while end < len(out):
-            stripped = out[end].text.strip()
-            if len(stripped) >= len(marks) and set(stripped) == {marks[0]}:
-                break
-            end += 1
-        if end >= len(out):
-            break  # unclosed: the Markdown reader reports it
-        after = end + 1
-        ial = IAL.match(out[after].text) if after < len(out) else None
-        if ial:
-            attrs = parse_attributes(ial.group(1))
-            language = code_language(attrs.classes)
-            if language is not None or not info.strip():
-                fence = "`" * max(3, len(marks)) if marks[0] == "~" else marks
-                out[index] = Line(f"{indent}{fence}{language or (info.strip())}", out[index].number)
-                out[end] = Line(f"{indent}{fence}", out[end].number)
-                out[after] = Line("", out[after].number)
-        elif marks[0] == "~":
-            fence = "`" * max(3, len(marks))
-            out[index] = Line(f"{indent}{fence}{info}", out[index].number)
-            out[end] = Line(f"{indent}{fence}", out[end].number)
-        index = end + 1
-    return out
+def convert_code_block(lines: list[Line], index: int, fence: Fence, end: int) -> tuple[list[Line], int]:
+    """The fenced code block from ``lines[index]`` to its closing fence ``lines[end]``, with the IAL
+    after it (``{: .language-x}``) turned into the fence's language (```` ```x ````); the same number of
+    lines, and the index of the first line after the block."""
+    indent, marks, info = fence.indent, fence.marks, fence.info
+    block = list(lines[index:end + 1])
+    after = end + 1
+    ial = IAL.match(lines[after].text) if after < len(lines) else None
+    backticks = "`" * max(3, len(marks)) if marks[0] == "~" else marks
+    if ial:
+        language = code_language(parse_attributes(ial.group(1)).classes)
+        if language is not None or not info:
+            block[0] = Line(f"{indent}{backticks}{language or info}", block[0].number)
+            block[-1] = Line(f"{indent}{backticks}", block[-1].number)
+            return [*block, Line("", lines[after].number)], after + 1
+    elif marks[0] == "~":
+        block[0] = Line(f"{indent}{backticks}{info}", block[0].number)
+        block[-1] = Line(f"{indent}{backticks}", block[-1].number)
+    return block, after
+
+
+def ends_lazy_run(text: str) -> bool:
+    """Whether a line ends a blockquote's "lazy" lines (kramdown's LAZY_END): a blank line, a block IAL,
+    an end-of-block marker or a block-level HTML tag. Every other line continues the blockquote,
+    whether or not it starts with '>' (so code inside a quote may lack the markers)."""
+    return not text.strip() or IAL.match(text) is not None or EOB.match(text) is not None or \
+        HTML_BLOCK.match(text) is not None
 
 
 def _span_ials(text: str) -> str:
@@ -121,11 +117,10 @@ class KramdownReader:
 
     def region(self, lines: list[Line]) -> list[Node]:
         """Nodes for a run of lines (at one blockquote depth)."""
-        lines = convert_code_blocks(lines)
         nodes: list[Node] = []
         pending: list[Line] = []  # plain Markdown lines waiting to be parsed
+        texts = [line.text for line in lines]
         index = 0
-        fence: str | None = None
 
         def flush() -> None:
             if pending:
@@ -135,18 +130,14 @@ class KramdownReader:
 
         while index < len(lines):
             line = lines[index]
-            code = FENCE.match(line.text)
+            fence = open_fence(line.text)
             if fence is not None:
-                if code and code.group(2)[0] == fence[0] and not code.group(3).strip() and \
-                        len(code.group(2)) >= len(fence):
-                    fence = None
-                pending.append(line)
-                index += 1
-                continue
-            if code:
-                fence = code.group(2)
-                pending.append(line)
-                index += 1
+                end = fence_end(texts, fence, index + 1)
+                if end is None:  # unclosed: the Markdown reader reports it, the rest is code
+                    pending.extend(lines[index:])
+                    break
+                block, index = convert_code_block(lines, index, fence, end)
+                pending.extend(block)
                 continue
             if not QUOTE.match(line.text):
                 ial = IAL.match(line.text)
@@ -157,17 +148,14 @@ class KramdownReader:
                     pending.append(line)
                 index += 1
                 continue
-            # A blockquote: every following line that starts with '>', and "lazy" lines that
-            # continue a paragraph of the quote without the '>' (kramdown allows both).
+            # A blockquote: every following line up to a blank line or an IAL, with or without '>'
+            # ("lazy" lines: kramdown continues a blockquote over them).
             end = index
             run = []
             while end < len(lines):
-                quoted = QUOTE.match(lines[end].text)
-                if quoted:
+                if QUOTE.match(lines[end].text):
                     run.append(lines[end])
-                elif (run and lines[end].text.strip() and not IAL.match(lines[end].text)
-                      and not FENCE.match(lines[end].text) and QUOTE.match(run[-1].text).group(2).strip()
-                      and not FENCE.match(QUOTE.match(run[-1].text).group(2))):
+                elif not ends_lazy_run(lines[end].text):
                     run.append(Line("> " + lines[end].text, lines[end].number))
                 else:
                     break

@@ -19,15 +19,15 @@ from lessonkit.diagnostics import Report
 from lessonkit.markdown.frontmatter import load_yaml, split_front_matter
 from lessonkit.markdown.references import collect_references
 from lessonkit.model import Block, Lesson, LessonConfig, Markdown, Node, Page
-from lessonkit.readers.citation import read_citation
+from lessonkit.readers.formats import PAGE_SUFFIXES, UNREADABLE, ConfigFile, LessonFormat, PageSource
 from lessonkit.readers.kramdown import KramdownReader
 from lessonkit.readers.liquid import LiquidContext, resolve
-from lessonkit.readers.page_cache import CachedPage, PageCache
+from lessonkit.readers.page_cache import PageCache
 from lessonkit.readers.page_text import make_page
 from lessonkit.readers.sources import decode, digest, read_bytes, read_text
-from lessonkit.readers.workbench import EXTRA_PAGES, collect_assets
+from lessonkit.readers.workbench import EXTRA_PAGES
 
-EPISODE_SUFFIXES = (".md", ".Rmd", ".rmd", ".markdown")
+EPISODE_SUFFIXES = PAGE_SUFFIXES
 #: _extras pages and the part of the lesson they belong to ("" = not a page of its own).
 EXTRAS = {
     "guide": "instructor",
@@ -59,6 +59,10 @@ def episode_files(root: Path) -> list[str]:
 
 def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any], str | None]:
     """The lesson's configuration, the raw ``_config.yml`` values (for Liquid) and the file's digest."""
+    return _read_config(root, report)[:3]
+
+
+def _read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any], str | None, str]:
     read = read_text(root / "_config.yml", "_config.yml", report)
     data = load_yaml(read[0], "_config.yml", report) if read else None
     if not isinstance(data, dict):
@@ -83,33 +87,28 @@ def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any
         config.keywords = [str(k) for k in keywords]
     known = {"title", "carpentry", "life_cycle", "email", "url", "lang", "created", "repository", "keywords"}
     config.extra = {k: v for k, v in data.items() if k not in known}
-    return config, data, read[1] if read else None
+    return config, data, read[1] if read else None, read[0] if read else ""
 
 
 class StylesPageReader:
-    def __init__(self, root: Path, site: dict[str, Any], report: Report, cache: PageCache | None,
+    """Turns one styles page's bytes into a :class:`Page` (Liquid resolved, kramdown blocks, summaries)."""
+
+    def __init__(self, root: Path, site: dict[str, Any], report: Report, cache: object = None,
                  config_digest: str | None = None):
         self.root = root
         self.site = site
         self.report = report
-        self.cache = cache
         # Pages resolve {{ site.* }} from _config.yml: a cached page is valid only with the same config.
         self.config_files = {"_config.yml": config_digest} if config_digest else {}
 
     def read(self, rel: str, kind: str, slug: str) -> Page | None:
-        key = (rel, kind, slug)
-        if self.cache is not None and (hit := self.cache.unchanged(self.root, key)) is not None:
-            self.report.extend(hit.diagnostics)
-            return hit.page
         data = read_bytes(self.root / rel, rel, self.report)
         if data is None:
             return None
-        if self.cache is not None:
-            hit = self.cache.lookup(self.root, key, data)
-            if hit is not None:
-                self.report.extend(hit.diagnostics)
-                return hit.page
-        own = Report()
+        return self.parse(rel, kind, slug, data, self.report)[0]
+
+    def parse(self, rel: str, kind: str, slug: str, data: bytes, report: Report) -> tuple[Page, dict[str, str]]:
+        own = report
         text = decode(data, rel, own)
         front = split_front_matter(text, rel, own)
         depth = rel.count("/")
@@ -138,10 +137,7 @@ class StylesPageReader:
         if keypoints is not None:
             body.append(keypoints)
         page = make_page(kind, rel, slug, front, body, digest(data), own)
-        self.report.extend(own.items)
-        if self.cache is not None:
-            self.cache.store(self.root, key, CachedPage({rel: digest(data), **self.config_files}, page, list(own.items)))
-        return page
+        return page, {rel: digest(data), **self.config_files}
 
     def _summaries(self, meta: dict, text: str, rel: str, report: Report) -> list[Node]:
         blocks = []
@@ -179,61 +175,67 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "page"
 
 
-def read_styles(root: Path, cache: PageCache | None = None) -> Lesson:
-    root = root.resolve()
-    report = Report()
-    config, site, config_digest = read_config(root, report)
-    lesson = Lesson(root=root, format="styles", config=config, report=report)
-    if config_digest:
-        lesson.files["_config.yml"] = config_digest
-    pages = StylesPageReader(root, site, report, cache, config_digest)
-    used: set[str] = {"index"}
+class StylesFormat(LessonFormat):
+    """The Jekyll "styles" template: _config.yml, _episodes/, _episodes_rmd/, _extras/, kramdown and Liquid."""
 
-    def add(rel: str, kind: str, slug: str, target: list[Page]) -> None:
-        if slug in used:
-            slug = f"{kind}-{slug}"
-        used.add(slug)
-        page = pages.read(rel, kind, slug)
-        if page is not None:
-            target.append(page)
+    name = "styles"
+    config_file = "_config.yml"
+    page_folders = ()
+    asset_roots = (".",)  # styles lessons keep figures, files, data and code at the root
 
-    if (root / "index.md").is_file():
-        lesson.index = pages.read("index.md", "index", "index")
-    for rel in episode_files(root):
-        add(rel, "episode", _slug(Path(rel).name), lesson.episodes)
-    for name, slug in (("setup.md", "setup"), ("reference.md", "reference")):
-        if (root / name).is_file():
-            add(name, "learner", slug, lesson.learners)
-    extras = root / "_extras"
-    if extras.is_dir():
-        for path in sorted(p for p in extras.iterdir() if p.is_file() and p.suffix in EPISODE_SUFFIXES):
-            stem = path.stem
-            part = EXTRAS.get(stem, "learner")
-            if not part:
-                continue
-            slug = "instructor-notes" if stem == "guide" else _slug(path.name)
-            target = {"learner": lesson.learners, "instructor": lesson.instructors,
-                      "profile": lesson.profiles}[part]
-            add(f"_extras/{path.name}", part, slug, target)
-    for name in EXTRA_PAGES:
-        if (root / name).is_file():
-            add(name, "extra", _slug(name), lesson.extras)
-    if not lesson.episodes:
+    def detect(self, root: Path) -> bool:
+        return is_styles(root)
+
+    def read_config(self, root: Path, report: Report) -> ConfigFile:
+        config, site, config_digest, text = _read_config(root, report)
+        unreadable = any(d.path == "_config.yml" and d.rule in UNREADABLE for d in report)
+        return ConfigFile("_config.yml", config, site, text, config_digest, not unreadable and bool(config_digest))
+
+    def _reader(self, root: Path, config: ConfigFile) -> StylesPageReader:
+        return StylesPageReader(root, config.data, Report(), None, config.digest)
+
+    def sources(self, root: Path, config: ConfigFile, report: Report) -> list[PageSource]:
+        found: list[PageSource] = []
+        if (root / "index.md").is_file():
+            found.append(PageSource("index.md", "index", "index"))
+        for rel in episode_files(root):
+            slug = _slug(Path(rel).name)
+            found.append(PageSource(rel, "episode", slug, rename=f"episode-{slug}"))
+        for name, slug in (("setup.md", "setup"), ("reference.md", "reference")):
+            if (root / name).is_file():
+                found.append(PageSource(name, "learner", slug, rename=f"learner-{slug}"))
+        extras = root / "_extras"
+        if extras.is_dir():
+            for path in sorted(p for p in extras.iterdir() if p.is_file() and p.suffix in EPISODE_SUFFIXES):
+                part = EXTRAS.get(path.stem, "learner")
+                if not part:
+                    continue
+                slug = "instructor-notes" if path.stem == "guide" else _slug(path.name)
+                found.append(PageSource(f"_extras/{path.name}", part, slug, rename=f"{part}-{slug}"))
+        for name in EXTRA_PAGES:
+            if (root / name).is_file():
+                found.append(PageSource(name, "extra", _slug(name), rename=f"extra-{_slug(name)}"))
+        return found
+
+    def parse(self, root: Path, source: PageSource, data: bytes, config: ConfigFile, report: Report
+              ) -> tuple[Page, dict[str, str]]:
+        return self._reader(root, config).parse(source.rel, source.kind, source.slug, data, report)
+
+    def no_episodes(self, lesson: Lesson, config: ConfigFile, report: Report) -> None:
         report.warning("_config.yml", 0, "no-episodes", "the lesson has no episodes",
                        "Add Markdown files to _episodes/ (their names give their order).")
 
-    links = root / "_includes" / "links.md"
-    if links.is_file():
-        read = read_text(links, "_includes/links.md", report)
-        if read is not None:
-            text, _ = resolve(read[0], LiquidContext(root=".", site=site))
-            lesson.references = collect_references(text)
-            lesson.files["_includes/links.md"] = read[1]
-    for page in lesson.pages():
-        lesson.files[page.source] = page.digest
-    if cache is not None:
-        cache.prune({(p.source, p.kind, p.slug) for p in lesson.pages()})
-    # Styles lessons keep figures, files, data and code at the root.
-    lesson.assets = collect_assets(root, ["."], report)
-    lesson.citation = read_citation(root, report)
-    return lesson
+    def finish(self, lesson: Lesson, config: ConfigFile, report: Report) -> None:
+        links = lesson.root / "_includes" / "links.md"
+        if links.is_file():
+            read = read_text(links, "_includes/links.md", report)
+            if read is not None:
+                text, _ = resolve(read[0], LiquidContext(root=".", site=config.data))
+                lesson.references = collect_references(text)
+                lesson.files["_includes/links.md"] = read[1]
+
+
+def read_styles(root: Path, cache: PageCache | None = None) -> Lesson:
+    from lessonkit.readers.pipeline import read_with
+
+    return read_with(StylesFormat(), root, cache)

@@ -19,14 +19,13 @@ from lessonkit.markdown.fenced_divs import parse_body
 from lessonkit.markdown.frontmatter import load_yaml, split_front_matter
 from lessonkit.markdown.references import collect_references
 from lessonkit.model import Asset, CodeChunk, Lesson, LessonConfig, Node, Page
-from lessonkit.readers.citation import read_citation
-from lessonkit.readers.page_cache import CachedPage, PageCache
+from lessonkit.readers.formats import PAGE_SUFFIXES, UNREADABLE, ConfigFile, LessonFormat, PageSource
+from lessonkit.readers.page_cache import PageCache
 from lessonkit.readers.page_text import make_page
 from lessonkit.readers.paths import entry_problem, resolve_inside, walk_files
-from lessonkit.readers.sources import decode, digest, read_bytes, read_text
+from lessonkit.readers.sources import decode, digest, read_text
 
 FOLDERS = {"episodes": "episode", "learners": "learner", "instructors": "instructor", "profiles": "profile"}
-PAGE_SUFFIXES = (".md", ".Rmd", ".rmd", ".markdown")
 ASSET_FOLDERS = ("fig", "files", "data", "code")
 CONFIG_FIELDS = ("title", "carpentry", "life_cycle", "license", "source", "branch", "contact", "created",
                  "url", "lang")
@@ -165,34 +164,6 @@ def _closest(name: str, candidates: list[str]) -> str | None:
     return match[0] if match else None
 
 
-def read_page(root: Path, rel: str, kind: str, slug: str, report: Report,
-              cache: PageCache | None = None) -> Page | None:
-    key = (rel, kind, slug)
-    if cache is not None and (hit := cache.unchanged(root, key)) is not None:
-        report.extend(hit.diagnostics)
-        return hit.page
-    data = read_bytes(root / rel, rel, report)
-    if data is None:
-        return None
-    if cache is not None:
-        hit = cache.lookup(root, key, data)
-        if hit is not None:
-            report.extend(hit.diagnostics)
-            return hit.page
-    own = Report()  # this page's diagnostics, kept with it in the cache
-    text = decode(data, rel, own)
-    front = split_front_matter(text, rel, own)
-    body = parse_body(front.body, front.body_line, rel, own)
-    files = {rel: digest(data)}
-    body = _include_children(body, root, (root / rel).parent, rel, own, files, 0, (rel,), [MAX_CHILD_INCLUSIONS])
-    combined = digest("".join(files.values()).encode()) if len(files) > 1 else files[rel]
-    page = make_page(kind, rel, slug, front, body, combined, own)
-    report.extend(own.items)
-    if cache is not None:
-        cache.store(root, key, CachedPage(files, page, list(own.items)))
-    return page
-
-
 def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, report: Report,
                       files: dict[str, str], depth: int, chain: tuple[str, ...] = (),
                       budget: list[int] | None = None) -> list[Node]:
@@ -263,78 +234,77 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "page"
 
 
+class WorkbenchFormat(LessonFormat):
+    """The Carpentries Workbench (sandpaper): config.yaml, episodes/, learners/, instructors/, profiles/."""
+
+    name = "workbench"
+    config_file = "config.yaml"
+    page_folders = tuple(FOLDERS)
+    asset_roots = (*FOLDERS, ".")
+
+    def detect(self, root: Path) -> bool:
+        return is_workbench(root)
+
+    def read_config(self, root: Path, report: Report) -> ConfigFile:
+        config, data, text = read_config(root, report)
+        unreadable = any(d.path == "config.yaml" and d.rule in UNREADABLE for d in report)
+        return ConfigFile("config.yaml", config, data, text, digest(text.encode()), not unreadable)
+
+    def sources(self, root: Path, config: ConfigFile, report: Report) -> list[PageSource]:
+        found: list[PageSource] = []
+        index_rel = next((n for n in ("index.md", "index.Rmd") if (root / n).is_file()), None)
+        if index_rel:
+            found.append(PageSource(index_rel, "index", "index"))
+        lines = ConfigLines(config.text)
+        for folder, kind in FOLDERS.items():
+            if folder == "episodes" and config.config.overview and not (root / folder).is_dir():
+                continue  # a workshop overview page: no episodes of its own
+            for name in _listed(config.data, folder, root, report, lines):
+                slug = _slug(name)
+                found.append(PageSource(f"{folder}/{name}", kind, slug, rename=f"{folder}-{slug}"))
+        for name in EXTRA_PAGES:
+            if (root / name).is_file():
+                found.append(PageSource(name, "extra", _slug(name)))  # left out when its name is taken
+        return found
+
+    def parse(self, root: Path, source: PageSource, data: bytes, config: ConfigFile, report: Report
+              ) -> tuple[Page, dict[str, str]]:
+        rel = source.rel
+        text = decode(data, rel, report)
+        front = split_front_matter(text, rel, report)
+        body = parse_body(front.body, front.body_line, rel, report)
+        files = {rel: digest(data)}
+        body = _include_children(body, root, (root / rel).parent, rel, report, files, 0, (rel,),
+                                [MAX_CHILD_INCLUSIONS])
+        combined = digest("".join(files.values()).encode()) if len(files) > 1 else files[rel]
+        return make_page(source.kind, rel, source.slug, front, body, combined, report), files
+
+    def no_episodes(self, lesson: Lesson, config: ConfigFile, report: Report) -> None:
+        if not config.config.overview and not report.errors:
+            report.warning(
+                "config.yaml", 0, "no-episodes",
+                "the lesson has no episodes",
+                "Add Markdown files to episodes/ (and list them under 'episodes:' in config.yaml), "
+                "or set 'overview: true' for a workshop overview page.",
+            )
+
+    def finish(self, lesson: Lesson, config: ConfigFile, report: Report) -> None:
+        links = lesson.root / "links.md"
+        if links.is_file():
+            read = read_text(links, "links.md", report)
+            if read is not None:
+                lesson.references = collect_references(read[0])
+                lesson.files["links.md"] = read[1]
+
+
 def read_workbench(root: Path, cache: PageCache | None = None) -> Lesson:
-    root = root.resolve()
-    report = Report()
-    config, data, config_text = read_config(root, report)
-    lesson = Lesson(root=root, format="workbench", config=config, report=report)
-    lesson.files["config.yaml"] = digest(config_text.encode())
-    lines = ConfigLines(config_text)
-    used_slugs: dict[str, str] = {}
+    from lessonkit.readers.pipeline import read_with
 
-    index_rel = next((n for n in ("index.md", "index.Rmd") if (root / n).is_file()), None)
-    if index_rel:
-        lesson.index = read_page(root, index_rel, "index", "index", report, cache)
-    used_slugs["index"] = index_rel or "index"
-
-    for folder, kind in FOLDERS.items():
-        pages: list[Page] = getattr(lesson, folder)
-        if folder == "episodes" and config.overview and not (root / folder).is_dir():
-            continue  # a workshop overview page: no episodes of its own
-        for name in _listed(data, folder, root, report, lines):
-            rel = f"{folder}/{name}"
-            slug = _slug(name)
-            if slug in used_slugs or slug in RESERVED_SLUGS:
-                new_slug = f"{folder}-{slug}"
-                report.warning(
-                    rel, 0, "page-name-clash",
-                    f"{rel} would be written to {slug}.html, which is taken by {used_slugs.get(slug, 'a generated page')}; "
-                    f"writing it to {new_slug}.html",
-                    "Rename one of the files so that every page has its own name.",
-                )
-                slug = new_slug
-            used_slugs[slug] = rel
-            page = read_page(root, rel, kind, slug, report, cache)
-            if page is not None:
-                pages.append(page)
-
-    for name in EXTRA_PAGES:
-        if (root / name).is_file() and _slug(name) not in used_slugs:
-            used_slugs[_slug(name)] = name
-            page = read_page(root, name, "extra", _slug(name), report, cache)
-            if page is not None:
-                lesson.extras.append(page)
-
-    if not lesson.episodes and not config.overview and not report.errors:
-        report.warning(
-            "config.yaml", 0, "no-episodes",
-            "the lesson has no episodes",
-            "Add Markdown files to episodes/ (and list them under 'episodes:' in config.yaml), "
-            "or set 'overview: true' for a workshop overview page.",
-        )
-
-    links = root / "links.md"
-    if links.is_file():
-        read = read_text(links, "links.md", report)
-        if read is not None:
-            lesson.references = collect_references(read[0])
-            lesson.files["links.md"] = read[1]
-
-    for page in lesson.pages():
-        lesson.files[page.source] = page.digest
-    if cache is not None:
-        cache.prune({(p.source, p.kind, p.slug) for p in lesson.pages()})
-    lesson.assets = collect_assets(root, [*FOLDERS, "."], report)
-    lesson.citation = read_citation(root, report)
-    return lesson
+    return read_with(WorkbenchFormat(), root, cache)
 
 
 #: Pages at the lesson's root that the site shows too (linked from the footer).
 EXTRA_PAGES = ("LICENSE.md", "CODE_OF_CONDUCT.md", "CONTRIBUTING.md")
-
-#: Names of pages the site builder generates itself.
-RESERVED_SLUGS = {"index", "key-points", "aio", "images", "profiles", "404", "search", "citation"}
-
 
 def collect_assets(root: Path, folders: list[str], report: Report | None = None) -> list[Asset]:
     """Files under <folder>/{fig,files,data,code} are copied to {fig,files,data,code}/ in the site.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from lessonkit.locale import Interface, interface
+from lessonkit.markdown.fences import code_mask
 from lessonkit.markdown.parser import slugify, unique_id
 from lessonkit.model import Block, CodeChunk, Markdown, Node, Output, Page
 from lessonkit.site.highlight import CODE_LABELS, highlight_block
@@ -60,7 +61,6 @@ class RenderedBody:
 
 
 _FOOTNOTE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:[ \t]?(.*)$")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
@@ -69,14 +69,11 @@ def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
         return text, {}
     lines = text.split("\n")
     definitions: dict[str, str] = {}
-    fence = ""
+    in_code = code_mask(lines)
     index = 0
     while index < len(lines):
         line = lines[index]
-        code = _FENCE.match(line)
-        if code and (not fence or code.group(1)[0] == fence[0]):
-            fence = "" if fence else code.group(1)
-        m = None if fence else _FOOTNOTE.match(line)
+        m = None if in_code[index] else _FOOTNOTE.match(line)
         if not m:
             index += 1
             continue

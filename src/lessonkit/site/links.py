@@ -3,9 +3,10 @@
 Sources link to each other as files (``02-setup.md``, ``../learners/setup.md``,
 ``fig/plot.png``); in the site, every page is ``<slug>.html`` at the top level
 (and again under ``instructor/``) and figures, files and data live in
-``fig/``, ``files/`` and ``data/``.  Like sandpaper, a link is resolved from
-the page's folder first and then as if ``episodes/``, ``learners/``,
-``instructors/`` and ``profiles/`` were one folder.
+``fig/``, ``files/`` and ``data/``.  Where a link may point is the lesson
+format's business (``lesson.layout``): in the Workbench, like sandpaper, a link
+is resolved from the page's folder first and then as if ``episodes/``,
+``learners/``, ``instructors/`` and ``profiles/`` were one folder.
 
 Asset URLs are written with :data:`ROOT` in front; the page assembler replaces
 it with ``""`` or ``"../"`` for the learner and instructor views, so that the
@@ -19,12 +20,10 @@ import re
 from dataclasses import dataclass, field
 
 from lessonkit.model import Lesson
+from lessonkit.readers.formats import PAGE_SUFFIXES, LessonFormat
 
 ROOT = "\x00root\x00"
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-PAGE_SUFFIXES = (".md", ".Rmd", ".rmd", ".markdown")
-FOLDERS = ("episodes", "learners", "instructors", "profiles")
-ASSET_DIRS = ("fig", "files", "data", "code")
 
 
 @dataclass
@@ -34,10 +33,19 @@ class SiteMap:
     pages: dict[str, str] = field(default_factory=dict)  # source path -> slug
     slugs: set[str] = field(default_factory=set)
     assets: set[str] = field(default_factory=set)  # site paths of copied files
+    layout: LessonFormat | None = None  # the lesson's format (where pages and assets live)
+
+    @property
+    def format(self) -> LessonFormat:
+        if self.layout is None:
+            from lessonkit.readers.workbench import WorkbenchFormat
+
+            self.layout = WorkbenchFormat()
+        return self.layout
 
     @classmethod
     def of(cls, lesson: Lesson, extra_pages: dict[str, str] | None = None) -> SiteMap:
-        site = cls()
+        site = cls(layout=lesson.layout)
         for page in lesson.pages():
             site.pages[page.source] = page.slug
             site.slugs.add(page.slug)
@@ -64,19 +72,6 @@ def split_url(url: str) -> tuple[str, str]:
     return url, ""
 
 
-def candidates(page_source: str, path: str) -> list[str]:
-    """Source paths a relative link from ``page_source`` may mean, most likely first."""
-    folder = posixpath.dirname(page_source)
-    found = [posixpath.normpath(posixpath.join(folder, path))]
-    if folder in FOLDERS or folder == "":
-        # sandpaper merges the four folders (and the root) into one site folder
-        for other in (*FOLDERS, ""):
-            joined = posixpath.normpath(posixpath.join(other, path)) if other else posixpath.normpath(path)
-            if joined not in found:
-                found.append(joined)
-    return [c for c in found if not c.startswith("../") and c != ".."]
-
-
 @dataclass
 class LinkResolver:
     """Rewrites the links of one page; records those it could not resolve."""
@@ -97,7 +92,7 @@ class LinkResolver:
             return url
         if path.startswith("/"):
             return url  # absolute on the site's host: leave it to the author
-        for candidate in candidates(self.page_source, path):
+        for candidate in self.site.format.link_candidates(self.page_source, path):
             slug = self.site.pages.get(candidate)
             if slug is not None:
                 return f"{slug}.html{rest}"
@@ -122,7 +117,7 @@ class LinkResolver:
         if not url or url.startswith("//") or SCHEME.match(url):
             return url
         path, rest = split_url(url)
-        for candidate in candidates(self.page_source, path):
+        for candidate in self.site.format.link_candidates(self.page_source, path):
             site_path = self._asset(candidate)
             if site_path:
                 return f"{ROOT}{site_path}{rest}"
@@ -130,12 +125,6 @@ class LinkResolver:
         return url
 
     def _asset(self, candidate: str) -> str | None:
-        """Site path of a source file under <folder>/{fig,files,data}/ (or the site path itself)."""
-        parts = candidate.split("/")
-        if len(parts) >= 3 and parts[0] in FOLDERS and parts[1] in ASSET_DIRS:
-            site_path = "/".join(parts[1:])
-        elif len(parts) >= 2 and parts[0] in ASSET_DIRS:
-            site_path = candidate
-        else:
-            return None
+        """Site path of a source file under an asset folder (fig/, files/, ...), when it was copied."""
+        site_path = self.site.format.asset_site_path(candidate)
         return site_path if site_path in self.site.assets else None

@@ -10,9 +10,11 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 
-from lessonkit.checks.registry import Context, rule
+from lessonkit.checks.context import Context
+from lessonkit.checks.rule import Finding, rule
+from lessonkit.checks.scan import Spot
 from lessonkit.credit.bibliography import Bibliography, bibliography_path, load_bibliography, style_known
-from lessonkit.diagnostics import Report, Severity
+from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.markdown.citations import CitationUse, citation_uses
 from lessonkit.model import Lesson, Markdown
 
@@ -29,6 +31,10 @@ def _uses(text: str, first_line: int, bare: bool) -> tuple[CitationUse, ...]:
     return tuple(citation_uses(text, first_line, {"citations": True} if bare else None))
 
 
+def _finding(item: Diagnostic) -> Finding:
+    return Finding(Spot(item.path, item.line, item.column), item.message, item.fix, item.severity)
+
+
 def lesson_uses(lesson: Lesson, bare: bool) -> list[tuple[str, CitationUse]]:
     """(file, use) for every citation in the lesson's pages."""
     found: list[tuple[str, CitationUse]] = []
@@ -40,49 +46,45 @@ def lesson_uses(lesson: Lesson, bare: bool) -> list[tuple[str, CitationUse]]:
     return found
 
 
-@rule("citation-bibliography", Severity.ERROR, "The bibliography named in config.yaml exists and can be read.",
-      scope="lesson")
+@rule("citation-bibliography", Severity.ERROR, "The bibliography named in config.yaml exists and can be read.")
 def bibliography_problems(lesson: Lesson, context: Context):
     bib, report = _bibliography(lesson, context)
     for item in report:
         if item.rule == "citation-bibliography":
-            yield item
+            yield _finding(item)
     if bib is not None:
         style = str(lesson.config.extra.get("citation_style") or "")
         if style and not style_known(style, lesson.root):
-            yield context.diagnostic(
-                "citation-bibliography", None, 0, 0, f"unknown citation style {style!r}; APA is used instead",
+            yield Finding(
+                Spot("config.yaml", 0, 0), f"unknown citation style {style!r}; APA is used instead",
                 "Name a style of the CSL repository (e.g. apa, american-medical-association, ieee, harvard-cite-them-right) "
-                "or a .csl file in the lesson.", path="config.yaml", severity=Severity.WARNING)
+                "or a .csl file in the lesson.", Severity.WARNING)
 
 
-@rule("citation-duplicate", Severity.ERROR, "Each bibliography key is defined once.", scope="lesson")
+@rule("citation-duplicate", Severity.ERROR, "Each bibliography key is defined once.")
 def duplicate_keys(lesson: Lesson, context: Context):
     _, report = _bibliography(lesson, context)
-    yield from (item for item in report if item.rule == "citation-duplicate")
+    yield from (_finding(item) for item in report if item.rule == "citation-duplicate")
 
 
-@rule("citation-undefined", Severity.ERROR, "Every cited key is in the lesson's bibliography.", scope="lesson")
+@rule("citation-undefined", Severity.ERROR, "Every cited key is in the lesson's bibliography.")
 def undefined(lesson: Lesson, context: Context):
     bib, _ = _bibliography(lesson, context)
     rel, _ = bibliography_path(lesson)
     for path, use in lesson_uses(lesson, bare=bib is not None):
         if bib is None:
-            yield context.diagnostic(
-                "citation-undefined", None, use.line, use.column,
-                f"@{use.key} is cited but the lesson has no bibliography",
-                f"Add the work to {rel} (BibTeX) at the lesson root, or set 'bibliography:' in config.yaml.",
-                path=path)
+            yield Finding(
+                Spot(path, use.line, use.column), f"@{use.key} is cited but the lesson has no bibliography",
+                f"Add the work to {rel} (BibTeX) at the lesson root, or set 'bibliography:' in config.yaml.")
         elif not bib.known(use.key):
             close = difflib.get_close_matches(use.key.lower(), list(bib.items), n=1, cutoff=0.6)
             hint = f"Did you mean @{bib.keys[close[0]]}? " if close else ""
-            yield context.diagnostic(
-                "citation-undefined", None, use.line, use.column,
-                f"@{use.key} is not in the bibliography {bib.path}",
-                f"{hint}Add an entry with the key {use.key!r} to {bib.path}, or correct the key.", path=path)
+            yield Finding(
+                Spot(path, use.line, use.column), f"@{use.key} is not in the bibliography {bib.path}",
+                f"{hint}Add an entry with the key {use.key!r} to {bib.path}, or correct the key.")
 
 
-@rule("citation-unused", Severity.WARNING, "Every entry of the bibliography is cited somewhere.", scope="lesson")
+@rule("citation-unused", Severity.WARNING, "Every entry of the bibliography is cited somewhere.")
 def unused(lesson: Lesson, context: Context):
     bib, _ = _bibliography(lesson, context)
     if bib is None or not bib.items:
@@ -90,7 +92,6 @@ def unused(lesson: Lesson, context: Context):
     cited = {use.key.lower() for _, use in lesson_uses(lesson, bare=True)}
     for key in bib.items:
         if key not in cited:
-            yield context.diagnostic(
-                "citation-unused", None, bib.lines.get(key, 0), 0,
-                f"the entry {bib.keys[key]!r} is never cited",
-                f"Cite it where it is used ([@{bib.keys[key]}]) or remove it from {bib.path}.", path=bib.path)
+            yield Finding(
+                Spot(bib.path, bib.lines.get(key, 0), 0), f"the entry {bib.keys[key]!r} is never cited",
+                f"Cite it where it is used ([@{bib.keys[key]}]) or remove it from {bib.path}.")

@@ -1,21 +1,29 @@
-"""Links and images point at something that exists: pages, anchors, files (case-sensitively)."""
+"""Links and images point at something that exists (pages, anchors, files, case-sensitively), over
+https, with a scheme a browser follows; reference links have a definition."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-from lessonkit.checks.registry import Context, rule
+from lessonkit.checks.context import Context, PageScan
+from lessonkit.checks.rule import Finding, rule
+from lessonkit.checks.scan import Spot
 from lessonkit.diagnostics import Severity
 from lessonkit.model import Lesson, Page
-from lessonkit.site.links import ROOT, SCHEME, LinkResolver, split_url
+from lessonkit.site.links import ROOT, SCHEME, LinkResolver, SiteMap, split_url
 
 NOT_CHECKED = ("mailto:", "tel:", "data:", "javascript:")
+#: Schemes a lesson may link to; anything else (javascript:, a typo such as htps:, 'localhost:8888') is reported.
+KNOWN_SCHEMES = frozenset({"http", "https", "mailto", "tel", "ftp", "ftps", "sftp", "ssh", "git", "irc", "ircs",
+                           "news", "xmpp", "sms", "geo", "magnet", "urn", "doi", "data"})
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]")
 
 
-def _closest_path(url: str, context: Context) -> str:
+def _closest_path(url: str, site: SiteMap) -> str:
     import difflib
 
-    names = list(context.site.assets) + [f"{slug}.html" for slug in context.site.slugs]
+    names = list(site.assets) + [f"{slug}.html" for slug in site.slugs]
     lowered = {n.lower(): n for n in names}
     path = split_url(url)[0].lstrip("./")
     base = path.split("/")[-1]
@@ -26,12 +34,16 @@ def _closest_path(url: str, context: Context) -> str:
     return f" (did you mean {match[0]}?)" if match else ""
 
 
+def _templated(url: str) -> bool:
+    return "{{" in url or "{%" in url
+
+
 @rule("link-target-missing", Severity.WARNING, "Links and images point at pages and files of the lesson that exist.")
-def targets(page: Page, context: Context):
-    resolver = LinkResolver(context.site, page.source)
-    for node, link in context.page_scan(page).links():
+def targets(page: Page, scan: PageScan, site: SiteMap):
+    resolver = LinkResolver(site, page.source)
+    for link in scan.links():
         url = link.url.strip()
-        if not url or url.startswith(("#", "//", *NOT_CHECKED)) or SCHEME.match(url) or "{{" in url or "{%" in url:
+        if not url or url.startswith(("#", "//", *NOT_CHECKED)) or SCHEME.match(url) or _templated(url):
             continue
         resolver.unresolved.clear()
         if link.image:
@@ -40,37 +52,67 @@ def targets(page: Page, context: Context):
             resolver.link(url)
         if resolver.unresolved:
             what = "image" if link.image else "link target"
-            yield context.diagnostic(
-                "link-target-missing", page, link.line, link.column,
-                f"{what} {url!r} does not exist in the lesson{_closest_path(url, context)}",
-                "Fix the path (relative to this file, case-sensitive) or add the missing file.", node)
+            yield Finding(link.at, f"{what} {url!r} does not exist in the lesson{_closest_path(url, site)}",
+                          "Fix the path (relative to this file, case-sensitive) or add the missing file.")
 
 
 @rule("link-reference-undefined", Severity.WARNING, "Reference links ([text][label]) have a definition.")
-def references(page: Page, context: Context):
-    scan = context.page_scan(page)
-    defined = {label for _, result in scan.runs for label in result.definitions}
-    defined |= {label.lower() for label in context.lesson.references}
-    for node, result in scan.runs:
-        for text, label, line, column, _ in result.references:
-            key = " ".join(label.lower().split())
-            if key in defined:
-                continue
-            if f"[{text}][{label}]" in node.text or f"[{text}][]" in node.text:
-                yield context.diagnostic(
-                    "link-reference-undefined", page, line, column,
-                    f"reference link '[{text}][{label}]' has no definition",
-                    f"Add a line '[{label}]: https://...' to the page or to links.md.", node)
+def references(scan: PageScan, lesson: Lesson):
+    defined = {label for run in scan.runs for label in run.found.definitions}
+    defined |= {" ".join(label.lower().split()) for label in lesson.references}
+    for run in scan.runs:
+        for use in run.found.references:
+            if use.explicit and " ".join(use.label.lower().split()) not in defined:
+                yield Finding(use.at, f"reference link '[{use.text}][{use.label}]' has no definition",
+                              f"Add a line '[{use.label}]: https://...' to the page or to links.md.")
 
 
-@rule("link-anchor-missing", Severity.WARNING, "Links to #anchors point at a heading or id that exists.", scope="lesson")
-def anchors(lesson: Lesson, context: Context):
+@rule("link-insecure", Severity.WARNING, "Links use https:// (http:// only for localhost).")
+def insecure(scan: PageScan):
+    for link in scan.links():
+        url = link.url.strip()
+        if url[:7].lower() != "http://":
+            continue
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            host = ""
+        if host in LOCAL_HOSTS or host.endswith(".localhost"):
+            continue
+        what = "image" if link.image else "link"
+        yield Finding(link.at, f"{what} {url!r} uses http://: the connection is not encrypted and browsers may "
+                               "block or warn about it",
+                      "Use https:// (most sites serve it); keep http:// only for sites that have no https.")
+
+
+@rule("link-protocol", Severity.WARNING, "Links use a scheme browsers follow (https:, mailto:, ...); "
+                                         "javascript: and unknown schemes are reported.")
+def protocol(scan: PageScan):
+    for link in scan.links():
+        url = link.url.strip()
+        m = SCHEME.match(url)
+        if m is None or _templated(url):
+            continue
+        scheme = m.group(0)[:-1].lower()
+        if scheme in KNOWN_SCHEMES or (len(scheme) == 1 and url[2:3] in ("/", "\\")):
+            continue
+        if scheme in ("javascript", "vbscript"):
+            message = f"{scheme}: link {url[:60]!r}: the site leaves it out (scripts in links are unsafe)"
+        else:
+            message = f"link {url[:60]!r} has the unknown scheme '{scheme}:', which browsers do not follow"
+        yield Finding(link.at, message,
+                      "Link to an https:// address or a file of the lesson; if a scheme is missing, "
+                      "write it in full (e.g. 'https://localhost:8888' rather than 'localhost:8888').")
+
+
+@rule("link-anchor-missing", Severity.WARNING, "Links to #anchors point at a heading or id that exists.")
+def anchors(lesson: Lesson, site: SiteMap, context: Context):
     for page in lesson.pages():
-        resolver = LinkResolver(context.site, page.source)
+        resolver = LinkResolver(site, page.source)
         summary = context.anchor_summary(page)
         own = summary.anchors
-        for raw_url, line, column, source in summary.links:
-            url = raw_url.strip()
+        for link in summary.links:
+            url = link.url.strip()
             if SCHEME.match(url) or url.startswith("//") or "{{" in url:
                 continue
             path, fragment = url.split("#", 1)
@@ -91,8 +133,8 @@ def anchors(lesson: Lesson, context: Context):
                 targets = context.anchor_summary(target).anchors
                 where = target.source
             if fragment not in targets and not re.fullmatch(r"(fn|fnref)\d+(:\d+)?", fragment):
-                yield context.diagnostic(
-                    "link-anchor-missing", page, line, column,
+                yield Finding(
+                    Spot(link.at.path, link.at.line, link.at.column),
                     f"anchor '#{fragment}' does not exist in {where}",
                     "Link to an existing heading (its anchor is the heading text in lower case, with hyphens "
-                    "for spaces) or add '{#" + fragment + "}' to the heading you mean.", path=source)
+                    "for spaces) or add '{#" + fragment + "}' to the heading you mean.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lessonkit.checks.registry import Context, rule
+from lessonkit.checks.context import Context
+from lessonkit.checks.rule import Finding, Rule, rule
+from lessonkit.checks.scan import Spot
 from lessonkit.diagnostics import Diagnostic, Severity
 from lessonkit.model import Lesson
 
@@ -55,22 +57,30 @@ def _front_matter_line(lesson: Lesson, source: str, key: str) -> int:
     return next((n for n, text in enumerate(lines[:60], start=1) if text.startswith(f"{key}:")), 1)
 
 
-def _register(rule_id: str, severity: Severity, summary: str) -> None:
+def _schedule_rule(rule_id: str, severity: Severity, summary: str) -> Rule:
     def check(lesson: Lesson, context: Context):
-        return [d for d in _found(lesson, context) if d.rule == rule_id]
+        for d in _found(lesson, context):
+            if d.rule == rule_id:
+                yield Finding(Spot(d.path, d.line, d.column), d.message, d.fix, d.severity)
 
-    rule(rule_id, severity, summary, scope="lesson")(check)
+    return rule(rule_id, severity, summary)(check)
 
 
-for _id, _severity, _summary in (
-    ("schedule-syntax", Severity.ERROR, "Named schedules in config.yaml have the documented shape."),
-    ("schedule-unknown-episode", Severity.ERROR, "A schedule lists (and breaks follow) episodes of the lesson."),
-    ("schedule-unknown-section", Severity.ERROR, "Self-study sections are ids of the episode's level-2 sections."),
-    ("schedule-self-study-unmarked", Severity.ERROR, "An episode with self-study sections has time marks."),
-    ("schedule-minutes", Severity.ERROR, "Time marks ({minutes=N}) and break minutes are whole numbers."),
-    ("schedule-no-time", Severity.WARNING, "Every scheduled episode has a time."),
-    ("schedule-marks-total", Severity.WARNING, "Time marks add up to the front matter's teaching and exercises."),
-    ("schedule-challenge-minutes", Severity.WARNING, "In an episode with time marks, every challenge has its minutes."),
-    ("schedule-teaching-run", Severity.WARNING, "No more than 20 minutes of teaching without a challenge."),
-):
-    _register(_id, _severity, _summary)
+syntax = _schedule_rule(
+    "schedule-syntax", Severity.ERROR, "Named schedules in config.yaml have the documented shape.")
+unknown_episode = _schedule_rule(
+    "schedule-unknown-episode", Severity.ERROR, "A schedule lists (and breaks follow) episodes of the lesson.")
+unknown_section = _schedule_rule(
+    "schedule-unknown-section", Severity.ERROR, "Self-study sections are ids of the episode's level-2 sections.")
+self_study_unmarked = _schedule_rule(
+    "schedule-self-study-unmarked", Severity.ERROR, "An episode with self-study sections has time marks.")
+minutes = _schedule_rule(
+    "schedule-minutes", Severity.ERROR, "Time marks ({minutes=N}) and break minutes are whole numbers.")
+no_time = _schedule_rule(
+    "schedule-no-time", Severity.WARNING, "Every scheduled episode has a time.")
+marks_total = _schedule_rule(
+    "schedule-marks-total", Severity.WARNING, "Time marks add up to the front matter's teaching and exercises.")
+challenge_minutes = _schedule_rule(
+    "schedule-challenge-minutes", Severity.WARNING, "In an episode with time marks, every challenge has its minutes.")
+teaching_run = _schedule_rule(
+    "schedule-teaching-run", Severity.WARNING, "No more than 20 minutes of teaching without a challenge.")
