@@ -197,7 +197,12 @@ class Builder:
                 build.seconds["render"] = time.perf_counter() - t0
                 self.states[build.root] = state
             if catalogue:
-                staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds]))
+                from lessonkit.workshop.build import build_workshops, catalogue_section
+
+                workshops, problems = build_workshops(self.source, staged)  # lessons/workshops/*.yaml
+                result.diagnostics.extend(problems)
+                staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds],
+                                                          catalogue_section(workshops)))
             if _failed(result.diagnostics, options.strict):
                 staged.abort()
                 result.seconds = time.perf_counter() - started
@@ -228,7 +233,7 @@ def _prefixed(diagnostics: list[Diagnostic], prefix: str) -> list[Diagnostic]:
     return [Diagnostic(prefix + d.path, d.line, d.column, d.rule, d.severity, d.message, d.fix) for d in diagnostics]
 
 
-def catalogue_page(root: Path, lessons: list[Lesson]) -> str:
+def catalogue_page(root: Path, lessons: list[Lesson], extra: str = "") -> str:
     """An index page listing the lessons of a catalogue."""
     from lessonkit.markdown.frontmatter import load_yaml
     from lessonkit.readers.sources import read_text
@@ -274,6 +279,7 @@ def catalogue_page(root: Path, lessons: list[Lesson]) -> str:
 <ul class="catalogue">
 {''.join(items)}
 </ul>
+{extra}
 </main>
 </div>
 <footer class="site-footer"><p>Built with lessonkit.</p></footer>

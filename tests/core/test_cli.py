@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,9 +15,9 @@ from lessonkit.cli import main
 from testsupport import FIXTURES
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lessonkit", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+                          timeout=120, env={**os.environ, **env} if env else None)
 
 
 @pytest.mark.parametrize("command", ["build", "serve", "new"])
@@ -45,7 +46,9 @@ def test_build_success_exit_0_and_summary(tmp_path: Path):
         (lesson / "episodes/blocks-and-tabs.md").read_text().replace(".unknownclass", ".callout"))
     quiet = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet", "--no-execute")
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
-    warned = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet")
+    # The R chunks' one warning when IRkernel is missing (LESSONKIT_R_KERNEL names a kernel that is not there).
+    warned = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet",
+                 env={"LESSONKIT_R_KERNEL": "no-such-kernel"})
     assert "kernel-missing" in warned.stderr and "Built" not in warned.stderr  # quiet keeps warnings
 
 

@@ -94,7 +94,7 @@ def test_serve_rebuilds_on_change(tmp_path: Path):
     )
     try:
         url = f"http://127.0.0.1:{port}/"
-        for _ in range(100):
+        for _ in range(600):  # the first build runs the fixture's Python and R chunks
             try:
                 status, body = fetch(url + "counting-cells.html")
                 break

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "check": "lessonkit.cli.check:check",
     "migrate": "lessonkit.cli.migrate:migrate",
     "feedback": "lessonkit.feedback.cli:feedback",
+    "workshop": "lessonkit.cli.workshop:workshop",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -33,6 +34,7 @@ SHORT_HELP: dict[str, str] = {
     "check": "Check a lesson and say exactly what is wrong, where, and how to fix it.",
     "migrate": "Rewrite a styles (Jekyll) lesson as a Workbench lesson.",
     "feedback": "Run the feedback service (page comments, review rounds, questionnaires, triage).",
+    "workshop": "Workshops: check, build (site, calendar, handouts) and scaffold a workshop file.",
 }
 
 

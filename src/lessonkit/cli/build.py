@@ -72,5 +72,5 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
             f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).",
             highlight=False,
         )
-        if result.execution.episodes:
+        if result.execution.episodes or result.execution.disabled:
             console.print(execution_summary(result.execution), highlight=False)

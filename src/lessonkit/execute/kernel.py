@@ -27,8 +27,10 @@ class EpisodeRun:
     failure: str | None = None  # the kernel could not be started or died
 
 
-def run_chunks(codes: list[tuple[str, bool]], kernel_name: str, cwd: Path, timeout: int) -> EpisodeRun:
-    """Run ``codes`` (code, should it run) in a new kernel; one result per chunk, in order."""
+def run_chunks(codes: list[tuple[str, bool]], kernel_name: str, cwd: Path, timeout: int,
+               env: dict[str, str] | None = None) -> EpisodeRun:
+    """Run ``codes`` (code, should it run) in a new kernel started in ``cwd`` with the environment
+    ``env`` (default: this process's); one result per chunk, in order."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -43,7 +45,8 @@ def run_chunks(codes: list[tuple[str, bool]], kernel_name: str, cwd: Path, timeo
     try:
         client.reset_execution_trackers()
         # The kernel's own log lines would mix with the build's output.
-        with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        extra = {"env": env} if env is not None else {}
+        with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **extra):
             for index, (cell, (_, should_run)) in enumerate(zip(notebook.cells, codes, strict=True)):
                 if not should_run or not cell.source.strip():
                     results.append(ChunkResult())

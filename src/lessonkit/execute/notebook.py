@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from lessonkit.execute.engines import PYTHON
 from lessonkit.execute.outputs import to_jupyter
-from lessonkit.execute.runner import PYTHON
 from lessonkit.model import BLOCKS, Block, CodeChunk, Markdown, Node, Page
 
 

@@ -15,6 +15,16 @@ from lessonkit.model import CodeChunk, Lesson, Page
 PYTHON = {"python", "python3", "py", "ipython"}
 R = {"r"}
 IRKERNEL = "ir"
+NO_EXECUTE = "LESSONKIT_NO_EXECUTE"
+R_KERNEL = "LESSONKIT_R_KERNEL"
+
+INSTALL_R = (
+    "Install R and IRkernel, then build again. Debian/Ubuntu: sudo apt-get install r-base-core r-cran-irkernel "
+    "(and the r-cran-* packages the lesson loads, e.g. r-cran-ggplot2). macOS: brew install r, then in R: "
+    "install.packages('IRkernel'); IRkernel::installspec(). Windows: install R from https://cran.r-project.org, "
+    "then in R: install.packages('IRkernel'); IRkernel::installspec(). Without R, --prerendered FOLDER shows the "
+    "outputs sandpaper rendered (its md-outputs branch checked out, or site/built)."
+)
 
 
 @dataclass
@@ -24,6 +34,8 @@ class ExecutionOptions:
     jobs: int | None = None  # kernels at once (default: one per core, at most 4)
     kernel: str = "python3"
     keep_going: bool = False  # report failing chunks as warnings instead of errors
+    r_kernel: str | None = None  # the Jupyter kernel for R (default: $LESSONKIT_R_KERNEL or "ir")
+    prerendered: Path | None = None  # sandpaper's rendered Markdown (md-outputs, site/built) to show without R
 
 
 @dataclass
@@ -33,12 +45,17 @@ class ExecutionReport:
     episodes_cached: int = 0  # ... taken from the cache
     cells_executed: int = 0
     cells_cached: int = 0
+    chunks: int = 0  # executable chunks in the lesson(s)
+    prerendered: int = 0  # chunks shown with outputs rendered by sandpaper
+    disabled: str = ""  # why nothing ran: "--no-execute" or "LESSONKIT_NO_EXECUTE=1"
     seconds: float = 0.0
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def merge(self, other: ExecutionReport) -> None:
-        for name in ("episodes", "episodes_executed", "episodes_cached", "cells_executed", "cells_cached"):
+        for name in ("episodes", "episodes_executed", "episodes_cached", "cells_executed", "cells_cached", "chunks",
+                     "prerendered"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.disabled = self.disabled or other.disabled
         self.seconds += other.seconds
         self.diagnostics.extend(other.diagnostics)
 
@@ -48,19 +65,31 @@ class _Job:
     page: Page
     chunks: list[CodeChunk]
     key: str
+    knitr: bool = False  # run knitr-style (R, shell, Python in one episode), else a Python notebook
 
 
 def kernel_available(name: str) -> bool:
+    """Whether a Jupyter kernel spec of that name is installed (looked up in Jupyter's data
+    folders directly: much faster than asking jupyter_client for every kernel)."""
     try:
-        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_core.paths import jupyter_path
 
-        return name in KernelSpecManager().find_kernel_specs()
+        return any((Path(folder) / name / "kernel.json").is_file() for folder in jupyter_path("kernels"))
     except Exception:
         return False
 
 
+def no_execute_requested(environ=None) -> bool:
+    """Whether ``LESSONKIT_NO_EXECUTE`` asks for no code to run (any value but "", "0", "false", "no")."""
+    value = (os.environ if environ is None else environ).get(NO_EXECUTE, "")
+    return value.strip().lower() not in ("", "0", "false", "no")
+
+
 def execute_lesson(lesson: Lesson, folder: Path, options: ExecutionOptions) -> ExecutionReport:
     """Fill the outputs of the lesson's executable chunks, from the cache or by running them."""
+    from lessonkit.execute import prerendered
+    from lessonkit.execute.engines import engine_of, inline_expressions, runnable
+
     started = time.perf_counter()
     report = ExecutionReport()
     diagnostics = Report()
@@ -70,83 +99,75 @@ def execute_lesson(lesson: Lesson, folder: Path, options: ExecutionOptions) -> E
     for page in pages:
         for chunk in page.chunks():
             chunk.outputs, chunk.executed = [], False
-    if not options.enabled:
+    report.chunks = sum(1 for page in pages for c in page.chunks() if runnable(engine_of(c)))
+    if not options.enabled or no_execute_requested():
+        report.disabled = "--no-execute" if not options.enabled else f"{NO_EXECUTE}=1"
         return report
-    try:
-        import nbclient  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("nbclient") is None or importlib.util.find_spec("jupyter_client") is None:
         diagnostics.warning(pages[0].source, 0, "execution-unavailable",
                             "code chunks are shown without running them: the execution extra is not installed",
                             "pip install 'lessonkit[exec]' (nbclient, ipykernel), or build with --no-execute.")
         report.diagnostics = diagnostics.items
         return report
 
-    has_r = kernel_available(IRKERNEL)
+    r_kernel = options.r_kernel or os.environ.get(R_KERNEL) or IRKERNEL
+    has_r = kernel_available(r_kernel)
+    rendered = prerendered.load(lesson, options.prerendered, diagnostics) if options.prerendered else None
+    missing_r: list[tuple[Page, CodeChunk]] = []
     jobs: list[_Job] = []
     for page in pages:
         chunks = page.chunks()
-        r_chunks = [c for c in chunks if c.engine in R]
-        if r_chunks and not has_r:
-            diagnostics.warning(
-                page.source, r_chunks[0].line, "kernel-missing",
-                f"{len(r_chunks)} R chunk{'s are' if len(r_chunks) > 1 else ' is'} shown without running: "
-                "no Jupyter kernel for R (IRkernel) is installed",
-                "Install IRkernel in R (install.packages('IRkernel'); IRkernel::installspec()) to run R chunks.",
-            )
-        runnable = [c for c in chunks if c.engine in PYTHON]  # one kernel per page: Python (R when IRkernel)
-        if not runnable and has_r:
-            runnable = r_chunks
-        if not runnable:
+        engines = [engine_of(c) for c in chunks]
+        inline = inline_expressions(page)
+        if all(e == "python" for e in engines) and not inline:
+            report.episodes += 1
+            key = cache.episode_key(options.kernel, chunks, cache.data_files(lesson.root, _folder(lesson, page),
+                                                                             chunks), options.timeout)
+            if not _from_cache(lesson, page, chunks, folder, key, report, diagnostics, options):
+                jobs.append(_Job(page, chunks, key))
             continue
+        for chunk, engine in zip(chunks, engines, strict=True):
+            if not runnable(engine):
+                diagnostics.warning(
+                    chunk.source or page.source, chunk.line, "chunk-engine",
+                    f"chunk {_name(chunk)} uses the knitr engine '{engine}', which lessonkit does not run: "
+                    "it is shown as code, without output",
+                    "lessonkit runs R (IRkernel), Python and shell (bash, sh) chunks; show other code in a plain "
+                    f"fence (```{engine}) or add eval=FALSE.")
+        r_chunks = [c for c, e in zip(chunks, engines, strict=True) if e == "r"]
+        if (r_chunks or inline) and not has_r:
+            if rendered is not None and prerendered.apply(page, rendered, diagnostics):
+                report.prerendered += sum(1 for c in r_chunks if c.outputs)
+                continue
+            missing_r.extend((page, c) for c in r_chunks[:1])
+            if not any(runnable(e) and e != "r" for e in engines):
+                continue
         report.episodes += 1
-        kernel = options.kernel if runnable[0].engine in PYTHON else IRKERNEL
-        episode_dir = (lesson.root / page.source).parent
-        key = cache.episode_key(kernel, runnable, cache.data_files(lesson.root, episode_dir, runnable),
-                                options.timeout)
-        cached = cache.load(folder, key)
-        if cached is not None and len(cached.outputs) == len(runnable):
-            for chunk, outputs, executed in zip(runnable, cached.outputs, cached.executed, strict=True):
-                chunk.outputs, chunk.executed = list(outputs), executed
-            report.episodes_cached += 1
-            report.cells_cached += sum(cached.executed)
-            _report_errors(page, runnable, cached.errors, diagnostics, options)
-            continue
-        jobs.append(_Job(page, runnable, key))
+        signature = _knitr_signature(options.kernel, r_kernel if has_r else None, engines, folder)
+        extra = "\x1f".join(expr for _, expr in inline) + f"\x1fR={has_r}"
+        key = cache.episode_key("knitr", chunks, cache.data_files(lesson.root, _folder(lesson, page), chunks),
+                                options.timeout, environment=signature, extra=extra)
+        if not _from_cache(lesson, page, chunks, folder, key, report, diagnostics, options):
+            jobs.append(_Job(page, chunks, key, knitr=True))
+    if missing_r:
+        count = sum(1 for page in pages for c in page.chunks() if engine_of(c) == "r")
+        page, chunk = missing_r[0]
+        diagnostics.warning(
+            chunk.source or page.source, chunk.line, "kernel-missing",
+            f"{count} R chunk{'s are' if count > 1 else ' is'} on {len(missing_r)} page"
+            f"{'s' if len(missing_r) > 1 else ''} shown without running: no Jupyter kernel for R "
+            f"(IRkernel, kernel '{r_kernel}') is installed",
+            INSTALL_R,
+        )
 
     if jobs:
-        workers = options.jobs or min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
-            runs = list(pool.map(lambda job: _run(lesson, job, options), jobs))
-        for job, run in zip(jobs, runs, strict=True):
-            report.episodes_executed += 1
-            report.cells_executed += run.cells
-            for chunk, result in zip(job.chunks, run.results, strict=True):
-                chunk.outputs, chunk.executed = result.outputs, result.executed
-            errors = [r.error for r in run.results]
-            if run.failure and not any(r.executed for r in run.results):
-                diagnostics.add(Diagnostic(
-                    job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
-                    f"cannot run the code of this page: {run.failure}",
-                    "Check that a Jupyter kernel for the language is installed (pip install 'lessonkit[exec]' for "
-                    "Python), or build with --no-execute.",
-                ))
-                continue
-            for chunk, result in zip(job.chunks, run.results, strict=True):
-                if result.timed_out:
-                    diagnostics.add(Diagnostic(
-                        chunk.source or job.page.source, chunk.line, 0, "chunk-timeout", _severity(options),
-                        f"chunk {_name(chunk)} {result.error}; the chunks after it were not run",
-                        "Make the code faster, or allow more time with --timeout SECONDS.",
-                    ))
-            _report_errors(job.page, job.chunks, [None if r.timed_out else e for r, e in zip(run.results, errors,
-                                                                                            strict=True)],
-                           diagnostics, options)
-            if not run.failure and not any(r.timed_out for r in run.results):
-                cache.store(folder, job.key, cache.CachedRun([r.outputs for r in run.results],
-                                                             [r.executed for r in run.results], errors))
+        _run_jobs(lesson, folder, jobs, options, r_kernel if has_r else None, report, diagnostics)
     for page in pages:
         for chunk in page.chunks():
-            if any(o.kind == "image" for o in chunk.outputs) and not str(chunk.option("fig.alt") or "").strip():
+            images = [o for o in chunk.outputs if o.kind == "image"]
+            if images and not any(o.alt.strip() for o in images) and not str(chunk.option("fig.alt") or "").strip():
                 diagnostics.warning(
                     chunk.source or page.source, chunk.line, "figure-alt-missing",
                     f"chunk {_name(chunk)} draws a figure without alternative text",
@@ -157,12 +178,190 @@ def execute_lesson(lesson: Lesson, folder: Path, options: ExecutionOptions) -> E
     return report
 
 
-def _run(lesson: Lesson, job: _Job, options: ExecutionOptions):
+def _folder(lesson: Lesson, page: Page) -> Path:
+    return (lesson.root / page.source).parent
+
+
+def _knitr_signature(python_kernel: str, r_kernel: str | None, engines: list[str], folder: Path) -> str:
+    parts = []
+    if r_kernel is not None and "r" in engines:
+        parts.append(cache.r_signature(r_kernel, folder))
+    if "python" in engines:
+        parts.append(cache.environment_signature(python_kernel))
+    return "+".join(parts) or "shell"
+
+
+def _from_cache(lesson: Lesson, page: Page, chunks: list[CodeChunk], folder: Path, key: str,
+                report: ExecutionReport, diagnostics: Report, options: ExecutionOptions) -> bool:
+    cached = cache.load(folder, key)
+    if cached is None or len(cached.outputs) != len(chunks):
+        return False
+    for chunk, outputs, executed in zip(chunks, cached.outputs, cached.executed, strict=True):
+        chunk.outputs, chunk.executed = list(outputs), executed
+    report.episodes_cached += 1
+    report.cells_cached += sum(cached.executed)
+    if cached.notes:
+        _report_notes(page, chunks, cached.notes, diagnostics, options)
+    else:
+        _report_errors(page, chunks, cached.errors, diagnostics, options)
+    _publish(lesson, folder, key, cached.files)
+    return True
+
+
+def _run_jobs(lesson: Lesson, folder: Path, jobs: list[_Job], options: ExecutionOptions, r_kernel: str | None,
+              report: ExecutionReport, diagnostics: Report) -> None:
+    from lessonkit.execute import knitr, workdir
+
+    folders = sorted({Path(job.page.source).parent.as_posix() for job in jobs} | {"episodes"})
+    copy = workdir.make_copy(lesson.root, folders)
+    try:
+        env = workdir.kernel_environment(copy, folder)
+        copied = workdir.snapshot(copy, skip={".home"})
+        source_before = workdir.snapshot(lesson.root)
+        workers = options.jobs or min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+
+        def run(job: _Job):
+            cwd = copy / Path(job.page.source).parent
+            if job.knitr:
+                context = knitr.Context(cwd, env, options.timeout, r_kernel, options.kernel)
+                return knitr.run_episode(job.page, context)
+            return _run(job, options, cwd, env)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+            runs = list(pool.map(run, jobs))
+        touched = workdir.changed(source_before, workdir.snapshot(lesson.root))
+        if touched:
+            shown = ", ".join(touched[:5]) + (f" and {len(touched) - 5} more" if len(touched) > 5 else "")
+            diagnostics.error(
+                jobs[0].page.source, 0, "exec-wrote-source",
+                f"code run by this build changed the lesson's own files: {shown}. Code runs in a build copy "
+                "outside the lesson, so these were written through absolute paths (or by another program "
+                "while the build ran)",
+                "Restore them (git checkout / git clean), and write files with paths relative to the episode; "
+                "build untrusted lessons with --no-execute (docs/execution.md).",
+            )
+        written = workdir.written_assets(copy, copied)
+        for job, run_result in zip(jobs, runs, strict=True):
+            report.episodes_executed += 1
+            report.cells_executed += run_result.cells
+            if job.knitr:
+                _finish_knitr(lesson, folder, job, run_result, written, diagnostics, options)
+            else:
+                _finish_python(folder, job, run_result, diagnostics, options)
+    finally:
+        workdir.remove_copy(copy)
+
+
+def _linked_files(lesson: Lesson, page: Page, written: dict[str, Path]) -> dict[str, bytes]:
+    """Of the files the code wrote, those the page mentions (links to), with their bytes."""
+    from lessonkit.model import Markdown
+
+    text = "\n".join(n.text for n, _ in page.walk() if isinstance(n, Markdown))
+    folder = Path(page.source).parent.as_posix()
+    found: dict[str, bytes] = {}
+    for rel, path in written.items():
+        local = rel[len(folder) + 1:] if rel.startswith(folder + "/") else rel
+        if local in text or rel in text:
+            try:
+                if path.stat().st_size <= PUBLISH_LIMIT:
+                    found[rel] = path.read_bytes()
+            except OSError:
+                continue
+    return found
+
+
+PUBLISH_LIMIT = 50 * 1024 * 1024  # bytes: larger files the code writes are not published
+
+
+def _publish(lesson: Lesson, folder: Path, key: str, files: dict[str, bytes]) -> None:
+    """Add files the code wrote (and a page links to) to the site's assets."""
+    from lessonkit.model import Asset
+
+    if not files:
+        return
+    taken = {asset.target for asset in lesson.assets}
+    base = folder / "published" / key
+    for rel, data in sorted(files.items()):
+        parts = rel.split("/")
+        if len(parts) < 3 or ".." in parts:
+            continue
+        target = "/".join(parts[1:])
+        path = base / rel
+        try:
+            if not path.is_file() or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        except OSError:
+            continue
+        if target not in taken:
+            lesson.assets.append(Asset(path, target))
+            taken.add(target)
+
+
+def _finish_knitr(lesson: Lesson, folder: Path, job: _Job, run, written: dict[str, Path], diagnostics: Report,
+                  options: ExecutionOptions) -> None:
+    for chunk, outputs, executed in zip(job.chunks, run.outputs, run.executed, strict=True):
+        chunk.outputs, chunk.executed = outputs, executed
+    if run.failure:
+        diagnostics.add(Diagnostic(
+            job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
+            f"cannot run the code of this page: {run.failure}",
+            "Check that the Jupyter kernels are installed (IRkernel for R: see docs/execution.md; "
+            "pip install 'lessonkit[exec]' for Python), or build with --no-execute.",
+        ))
+        return
+    notes = [vars(note) for note in run.notes]
+    _report_notes(job.page, job.chunks, notes, diagnostics, options)
+    files = _linked_files(lesson, job.page, written)
+    _publish(lesson, folder, job.key, files)
+    if not run.stopped:
+        cache.store(folder, job.key, cache.CachedRun(run.outputs, run.executed, run.errors, notes, files))
+
+
+def _report_notes(page: Page, chunks: list[CodeChunk], notes: list[dict], diagnostics: Report,
+                  options: ExecutionOptions) -> None:
+    for note in notes:
+        try:
+            chunk = chunks[int(note["chunk"])]
+            severity = _severity(options) if note.get("error") else Severity.WARNING
+            diagnostics.add(Diagnostic(chunk.source or page.source, int(note.get("line") or chunk.line), 0,
+                                       str(note["rule"]), severity, str(note["message"]), str(note.get("fix", ""))))
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+
+
+def _finish_python(folder: Path, job: _Job, run, diagnostics: Report, options: ExecutionOptions) -> None:
+    for chunk, result in zip(job.chunks, run.results, strict=True):
+        chunk.outputs, chunk.executed = result.outputs, result.executed
+    errors = [r.error for r in run.results]
+    if run.failure and not any(r.executed for r in run.results):
+        diagnostics.add(Diagnostic(
+            job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
+            f"cannot run the code of this page: {run.failure}",
+            "Check that a Jupyter kernel for the language is installed (pip install 'lessonkit[exec]' for "
+            "Python), or build with --no-execute.",
+        ))
+        return
+    for chunk, result in zip(job.chunks, run.results, strict=True):
+        if result.timed_out:
+            diagnostics.add(Diagnostic(
+                chunk.source or job.page.source, chunk.line, 0, "chunk-timeout", _severity(options),
+                f"chunk {_name(chunk)} {result.error}; the chunks after it were not run",
+                "Make the code faster, or allow more time with --timeout SECONDS.",
+            ))
+    _report_errors(job.page, job.chunks, [None if r.timed_out else e for r, e in zip(run.results, errors,
+                                                                                    strict=True)],
+                   diagnostics, options)
+    if not run.failure and not any(r.timed_out for r in run.results):
+        cache.store(folder, job.key, cache.CachedRun([r.outputs for r in run.results],
+                                                     [r.executed for r in run.results], errors))
+
+
+def _run(job: _Job, options: ExecutionOptions, cwd: Path, env: dict[str, str]):
     from lessonkit.execute.kernel import run_chunks
 
-    kernel = options.kernel if job.chunks[0].engine in PYTHON else IRKERNEL
     codes = [(c.code, c.option("eval", True) is not False) for c in job.chunks]
-    return run_chunks(codes, kernel, (lesson.root / job.page.source).parent, options.timeout)
+    return run_chunks(codes, options.kernel, cwd, options.timeout, env=env)
 
 
 def _severity(options: ExecutionOptions) -> Severity:

@@ -83,7 +83,9 @@ def _heading_attributes(state: StateCore) -> None:
                 for cls in attrs.classes:
                     token.attrJoin("class", cls)
                 for key, value in attrs.pairs.items():
-                    token.attrSet(key, value)
+                    # as for divs: unknown keys (e.g. the time mark minutes=10) become data- attributes
+                    known = key.startswith("data-") or key in ("lang", "dir", "title", "role")
+                    token.attrSet(key if known else f"data-{key}", value)
 
 
 def _identifiers(state: StateCore) -> None:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
+from lessonkit.execute import layout
+from lessonkit.execute.engines import substitute_inline
 from lessonkit.locale import Interface, interface
 from lessonkit.markdown.fences import code_mask
 from lessonkit.markdown.parser import slugify, unique_id
@@ -119,8 +121,10 @@ class BodyRenderer:
             self.env["footnotes"] = {"refs": {f":{label}": -1 for label in self.footnotes}, "list": {}}
         self.result = RenderedBody("", lang=self.ui.lang)
         self.figure_count = 0
-        # The level of the heading a block title follows (block titles never skip a level).
-        self.levels: list[int] = [1]
+        # The level of the heading a block title follows (block titles never skip a level); a block
+        # rendered on its own (e.g. in a workshop handout) follows a level-2 heading.
+        self.levels: list[int] = [2]
+        self.inline_r = layout.inline_values(page.chunks()) if page.has_chunks else {}  # `r expr` values
 
     def render(self) -> RenderedBody:
         body = list(self.page.body)
@@ -128,8 +132,8 @@ class BodyRenderer:
             for node in body:
                 if isinstance(node, Block) and node.kind == kind:
                     self.result.overview[kind] = self.nodes(node.children)
-        if self.result.overview:
-            self.levels = [2]  # the page shows the overview under level-2 headings
+        # The page's title is its only level-1 heading; the overview (when there is one) is under level-2 ones.
+        self.levels = [2] if self.result.overview else [1]
         body = [n for n in body if not (isinstance(n, Block) and n.kind in OVERVIEW_KINDS)]
         self.result.html = self.nodes(body) + self.footnote_list() + self.reference_list()
         self.result.unresolved = self.resolver.unresolved
@@ -142,7 +146,8 @@ class BodyRenderer:
             if isinstance(node, Markdown):
                 self.env["_base_line"] = node.line
                 self.env["_line"] = 0
-                html = render_markdown(self.texts.get(id(node), node.text), self.env)
+                text = self.texts.get(id(node), node.text)
+                html = render_markdown(substitute_inline(text, self.inline_r) if self.inline_r else text, self.env)
                 if "<h" in html:
                     found = _HEADING_LEVEL.findall(html)
                     if found:
@@ -246,11 +251,22 @@ class BodyRenderer:
     # -- code chunks -------------------------------------------------------
 
     def chunk(self, chunk: CodeChunk) -> str:
+        shown = layout.items(chunk)  # laid out by knitr-style execution (execute/layout.py)
+        if shown is not None:
+            anchor = chunk.label and f"chunk-{chunk.label}"
+            parts = []
+            for item in shown:
+                if item.kind == "source":
+                    parts.append(highlight_block(item.text, layout.language(chunk), anchor))
+                    anchor = None
+                else:
+                    parts.append(self.output(chunk, item, False))
+            return "".join(parts)
         if chunk.option("include") is False:
             return ""
         parts: list[str] = []
         if chunk.option("echo", True) is not False:
-            source = highlight_block(chunk.code, chunk.engine, chunk.label and f"chunk-{chunk.label}")
+            source = highlight_block(chunk.code, layout.language(chunk), chunk.label and f"chunk-{chunk.label}")
             fold = chunk.option("code-fold", chunk.option("code_fold", self.options.fold_code))
             if fold is True or (isinstance(fold, str) and fold.lower() in ("true", "show")):
                 opened = " open" if isinstance(fold, str) and fold.lower() == "show" else ""
@@ -265,6 +281,10 @@ class BodyRenderer:
     def output(self, chunk: CodeChunk, output: Output, hide_results: bool) -> str:
         if output.kind in ("stdout", "text") and not hide_results:
             return highlight_block(output.text, "output", None, label=self.code_label("output"))
+        if output.kind == "message":
+            return highlight_block(output.text, "output", None, label=self.code_label("output"))
+        if output.kind == "warning":
+            return highlight_block(output.text, "warning", None, label=self.code_label("warning"))
         if output.kind == "stderr":
             if chunk.option("warning") is False or chunk.option("message") is False:
                 return ""  # knitr's warning=FALSE / message=FALSE
@@ -293,8 +313,10 @@ class BodyRenderer:
         alt = output.alt or str(chunk.option("fig.alt") or "")
         caption = output.caption or str(chunk.option("fig.cap") or "")
         caption_html = f"<figcaption>{self.inline(caption)}</figcaption>" if caption else ""
+        width = layout.settings(chunk).get("out.width")
+        style = f' style="width: {escape(width)}"' if width else ""
         return (
-            f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}" loading="lazy">'
+            f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}"{style} loading="lazy">'
             f"{caption_html}</figure>\n"
         )
 

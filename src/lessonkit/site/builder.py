@@ -24,6 +24,7 @@ from lessonkit.execute.notebook import is_executable, notebook, script
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
+from lessonkit.site import schedules as site_schedules
 from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature, theme_stylesheet
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
@@ -242,9 +243,11 @@ class SiteBuilder:
         index = lesson.index
         episodes = lesson.episodes
 
+        named = site_schedules.render(lesson, view)  # named schedules (lessonkit.site.schedules)
+
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
-            body = intro + generated.home(shared, bodies, view)
+            body = intro + generated.home(shared, bodies, view) + named
             if not index and not episodes:
                 body = generated.empty("lesson", shared.parts(None).ui)
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
@@ -255,7 +258,7 @@ class SiteBuilder:
         index_key = keys.get(index.source) if index else None
         has_setup = any(p.slug == "setup" for p in lesson.learners)
         self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup,
-                                                generated.home_key(lesson, keys)),
+                                                named, generated.home_key(lesson, keys)),
                    landing)
 
         records = self.state.records

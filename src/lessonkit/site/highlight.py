@@ -25,6 +25,9 @@ CODE_LABELS = {
 ALIASES = {"r": "r", "shell": "bash", "sh": "bash", "console": "console", "py": "python", "language-python": "python",
            "language-bash": "bash", "language-r": "r", "language-sql": "sql", "language-shell": "bash"}
 
+#: Labels for languages whose Pygments lexer has another name (R's lexer is called "S").
+NAMES = {"r": "R", "bash": "Bash", "sh": "Shell", "python": "Python", "console": "Console"}
+
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
@@ -38,6 +41,8 @@ def _lexer(language: str) -> Lexer | None:
 
 def display_name(language: str) -> str:
     language = ALIASES.get(language, language)
+    if language in NAMES:
+        return NAMES[language]
     lexer = _lexer(language)
     return lexer.name if lexer is not None else language.capitalize()
 

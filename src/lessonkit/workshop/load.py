@@ -243,7 +243,7 @@ class Loader:
             if None in (day, start, end, zone):
                 continue
             session = Session(index, day, start, end, zone, str(item.get("title") or ""), [],
-                              self.where.at(*at)[0])
+                              *self.where.at(*at))
             for moment, key in ((start, "start"), (end, "end")):
                 self.local_time(session, moment, (*at, key))
             if end <= start:
@@ -334,7 +334,8 @@ class Loader:
                                  if key == "path" else "Give the name of a lesson folder of the catalogue."))
                 continue
             lesson = read_lesson(root.resolve())
-            choice = LessonChoice(index, reference, root.resolve(), lesson, line=self.where.at(*at)[0])
+            line, column = self.where.at(*at)
+            choice = LessonChoice(index, reference, root.resolve(), lesson, line=line, column=column)
             episodes = {p.source.removeprefix("episodes/"): p for p in lesson.episodes}
             if isinstance(item.get("schedule"), str):
                 choice.schedule = item["schedule"].strip()

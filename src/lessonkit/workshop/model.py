@@ -37,6 +37,7 @@ class Session:
     title: str = ""
     breaks: list[SessionBreak] = field(default_factory=list)
     line: int = 0
+    column: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -81,6 +82,7 @@ class LessonChoice:
     schedule: str | None = None  # named schedule id
     episodes: list[str] = field(default_factory=list)  # episode file names when there is no schedule
     line: int = 0
+    column: int = 0
 
     @property
     def name(self) -> str:

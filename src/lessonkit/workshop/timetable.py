@@ -171,18 +171,19 @@ def fit(workshop: Workshop) -> Timetable:
         placed = sum(r.minutes for r in rows if r.kind != "session-break")
         source = overflow.page.source if overflow.page else ""
         lesson_name = overflow.choice.name
-        at_line, column = overflow.choice.line, 0
+        at_line, column = overflow.choice.line, overflow.choice.column
         longest = max((int((e - b).total_seconds() // 60) for _, b, e in windows), default=0)
         too_long = [m for _, m in overflow.parts if m > longest]
         if too_long:
             message = (f"'{overflow.title}' ({lesson_name}, {source}) has a part of {too_long[0]} minutes, longer than "
                        f"any stretch of teaching time in the sessions ({longest} minutes)")
         else:
+            over = f"{needed - available} minutes too many" if needed > available else \
+                "time is lost where an episode without time marks cannot be split across sessions"
             message = (f"the chosen episodes do not fit: they need {needed} minutes (teaching, exercises and the "
-                       f"schedule's breaks) and the sessions hold {available}; {needed - placed} minutes are left "
-                       f"over, starting with '{overflow.title}' ({lesson_name}, {source})")
-            if needed <= available:
-                message += " (time is lost where an episode without time marks cannot be split across sessions)"
+                       f"schedule's breaks) and the sessions hold {available} ({over}); '{overflow.title}' "
+                       f"({lesson_name}, {source}) is the first episode that does not fit, with "
+                       f"{needed - placed} minutes left over from it on")
         diagnostics.append(Diagnostic(
             name, at_line, column, "workshop-schedule-overflow", Severity.ERROR, message,
             "Add a session or lengthen one, choose a shorter named schedule, or leave sections to self-study "
@@ -192,7 +193,7 @@ def fit(workshop: Workshop) -> Timetable:
     if overflow is None and empty:
         numbers = ", ".join(str(s.index + 1) for s in empty)
         diagnostics.append(Diagnostic(
-            name, empty[0].line, 0, "workshop-sessions-unused", Severity.WARNING,
+            name, empty[0].line, empty[0].column, "workshop-sessions-unused", Severity.WARNING,
             f"the chosen episodes need {needed} minutes and are over before session{'s' if len(empty) > 1 else ''} "
             f"{numbers}, which {'are' if len(empty) > 1 else 'is'} left empty",
             "Remove the empty sessions, or choose more episodes (a longer schedule)."))
