@@ -12,7 +12,7 @@ PORT   ?= 8000
 $(STAMP): pyproject.toml lessons/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,service,exec]' -r lessons/requirements.txt
+	$(BIN)/python -m pip install -q -e '.[test,service,exec,workshop]' -r lessons/requirements.txt
 	touch $(STAMP)
 
 serve: $(STAMP)

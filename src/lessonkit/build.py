@@ -203,6 +203,9 @@ class Builder:
                 result.diagnostics.extend(problems)
                 staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds],
                                                           catalogue_section(workshops)))
+                from lessonkit.credit.site import catalogue_jsonld_text  # harvestable list (TeSS)
+
+                staged.write("catalogue.jsonld", catalogue_jsonld_text([b.lesson for b in builds]))
             if _failed(result.diagnostics, options.strict):
                 staged.abort()
                 result.seconds = time.perf_counter() - started

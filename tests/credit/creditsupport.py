@@ -29,13 +29,13 @@ BIB = """@article{obermeyer2019,
 
 def lesson_with(tmp_path: Path, episode_text: str, files: dict[str, str] | None = None,
                 config_extra: str = "") -> Path:
-    """A new lesson whose one episode has ``episode_text`` after its front matter."""
+    """A new lesson whose one episode starts with ``episode_text`` (on line 7), before the scaffold's text."""
     root = tmp_path / "lesson"
     create_lesson(root, title="Credit test lesson")
     episode = root / "episodes" / "introduction.md"
     text = episode.read_text()
-    front, _, _ = text.partition("\n---\n")
-    episode.write_text(front + "\n---\n\n" + episode_text + "\n")
+    front, _, body = text.partition("\n---\n")
+    episode.write_text(front + "\n---\n\n" + episode_text + "\n\n" + body.lstrip("\n"))
     for rel, content in (files or {}).items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

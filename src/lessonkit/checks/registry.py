@@ -21,6 +21,7 @@ from lessonkit.checks.rules import (
     blocks,
     citations,
     config,
+    credit,
     files,
     front_matter,
     headings,
@@ -35,7 +36,7 @@ from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap
 
 RULE_MODULES: tuple[ModuleType, ...] = (headings, images, links, accessibility, blocks, front_matter, config, files,
-                                         citations, schedules, language)
+                                         citations, credit, schedules, language)
 
 
 def collect(modules: Iterable[ModuleType]) -> dict[str, Rule]:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "new": "lessonkit.cli.new:new",
     "check": "lessonkit.cli.check:check",
     "migrate": "lessonkit.cli.migrate:migrate",
+    "release": "lessonkit.cli.release:release",
     "feedback": "lessonkit.feedback.cli:feedback",
     "workshop": "lessonkit.cli.workshop:workshop",
 }
@@ -33,6 +34,7 @@ SHORT_HELP: dict[str, str] = {
     "new": "Create a new Workbench lesson that builds cleanly.",
     "check": "Check a lesson and say exactly what is wrong, where, and how to fix it.",
     "migrate": "Rewrite a styles (Jekyll) lesson as a Workbench lesson.",
+    "release": "Check, build and archive a lesson version with CITATION.cff and .zenodo.json.",
     "feedback": "Run the feedback service (page comments, review rounds, questionnaires, triage).",
     "workshop": "Workshops: check, build (site, calendar, handouts) and scaffold a workshop file.",
 }

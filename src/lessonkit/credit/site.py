@@ -44,8 +44,14 @@ class LessonCredit:
             credit.illustrations = load_illustrations(lesson)
         except OSError:
             pass  # unreadable files are reported by the checks
+        cff = lesson.root / "CITATION.cff"
+        try:
+            cff_stamp = str(cff.stat().st_mtime_ns) if cff.is_file() else ""
+        except OSError:
+            cff_stamp = ""
         parts = [credit.bibliography.digest if credit.bibliography else "",
-                 getattr(credit.contributors, "digest", ""), getattr(credit.illustrations, "digest", "")]
+                 getattr(credit.contributors, "digest", ""), getattr(credit.illustrations, "digest", ""), cff_stamp,
+                 lesson.config.title, lesson.config.url, lesson.config.license, lesson.config.created]
         credit._signature = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
         return credit
 
@@ -62,6 +68,13 @@ class LessonCredit:
             extra["figure_credits"] = FigureCredits(page.source, self.illustrations)
         return extra
 
+    def jsonld(self) -> str:
+        """The lesson as schema.org / Bioschemas TrainingMaterial JSON-LD (``lesson.jsonld`` in the site)."""
+        from lessonkit.credit.exports import dumps, training_material
+        from lessonkit.credit.metadata import lesson_metadata
+
+        return dumps(training_material(lesson_metadata(self.lesson, self.contributors)))
+
     def links(self) -> list[dict]:
         """Entries for the site's resource menu."""
         found = []
@@ -71,11 +84,13 @@ class LessonCredit:
             found.append({"slug": "contributors", "title": "Contributors", "href": "contributors.html"})
         if self.illustrations is not None:
             found.append({"slug": "image-credits", "title": "Image credits", "href": "image-credits.html"})
+        found.append({"slug": "citation", "title": "Cite this lesson", "href": "citation.html"})
         return found
 
-    def pages(self) -> list[tuple[str, str, str]]:
-        """(slug, title, body HTML) of every page the credit features add to the site."""
+    def pages(self, view: str = "learner") -> list[tuple[str, str, str]]:
+        """(slug, title, body HTML for ``view``) of every page the credit features add to the site."""
         from lessonkit.credit import pages
+        from lessonkit.site.body import for_view
 
         found: list[tuple[str, str, str]] = []
         if self.bibliography is not None:
@@ -84,7 +99,8 @@ class LessonCredit:
             found.append(("contributors", "Contributors", pages.contributors_page(self)))
         if self.illustrations is not None:
             found.append(("image-credits", "Image credits", pages.image_credits_page(self)))
-        return found
+        found.append(("citation", "Cite this lesson", pages.cite_page(self)))
+        return [(slug, title, for_view(html, view)) for slug, title, html in found]
 
 
 class FigureCredits:
@@ -108,3 +124,11 @@ class FigureCredits:
 
         return f'<span class="figure-credit">{credit_line_html(entry)}</span>'
 
+
+
+def catalogue_jsonld_text(lessons: list[Lesson]) -> str:
+    """Every lesson of a catalogue as one harvestable JSON-LD document (``catalogue.jsonld``)."""
+    from lessonkit.credit.exports import catalogue_jsonld, dumps
+    from lessonkit.credit.metadata import lesson_metadata
+
+    return dumps(catalogue_jsonld([lesson_metadata(lesson) for lesson in lessons]))

@@ -25,4 +25,4 @@ IN_FORMATTED_TEXT = (
 )
 
 #: Pages other features add to the site menu (lessonkit.credit).
-FEATURE_PAGES = (N_("References"), N_("Contributors"), N_("Image credits"))
+FEATURE_PAGES = (N_("References"), N_("Contributors"), N_("Image credits"), N_("Cite this lesson"))

@@ -36,8 +36,9 @@ GENERATED: tuple[GeneratedPage, ...] = (
     GeneratedPage("404", "Page not found"),
 )
 
-#: Page names a lesson's own pages cannot have ("citation" is kept for the citation page).
-RESERVED: frozenset[str] = frozenset({page.slug for page in GENERATED if not page.merges_lesson_page} | {"citation"})
+#: Page names a lesson's own pages cannot have (and those of lessonkit.credit.site's pages).
+RESERVED: frozenset[str] = frozenset({page.slug for page in GENERATED if not page.merges_lesson_page}
+                                     | {"citation", "references", "contributors", "image-credits"})
 
 #: The aggregate pages built from every episode's (or profile's) fragment, in build order.
 AGGREGATES: tuple[GeneratedPage, ...] = tuple(page for page in GENERATED if page.gathers)

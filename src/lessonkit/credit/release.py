@@ -1,0 +1,167 @@
+"""``lessonkit release``: check strictly, build, and write a versioned archive ready to deposit.
+
+A release of the lesson ``NAME`` at version ``X`` is a folder ``OUT/NAME-X/`` holding
+
+* ``NAME-X.zip``: ``NAME-X/source/`` (the lesson's files, without caches, built sites and
+  earlier releases), ``NAME-X/site/`` (the built website) and the metadata files below;
+* ``CITATION.cff``, ``.zenodo.json``, ``codemeta.json`` and ``lesson.jsonld``, each carrying
+  the version and release date, each validated against its schema before anything is written.
+
+The lesson's own ``CITATION.cff`` and ``.zenodo.json`` are rewritten with the release's
+metadata, so the repository and the deposit agree.  A release is refused (nothing written)
+when the lesson has any error or warning, or when the version was already released.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lessonkit.diagnostics import Diagnostic, Report, Severity
+
+VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$")
+EXCLUDED = {".lessonkit", ".git", "site", "releases", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+#: Rewritten by the release from contributors.yaml, so a stale copy does not block it.
+REGENERATED_RULES = {"credit-metadata-mismatch"}
+
+
+@dataclass
+class ReleaseResult:
+    ok: bool
+    folder: Path | None = None
+    archive: Path | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # metadata files written
+
+
+def validate_exports(files: dict[str, dict]) -> list[str]:
+    """Problems of the exports against their schemas (empty when all are valid)."""
+    from jsonschema import Draft7Validator, Draft202012Validator
+
+    from lessonkit.credit.yamlfile import schema
+
+    problems = []
+    checks = {"CITATION.cff": (Draft7Validator, "cff-1.2.0.schema.json"),
+              ".zenodo.json": (Draft202012Validator, "zenodo-deposit.schema.json"),
+              "lesson.jsonld": (Draft202012Validator, "training-material.schema.json")}
+    for name, data in files.items():
+        if name not in checks:
+            continue
+        validator_class, schema_name = checks[name]
+        for error in validator_class(schema(schema_name)).iter_errors(data):
+            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+            problems.append(f"{name}: {where}: {error.message}")
+    return problems
+
+
+def release(path: Path, version: str, out: Path | None = None, date: str = "", execution=None,
+            write_back: bool = True) -> ReleaseResult:
+    from lessonkit.build import Builder, BuildOptions
+    from lessonkit.credit import exports
+    from lessonkit.credit.metadata import lesson_metadata, read_cff
+    from lessonkit.execute import ExecutionOptions
+    from lessonkit.readers import read_lesson
+
+    root = path.resolve()
+    report = Report()
+    if not VERSION.match(version):
+        report.error(".", 0, "release-version", f"{version!r} is not a version",
+                     "Use letters, digits, dots and dashes, e.g. --version 1.0.0 or --version 2026.12")
+        return ReleaseResult(False, diagnostics=report.sorted())
+    date = date or dt.date.today().isoformat()
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        report.error(".", 0, "release-version", f"{date!r} is not a date", "Use --date YYYY-MM-DD.")
+        return ReleaseResult(False, diagnostics=report.sorted())
+    lesson = read_lesson(root)
+    name = lesson.name
+    out = (out or root / "releases").resolve()
+    folder = out / f"{name}-{version}"
+    if lesson.format == "unknown":
+        return ReleaseResult(False, diagnostics=list(lesson.report.sorted()))
+    if folder.exists():
+        report.error(str(folder), 0, "release-exists", f"version {version} of {name} was already released ({folder})",
+                     "Choose a new --version; a published version is never overwritten.")
+    elif str(read_cff(lesson).get("version") or "") == version and (root / ".zenodo.json").is_file():
+        report.error("CITATION.cff", 0, "release-exists",
+                     f"CITATION.cff and .zenodo.json already describe version {version}",
+                     "Choose a new --version; a published version is never overwritten.")
+    if report.items:
+        return ReleaseResult(False, diagnostics=report.sorted())
+
+    with tempfile.TemporaryDirectory(prefix=".release-", dir=_temp_parent(out)) as temporary:
+        work = Path(temporary)
+        options = BuildOptions(out=work / "site", strict=False, persist=False,
+                               execution=execution or ExecutionOptions())
+        result = Builder(root, options).build()
+        diagnostics = [d for d in result.diagnostics if d.rule not in REGENERATED_RULES]
+        blocking = [d for d in diagnostics if d.severity >= Severity.WARNING]
+        if blocking or not result.ok:
+            return ReleaseResult(False, diagnostics=diagnostics or result.diagnostics)
+        meta = lesson_metadata(lesson, version=version, date=date)
+        data = {"CITATION.cff": exports.citation_cff(meta), ".zenodo.json": exports.zenodo(meta),
+                "codemeta.json": exports.codemeta(meta), "lesson.jsonld": exports.training_material(meta)}
+        problems = validate_exports(data)
+        if problems:
+            for problem in problems:
+                report.error(problem.split(":", 1)[0], 0, "release-metadata", problem,
+                             "Correct contributors.yaml or config.yaml so that the metadata is complete.")
+            return ReleaseResult(False, diagnostics=report.sorted())
+        texts = {"CITATION.cff": exports.citation_cff_text(meta)}
+        for key in (".zenodo.json", "codemeta.json", "lesson.jsonld"):
+            texts[key] = exports.dumps(data[key])
+        staged = work / "release"
+        staged.mkdir()
+        base = f"{name}-{version}"
+        for key, text in texts.items():
+            (staged / key).write_text(text, encoding="utf-8")
+        archive = staged / f"{base}.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            for file in _source_files(root, out):
+                rel = file.relative_to(root).as_posix()
+                if rel in texts:
+                    continue
+                bundle.write(file, f"{base}/source/{rel}")
+            for key, text in texts.items():
+                bundle.writestr(f"{base}/source/{key}" if key in ("CITATION.cff", ".zenodo.json") else f"{base}/{key}",
+                                text)
+                if key in ("CITATION.cff", ".zenodo.json"):
+                    bundle.writestr(f"{base}/{key}", text)
+            for file in sorted((work / "site").rglob("*")):
+                if file.is_file():
+                    bundle.write(file, f"{base}/site/{file.relative_to(work / 'site').as_posix()}")
+        out.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, folder)
+    if write_back:
+        for key in ("CITATION.cff", ".zenodo.json"):
+            target = root / key
+            target.write_text(texts[key], encoding="utf-8")
+    return ReleaseResult(True, folder, folder / f"{base}.zip", diagnostics, sorted(texts))
+
+
+def _temp_parent(out: Path) -> Path:
+    """A folder on the same file system as ``out`` (so the release appears in one rename)."""
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    return parent
+
+
+def _source_files(root: Path, out: Path) -> list[Path]:
+    files = []
+    for current, folders, names in os.walk(root):
+        here = Path(current)
+        folders[:] = sorted(f for f in folders if f not in EXCLUDED and (here / f).resolve() != out
+                            and not f.startswith(".release-"))
+        for file_name in sorted(names):
+            file = here / file_name
+            if file.is_file() and not file.is_symlink():
+                files.append(file)
+    return files
+
