@@ -41,7 +41,7 @@ def test_build_success_exit_0_and_summary(tmp_path: Path):
     shutil.copytree(FIXTURES / "workbench", lesson)
     result = run("build", str(lesson), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    assert "Built 32 pages" in result.stderr
+    assert "Built 34 pages" in result.stderr  # with the R episode's .Rmd and .R downloads
     (lesson / "episodes/blocks-and-tabs.md").write_text(
         (lesson / "episodes/blocks-and-tabs.md").read_text().replace(".unknownclass", ".callout"))
     quiet = run("build", str(lesson), "--out", str(tmp_path / "out"), "--quiet", "--no-execute")

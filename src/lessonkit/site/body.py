@@ -125,6 +125,7 @@ class BodyRenderer:
         # rendered on its own (e.g. in a workshop handout) follows a level-2 heading.
         self.levels: list[int] = [2]
         self.inline_r = layout.inline_values(page.chunks()) if page.has_chunks else {}  # `r expr` values
+        self.inline_used: dict[str, int] = {}
 
     def render(self) -> RenderedBody:
         body = list(self.page.body)
@@ -147,7 +148,8 @@ class BodyRenderer:
                 self.env["_base_line"] = node.line
                 self.env["_line"] = 0
                 text = self.texts.get(id(node), node.text)
-                html = render_markdown(substitute_inline(text, self.inline_r) if self.inline_r else text, self.env)
+                html = render_markdown(substitute_inline(text, self.inline_r, self.inline_used) if self.inline_r
+                                       else text, self.env)
                 if "<h" in html:
                     found = _HEADING_LEVEL.findall(html)
                     if found:

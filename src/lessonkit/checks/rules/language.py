@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from lessonkit.checks.context import ConfigData
 from lessonkit.checks.rule import Finding, rule
 from lessonkit.checks.scan import Spot
 from lessonkit.diagnostics import Severity
 from lessonkit.locale import LANGUAGES, RTL, base_language, supported
 from lessonkit.model import Lesson
+from lessonkit.readers.formats import ConfigFile
 
 
 def _unsupported(value: object) -> bool:
@@ -31,7 +31,7 @@ def _front_matter_line(lesson: Lesson, source: str) -> int:
 
 
 @rule("lang-unsupported", Severity.WARNING, "The lesson's language has an interface translation in lessonkit.")
-def language_unsupported(lesson: Lesson, config: ConfigData):
+def language_unsupported(lesson: Lesson, config: ConfigFile):
     value = lesson.config.lang
     if _unsupported(value):
         line = config.line("lang")
