@@ -36,7 +36,7 @@ def _replace(data, path: list, value):
     return [*data[:index], _replace(data[index], path[1:], value), *data[index + 1:]]
 
 
-settings_ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+settings_ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                               HealthCheck.too_slow])
 
 

@@ -397,10 +397,10 @@ class SiteBuilder:
             self._emit(f"{folder}{spec.slug}.html", _hash(shared_key, view, spec.slug, content_key),
                        lambda spec=spec, gathered=gathered, merged=merged:
                        self._aggregate(spec, view, gathered, merged))
-        for slug, title, html in self.credit.pages(view):
+        for slug, title in self.credit.page_titles():  # made only when they must be written
             self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
-                       lambda slug=slug, title=title, html=html: render_page(
-                           shared, view, slug=slug, kind="generated", title=title, body=html))
+                       lambda slug=slug, title=title: render_page(
+                           shared, view, slug=slug, kind="generated", title=title, body=self.credit.page(slug, view)))
         self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))
