@@ -7,13 +7,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from lessonkit.serve import RELOAD_PATH, Server, watch_filter
-from testsupport import FIXTURES
+from testsupport import FIXTURES, ProcessLog, copy_lesson, poll
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -58,7 +57,7 @@ def test_reload_event_is_sent_after_a_build(tmp_path: Path):
 
         reader = threading.Thread(target=read)
         reader.start()
-        time.sleep(0.3)
+        poll(lambda: b"retry:" in b"".join(received), what="the event stream to open")
         server.hub.bump()
         reader.join(timeout=10)
         sock.close()
@@ -85,41 +84,45 @@ def free_port() -> int:
 
 
 def test_serve_rebuilds_on_change(tmp_path: Path):
-    lesson = tmp_path / "lesson"
-    shutil.copytree(FIXTURES / "workbench", lesson)
+    lesson = copy_lesson(FIXTURES / "workbench", tmp_path / "lesson")
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "lessonkit", "serve", str(lesson), "--out", str(tmp_path / "site"), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    log = ProcessLog(process)
     try:
         url = f"http://127.0.0.1:{port}/"
-        for _ in range(600):  # the first build runs the fixture's Python and R chunks
-            try:
-                status, body = fetch(url + "counting-cells.html")
-                break
-            except OSError:
-                time.sleep(0.1)
+        # the first build runs the fixture's Python and R chunks
+        status, body = poll(lambda: fetch(url + "counting-cells.html"), timeout=120, what="the server")
         assert status == 200 and "Seeding density matters" in body
         episode = lesson / "episodes/counting-cells.md"
-        time.sleep(0.5)  # let the watcher start
-        episode.write_text(episode.read_text().replace("Seeding density matters", "Seeding density is crucial"))
-        for _ in range(100):
-            _, body = fetch(url + "counting-cells.html")
-            if "Seeding density is crucial" in body:
-                break
-            time.sleep(0.1)
-        assert "Seeding density is crucial" in body
+        edited = episode.read_text().replace("Seeding density matters", "Seeding density is crucial")
+
+        def rebuilt() -> bool:
+            episode.write_text(edited)  # again until the watcher (which starts after serving) sees it
+            return poll(lambda: "Seeding density is crucial" in fetch(url + "counting-cells.html")[1], timeout=2,
+                        what="the rebuild")
+
+        poll(lambda: _quietly(rebuilt), what="the edit to be served")
         # A broken edit keeps the previous site being served.
         episode.write_text("---\ntitle: Broken\n---\n\n::: challenge\n")
-        time.sleep(1.5)
+        log.wait_for("Build failed")
         status, body = fetch(url + "counting-cells.html")
         assert status == 200 and "Seeding density is crucial" in body
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=10)
-    assert "Rebuilt" in output and "Build failed" in output and "div-unclosed" in output
-    assert "Traceback" not in output
+        process.wait(timeout=30)
+        log.thread.join(timeout=30)
+    assert "Rebuilt" in log.text and "Build failed" in log.text and "div-unclosed" in log.text
+    assert "Traceback" not in log.text
+
+
+def _quietly(check) -> bool:
+    try:
+        return bool(check())
+    except AssertionError:
+        return False
 
 
 def test_serve_reports_a_port_in_use(tmp_path: Path):

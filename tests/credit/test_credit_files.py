@@ -143,6 +143,7 @@ def test_contributors_unknown_role_bad_orcid_duplicate_and_no_role(tmp_path):
     ("people: [\n", 2, "invalid YAML"),
     ("people:\n  - name: A\n    name: B\n", 3, "appears twice"),
     ("- just a list\n", 1, "should be of type object"),
+    ("groups:\n  - name: G\n    size: many\n", 3, "'many' should be of type integer"),
 ])
 def test_malformed_contributors_file_is_reported_at_its_line(tmp_path, text, line, words):
     root = lesson_with(tmp_path, "Text.", {"contributors.yaml": text})
@@ -153,10 +154,22 @@ def test_malformed_contributors_file_is_reported_at_its_line(tmp_path, text, lin
     assert run.returncode == 1 and "Traceback" not in run.stdout + run.stderr
 
 
+def test_malformed_illustrations_file(tmp_path):
+    root = lesson_with(tmp_path, "Text.", {"illustrations.yaml": "illustrations:\n  - title: No file\n"})
+    [problem] = found(root, "credit-file")
+    assert problem.line == 2 and "'file' is required" in problem.message
+    root2 = lesson_with(tmp_path / "b", "Text.", {"illustrations.yaml": "just text\n"})
+    assert found(root2, "credit-file")[0].line == 1
+
+
 def test_citation_cff_and_zenodo_json_that_disagree_with_the_contributors(tmp_path):
     zenodo = json.dumps({"creators": [{"name": "Somebody, Else"}]}, indent=2)
     root = lesson_with(tmp_path, "Text.", {"contributors.yaml": CONTRIBUTORS, ".zenodo.json": zenodo})
-    mismatches = {d.path: d for d in found(root, "credit-metadata-mismatch")}
+    cff = root / "CITATION.cff"
+    cff.write_text(cff.read_text().replace("title:", "title: Another title\nold-title:", 1))
+    mismatches = {(d.path, "title" in d.message): d for d in found(root, "credit-metadata-mismatch")}
+    assert "Another title" in mismatches["CITATION.cff", True].message
+    mismatches = {d.path: d for d in mismatches.values() if "title" not in d.message}
     assert "The lesson authors" in mismatches["CITATION.cff"].message  # the scaffold's CITATION.cff
     assert mismatches["CITATION.cff"].line > 0
     assert mismatches[".zenodo.json"].line == 2 and "Lovelace, Ada" in mismatches[".zenodo.json"].message

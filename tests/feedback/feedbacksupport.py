@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from lessonkit.feedback import auth, lessons, rounds
 from lessonkit.feedback.app import create_app
 from lessonkit.feedback.db import Database
-from lessonkit.feedback.security import Rate
+from lessonkit.feedback.ratelimit import Rate
 from lessonkit.feedback.settings import Settings
 
 PASSWORD = "a long enough password"
@@ -25,13 +25,15 @@ OFF = Rate(0, 1)
 
 def settings_for(db_url: str, **overrides: Any) -> Settings:
     """Test settings: rate limits off unless a test sets them."""
-    values: dict[str, Any] = {"db_url": db_url, "rate_feedback": OFF, "rate_forms": OFF, "rate_login": OFF}
+    values: dict[str, Any] = {"db_url": db_url, "rate_feedback": OFF, "rate_forms": OFF, "rate_login": OFF,
+                              "rate_login_account": OFF}
     values.update(overrides)
     return Settings(**values)
 
 
-def client_for(db_url: str, **overrides: Any) -> TestClient:
-    return TestClient(create_app(settings_for(db_url, **overrides)))
+def client_for(db_url: str, client: tuple[str, int] = ("testclient", 50000), **overrides: Any) -> TestClient:
+    """A test client of a fresh application (one "worker"), seen as coming from ``client``."""
+    return TestClient(create_app(settings_for(db_url, **overrides)), client=client)
 
 
 def seed(db_url: str, lesson: str = "demo", sites: tuple[str, ...] = (SITE,),
@@ -45,11 +47,19 @@ def seed(db_url: str, lesson: str = "demo", sites: tuple[str, ...] = (SITE,),
     database.dispose()
 
 
-def add_user(db_url: str, username: str, role: str = "author") -> None:
+def add_user(db_url: str, username: str, role: str = "author", lessons: list[str] | None = None) -> None:
+    """A user; an author triages ``lessons`` (by default every lesson registered so far)."""
+    from sqlalchemy import select
+
+    from lessonkit.feedback.models import Lesson
+
     database = Database(db_url)
     database.migrate()
     with database.write() as session:
         auth.create_user(session, username, PASSWORD, role)
+        if role == "author":
+            given = lessons if lessons is not None else list(session.scalars(select(Lesson.id)))
+            auth.grant_lessons(session, username, given)
     database.dispose()
 
 
@@ -96,6 +106,24 @@ def widget_payload(**overrides: Any) -> dict[str, Any]:
                "comment": "Clear and useful."}
     payload.update(overrides)
     return payload
+
+
+class WriteLock:
+    """Another process's writer: holds SQLite's write lock until the block ends."""
+
+    def __init__(self, db_url: str) -> None:
+        import sqlite3
+
+        self.connection = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None,
+                                          check_same_thread=False)
+
+    def __enter__(self) -> WriteLock:
+        self.connection.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.execute("ROLLBACK")
+        self.connection.close()
 
 
 def free_port() -> int:

@@ -10,9 +10,11 @@ pages that gather every episode (all-in-one, key points, figures, search).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,23 +22,26 @@ from pathlib import Path
 from lessonkit import __version__, codec
 from lessonkit.cache import load_data, save_data
 from lessonkit.credit.site import LessonCredit
-from lessonkit.execute.notebook import is_executable, notebook, script
+from lessonkit.execute import notebook
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
 from lessonkit.site import schedules as site_schedules
-from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature
+from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature, theme_stylesheet
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
 from lessonkit.site.metadata import sitemap
+from lessonkit.site.pages import AGGREGATES, GeneratedPage
 from lessonkit.site.parallel import map_pages
 
-STATE_VERSION = 3
+STATE_VERSION = 4
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
 STATE_FILE = "site-state.msgpack"
 STATE_KIND = "site-state"
+RECORD_KIND = "page-record"
+RECORDS = "records"
 
 
 def _hash(*parts: object) -> str:
@@ -46,6 +51,8 @@ def _hash(*parts: object) -> str:
 
 @dataclass
 class PageRecord:
+    """A page as rendered: its body and what the pages that gather the lesson take from it."""
+
     key: str
     body: RenderedBody
     search_json: bytes = b""  # ``search`` as JSON array items (UTF-8), ready to join into the index
@@ -53,28 +60,133 @@ class PageRecord:
 
 
 @dataclass
+class RecordInfo:
+    """What a build needs to know of a rendered page without loading it."""
+
+    key: str
+    questions: str = ""  # the episode's questions (HTML), for the schedule
+    unresolved: list[tuple[str, int]] = field(default_factory=list)  # (link, line) the page could not resolve
+    files: list[str] = field(default_factory=list)  # site paths of figures made by its executed code
+
+    @classmethod
+    def of(cls, record: PageRecord) -> RecordInfo:
+        body = record.body
+        return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files))
+
+
+class _StoredRecord(PageRecord):
+    """A record read back from disk: its body is decoded only if something asks for it."""
+
+    def __init__(self, key: str, body_data: bytes, search_json: bytes, fragments: dict):
+        self.key, self.search_json, self.fragments = key, search_json, fragments
+        self._body_data: bytes | None = body_data
+        self._body: RenderedBody | None = None
+
+    @property  # type: ignore[override]
+    def body(self) -> RenderedBody:
+        if self._body is None:
+            import msgpack
+
+            self._body = codec.decode(msgpack.unpackb(self._body_data, raw=False), codec.types(RenderedBody))
+            self._body_data = None
+        return self._body
+
+
+class RecordStore:
+    """Rendered pages by record key: in memory (``serve`` keeps them all) and one file per record
+    in ``<cache>/records/`` (plain data), read only when a build needs that page again."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.memory: dict[str, PageRecord] = {}
+        self.unsaved: set[str] = set()
+
+    def add(self, record: PageRecord) -> None:
+        self.memory[record.key] = record
+        self.unsaved.add(record.key)
+
+    def get(self, key: str) -> PageRecord | None:
+        found = self.memory.get(key)
+        if found is None and self.folder is not None:
+            found = self._load(key)
+            if found is not None:
+                self.memory[key] = found
+        return found
+
+    def _load(self, key: str) -> PageRecord | None:
+        data = load_data(self.folder / f"{key}.msgpack", RECORD_KIND, _state_signature())
+        try:
+            fragments = {(str(name), str(view)): part for name, view, part in data["fragments"]}
+            return _StoredRecord(key, bytes(data["body"]), bytes(data["search"]), fragments)
+        except (TypeError, KeyError, ValueError):
+            return None
+
+    def save(self, folder: Path | None, keep: set[str]) -> None:
+        """Write new records to ``folder`` and delete the ones no page uses any more."""
+        if folder is None:
+            return
+        import msgpack
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for key in self.unsaved & keep:
+            record = self.memory[key]
+            save_data(folder / f"{key}.msgpack", RECORD_KIND, _state_signature(), {
+                "body": msgpack.packb(codec.encode(record.body), use_bin_type=True),
+                "search": record.search_json,
+                "fragments": [[name, view, part] for (name, view), part in record.fragments.items()]})
+        self.unsaved.clear()
+        self.folder = folder
+        self.memory = {k: v for k, v in self.memory.items() if k in keep}
+        try:
+            for entry in os.scandir(folder):
+                if entry.name.endswith(".msgpack") and entry.name[: -len(".msgpack")] not in keep:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+@dataclass
 class BuildState:
-    """What one build leaves for the next (kept in memory by ``serve``, saved as plain data by ``build``)."""
+    """What one build leaves for the next (kept in memory by ``serve``, saved as plain data by ``build``):
+    a small index of the rendered pages and outputs; the rendered pages are in ``records``."""
 
     version: int = STATE_VERSION
-    records: dict[str, PageRecord] = field(default_factory=dict)  # page source -> record
+    infos: dict[str, RecordInfo] = field(default_factory=dict)  # page source -> its record, in short
     outputs: dict[str, str] = field(default_factory=dict)  # site path -> recipe key
     token: str | None = None  # the output stamp the outputs were recorded for
+    records: RecordStore = field(default_factory=RecordStore)
+
+    def record(self, source: str) -> PageRecord:
+        info = self.infos[source]
+        found = self.records.get(info.key)
+        if found is None:
+            raise LookupError(f"the rendered page of {source} is missing from the cache")
+        return found
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
         data = load_data(cache / STATE_FILE, STATE_KIND, _state_signature()) if cache is not None else None
-        if data is None:
+        if not isinstance(data, dict):
             return cls()
         try:
-            state = codec.decode(data, codec.types(BuildState, PageRecord, RenderedBody))
+            infos = codec.decode(data.get("infos"), codec.types(RecordInfo))
+            outputs, token, version = data.get("outputs"), data.get("token"), data.get("version")
         except codec.DecodeError:
             return cls()
-        return state if isinstance(state, cls) and state.version == STATE_VERSION else cls()
+        if version != STATE_VERSION or not isinstance(infos, dict) or not isinstance(outputs, dict):
+            return cls()
+        folder = cache / RECORDS
+        if not all(os.path.exists(folder / f"{info.key}.msgpack") for info in infos.values()):
+            infos = {}  # records deleted by hand: render again
+        return cls(STATE_VERSION, infos, outputs, token if isinstance(token, str) else None, RecordStore(folder))
 
     def save(self, cache: Path | None) -> None:
         if cache is not None:
-            save_data(cache / STATE_FILE, STATE_KIND, _state_signature(), codec.encode(self))
+            self.records.save(cache / RECORDS, {info.key for info in self.infos.values()})
+            save_data(cache / STATE_FILE, STATE_KIND, _state_signature(),
+                      {"version": self.version, "infos": codec.encode(self.infos), "outputs": self.outputs,
+                       "token": self.token})
 
 
 def _state_signature() -> str:
@@ -144,16 +256,34 @@ class SiteBuilder:
     # -- the build ----------------------------------------------------------
 
     def build(self) -> SiteResult:
+        """Render what changed (``_render_stale``), then write every output (pages, the pages made
+        from the whole lesson, assets), reusing each one whose recipe key is unchanged."""
         lesson = self.lesson
-        site_signature = self.site.signature()
-        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in lesson.references.items()),
-                               self.credit.signature())
-        records: dict[str, PageRecord] = {}
         pages = lesson.pages()
+        keys = self._render_stale(pages)
+        shared_key = self.shared.signature()
+        for view in VIEWS:
+            folder = "instructor/" if view == "instructor" else ""
+            self._pages(view, folder, pages, keys, shared_key)
+            self._generated(view, folder, keys, shared_key)
+        everything = _hash(shared_key, *(keys[p.source] for p in pages))
+        self._assets(everything)
+        self.state.outputs = self.new_outputs
+        self.state.token = self.staged.token
+        self.result.pages = sorted(p for p in self.new_outputs if p.endswith(".html"))
+        return self.result
+
+    def _render_stale(self, pages: list[Page]) -> dict[str, str]:
+        """Render the pages whose record key changed (on every core); returns every page's key."""
+        site_signature = self.site.signature()
+        references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in self.lesson.references.items()),
+                               self.credit.signature())
         keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
-                                   chunk_signature(page), page.source, page.slug, page.title)
+                                   chunk_signature(page), page.source, page.slug, page.title,
+                                   self.shared.body_options.signature())
                 for page in pages}
-        stale = [p for p in pages if (r := self.state.records.get(p.source)) is None or r.key != keys[p.source]]
+        infos = self.state.infos
+        stale = [p for p in pages if (info := infos.get(p.source)) is None or info.key != keys[p.source]]
         done = len(pages) - len(stale)
         self.result.pages_reused = done
         self.result.pages_rendered = len(stale)
@@ -165,53 +295,54 @@ class SiteBuilder:
                 self.progress(done, len(pages))
 
         fresh = map_pages(lambda i: self._render(stale[i], keys[stale[i].source]), len(stale), advance)
-        for page in pages:
-            records[page.source] = self.state.records.get(page.source)
         for page, record in zip(stale, fresh, strict=True):
-            records[page.source] = record
-        for source, record in records.items():
-            if record.body.unresolved:
-                self.result.unresolved[source] = list(record.body.unresolved)
-        self.state.records = records
-        bodies = {source: record.body for source, record in records.items()}
+            self.state.records.add(record)
+            infos[page.source] = RecordInfo.of(record)
+        self.state.infos = {page.source: infos[page.source] for page in pages}
+        for source, info in self.state.infos.items():
+            if info.unresolved:
+                self.result.unresolved[source] = list(info.unresolved)
+        return keys
 
-        shared_key = self.shared.signature()
-        keys = {source: record.key for source, record in records.items()}
-        episode_list = lesson.episodes
+    def _body(self, source: str) -> RenderedBody:
+        return self.state.record(source).body
+
+    def _pages(self, view: str, folder: str, pages: list[Page], keys: dict[str, str], shared_key: str) -> None:
+        """Each page of the lesson in one view, and the notebook downloads of executable episodes."""
+        episode_list = self.lesson.episodes
         positions = {id(page): index for index, page in enumerate(episode_list)}
-        for view in VIEWS:
-            folder = "instructor/" if view == "instructor" else ""
-            for page in pages:
-                if page.kind == "index" or (page.kind == "instructor" and page.slug == "instructor-notes"):
-                    continue  # both are part of generated pages
-                record = records[page.source]
-                previous = next_page = None
-                if page.kind == "episode":
-                    position = positions[id(page)]
-                    previous = episode_list[position - 1] if position > 0 else HOME
-                    next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
-                neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
-                key = _hash(shared_key, record.key, view, neighbours, self.shared.episode_numbers.get(page.slug))
-                self._emit(f"{folder}{page.filename}", key,
-                           lambda page=page, record=record, previous=previous, next_page=next_page, view=view:
-                           self._page(page, record.body, view, previous, next_page))
-            for page in pages:
-                if view == "learner" and is_executable(page):
-                    title = lesson.config.title
-                    self._emit(f"notebooks/{page.slug}.ipynb", _hash(records[page.source].key, title, "ipynb"),
-                               lambda page=page, title=title: notebook(page, title))
-                    self._emit(f"notebooks/{page.slug}.py", _hash(records[page.source].key, title, "py"),
-                               lambda page=page, title=title: script(page, title))
-            self._generated(view, folder, bodies, keys, shared_key)
-        everything = _hash(shared_key, *(keys[p.source] for p in pages))
-        self._assets(bodies, everything)
-        self.state.outputs = self.new_outputs
-        self.state.token = self.staged.token
-        self.result.pages = sorted(p for p in self.new_outputs if p.endswith(".html"))
-        return self.result
+        for page in pages:
+            if page.kind == "index" or (page.kind == "instructor" and page.slug == "instructor-notes"):
+                continue  # both are part of generated pages
+            previous = next_page = None
+            if page.kind == "episode":
+                position = positions[id(page)]
+                previous = episode_list[position - 1] if position > 0 else HOME
+                next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
+            neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
+            key = _hash(shared_key, keys[page.source], view, neighbours, self.shared.episode_numbers.get(page.slug),
+                        self.shared.updated.get(page.source))
+            self._emit(f"{folder}{page.filename}", key,
+                       lambda page=page, previous=previous, next_page=next_page, view=view:
+                       self._page(page, self._body(page.source), view, previous, next_page))
+        if view != "learner":
+            return
+        title = self.lesson.config.title
+        for page in pages:  # .ipynb/.py for Python pages, .Rmd/.R for R pages (execute/notebook.py)
+            for name, _, make in self._downloads(page):
+                self._emit(f"notebooks/{name}", _hash(keys[page.source], title, name), make)
+        lesson = self.lesson
+        if notebook.wants_handout(lesson.config.extra) and \
+                "files/code-handout.R" not in {asset.target for asset in lesson.assets}:
+            episodes_key = _hash(title, *(keys[p.source] for p in lesson.episodes if p.source in keys))
+            self._emit("files/code-handout.R", episodes_key, lambda: notebook.handout(lesson.episodes, title))
+
+    def _downloads(self, page: Page) -> list:
+        return notebook.downloads(page, self.lesson.config.title, self.lesson.root / page.source)
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page))
+        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page),
+                           self.shared.body_options)
         search: list[dict] = []
         if page.kind in ("index", "episode", "learner", "profile", "extra"):
             search = generated.search_entries(page, for_view(body.html, "learner"))
@@ -221,84 +352,84 @@ class SiteBuilder:
 
     def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
         if page.kind == "instructor" and view == "learner":
-            html = (f'<p>This page is for instructors: see it in the '
-                    f'<a href="instructor/{page.filename}">instructor view</a>.</p>')
+            html = generated.instructor_only(page, self.shared.parts(body.lang).ui)
         else:
             html = for_view(body.html, view)
-        downloads = []
-        if is_executable(page):
-            root = "../" if view == "instructor" else ""
-            downloads = [{"href": f"{root}notebooks/{page.slug}.ipynb", "label": "Jupyter notebook"},
-                         {"href": f"{root}notebooks/{page.slug}.py", "label": "Python script"}]
+        root = "../" if view == "instructor" else ""
+        downloads = [{"href": f"{root}notebooks/{name}", "label": label} for name, label, _ in self._downloads(page)]
         return render_page(self.shared, view, slug=page.slug, kind=page.kind, title=page.title, body=html,
                            page=page, rendered=body, previous=previous, next=next_page, downloads=downloads)
 
-    def _generated(self, view: str, folder: str, bodies: dict[str, RenderedBody], keys: dict[str, str],
-                   shared_key: str) -> None:
-        """Pages made from the whole lesson; each keyed by exactly the parts it shows."""
+    def _generated(self, view: str, folder: str, keys: dict[str, str], shared_key: str) -> None:
+        """Pages made from the whole lesson; each keyed by exactly the parts it shows (the record
+        keys of the pages it gathers), so that a rendered page is loaded only when one must be rewritten."""
         lesson = self.lesson
         shared = self.shared
         index = lesson.index
         episodes = lesson.episodes
+        bodies = _Bodies(self)
 
         named = site_schedules.render(lesson, view)  # named schedules (lessonkit.site.schedules)
 
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
-            body = intro + generated.schedule(lesson, bodies) + named
+            body = intro + generated.home(shared, bodies, view) + named
             if not index and not episodes:
-                body = "<p>This lesson has no content yet.</p>"
+                body = generated.empty("lesson", shared.parts(None).ui)
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
                                page=index, rendered=bodies.get(index.source) if index else None)
 
-        schedule_parts = [(p.slug, p.title, p.minutes, bodies[p.source].overview.get("questions", ""))
-                          for p in episodes]
+        infos = self.state.infos
+        schedule_parts = [(p.slug, p.title, p.minutes, infos[p.source].questions) for p in episodes]
         index_key = keys.get(index.source) if index else None
         has_setup = any(p.slug == "setup" for p in lesson.learners)
         self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup,
-                                                        named),
+                                                named, generated.home_key(lesson, keys)),
                    landing)
 
-        records = self.state.records
         notes_page = next((p for p in lesson.instructors if p.slug == "instructor-notes"), None)
-        for name, title, pages in (("key-points", "Key Points", episodes), ("aio", "All episodes", episodes),
-                                   ("images", "All figures", episodes), ("instructor-notes", "Instructor Notes", episodes),
-                                   ("profiles", "Learner Profiles", lesson.profiles)):
-            if name == "profiles" and not pages:
+        for spec in AGGREGATES:
+            gathered = lesson.profiles if spec.gathers == "profiles" else episodes
+            if spec.needs_content and not gathered:
                 continue
-            parts = [records[p.source].fragments.get((name, view), "") for p in pages]
-            if name == "aio":
-                parts = [p for p in parts if p] or [generated.EMPTY["aio"].encode()]
-            own = ""
-            if name == "instructor-notes" and notes_page is not None and view == "instructor":
-                own = for_view(bodies[notes_page.source].html, view)
-            # The all-in-one page is keyed by page versions; hashing 20 MB of HTML would cost more.
-            content_key = [keys[p.source] for p in pages] if name == "aio" else [_hash(*parts), own]
-            make_body = (lambda parts=parts: parts) if name == "aio" else (
-                lambda parts=parts, own=own, name=name: generated.instructor_notes(own, parts, view)
-                if name == "instructor-notes" else generated.gather(name, parts))
-            self._emit(f"{folder}{name}.html", _hash(shared_key, view, name, content_key),
-                       lambda name=name, title=title, make_body=make_body: render_page(
-                           shared, view, slug=name, kind="generated", title=title, toc=False, body=make_body()))
-        for slug, title, html in self.credit.pages(view):
+            merged = notes_page if spec.merges_lesson_page and view == "instructor" else None
+            content_key = [keys[p.source] for p in gathered] + [keys[merged.source] if merged else ""]
+            self._emit(f"{folder}{spec.slug}.html", _hash(shared_key, view, spec.slug, content_key),
+                       lambda spec=spec, gathered=gathered, merged=merged:
+                       self._aggregate(spec, view, gathered, merged))
+        for slug, title in self.credit.page_titles():  # made only when they must be written
             self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
-                       lambda slug=slug, title=title, html=html: render_page(
-                           shared, view, slug=slug, kind="generated", title=title, body=html))
+                       lambda slug=slug, title=title: render_page(
+                           shared, view, slug=slug, kind="generated", title=title, body=self.credit.page(slug, view)))
         self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))
         self._emit(f"{folder}404.html", _hash(shared_key, view, "404"),
                    lambda: render_page(shared, view, slug="404", kind="generated", title="Page not found",
-                                       body='<p>There is no page at this address. Try the '
-                                            '<a href="index.html">summary and schedule</a> or the search box.</p>',
-                                       toc=False))
+                                       body="", template="404.html", toc=False))
 
-    def _assets(self, bodies: dict[str, RenderedBody], everything: str) -> None:
+    def _aggregate(self, spec: GeneratedPage, view: str, gathered: list[Page], merged: Page | None
+                   ) -> str | list[bytes]:
+        """An aggregate page (key points, all-in-one, figures, instructor notes, profiles) from the
+        fragments each gathered page's record keeps."""
+        parts = [self.state.record(p.source).fragments.get((spec.slug, view), "") for p in gathered]
+        ui = self.shared.parts(None).ui
+        if spec.slug == "aio":
+            body: str | list[bytes] = [p for p in parts if p] or [generated.empty("aio", ui).encode()]
+        elif spec.merges_lesson_page:
+            own = for_view(self._body(merged.source).html, view) if merged is not None else ""
+            body = generated.instructor_notes(own, parts, view, ui)
+        else:
+            body = generated.gather(spec.slug, parts, ui)
+        return render_page(self.shared, view, slug=spec.slug, kind="generated", title=spec.title, toc=False,
+                           body=body)
+
+    def _assets(self, everything: str) -> None:
         lesson = self.lesson
         static = resources.files("lessonkit.site").joinpath("static")
         theme_key = _hash(template_signature(), __version__)
         self._emit("assets/lessonkit.css", theme_key,
-                   lambda: static.joinpath("lessonkit.css").read_text() + "\n/* Pygments */\n" + stylesheet())
+                   lambda: theme_stylesheet(static.joinpath("lessonkit.css").read_text(), stylesheet()))
         for name in ("lessonkit.js", "favicon.svg"):
             self._emit(f"assets/{name}", theme_key, lambda name=name: static.joinpath(name).read_bytes())
         if self.feedback is not None:
@@ -306,12 +437,14 @@ class SiteBuilder:
             for name in ("feedback.js", "feedback.css"):
                 if widget.joinpath(name).is_file():
                     self._emit(f"assets/{name}", theme_key, lambda name=name: widget.joinpath(name).read_bytes())
+        for rel, text in self.shared.assets().items():  # interface strings, theme stylesheet, Mermaid
+            self._emit(rel, _hash(rel, text), lambda text=text: text)
         nav = {"episodes": [{"s": p.slug, "t": plain(p.title), "m": p.minutes} for p in lesson.episodes]}
         nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)
 
-        def search_index() -> str:
-            parts = [self.state.records[page.source].search_json for page in lesson.pages()]
+        def search_index() -> list[bytes]:
+            parts = [self.state.record(page.source).search_json for page in lesson.pages()]
             return [b"window.LK_SEARCH_INDEX = [", b",".join(p for p in parts if p), b"];\n"]
 
         self._emit("assets/search-index.js", _hash(everything, "search"), search_index)
@@ -322,12 +455,14 @@ class SiteBuilder:
                 continue
             self._emit(asset.target, _hash(asset.source, stat.st_size, stat.st_mtime_ns),
                        lambda asset=asset: asset.source.read_bytes())
-        for body in bodies.values():
-            for site_path, data in body.files.items():
-                self._emit(site_path, _hash(site_path), lambda data=data: data)
+        for source, info in self.state.infos.items():
+            for site_path in info.files:
+                self._emit(site_path, _hash(site_path),
+                           lambda source=source, site_path=site_path: self._body(source).files[site_path])
         html_pages = sorted(p for p in self.new_outputs if p.endswith(".html") and not p.startswith("instructor/")
                             and p != "404.html")
         self._emit("sitemap.xml", _hash(lesson.config.url, *html_pages), lambda: sitemap(lesson, html_pages))
+        self._emit("lesson.jsonld", _hash(self.credit.signature(), everything), self.credit.jsonld)
 
     def _feedback(self) -> dict | None:
         url = self.lesson.config.extra.get("feedback_url")
@@ -337,3 +472,24 @@ class SiteBuilder:
         return {"endpoint": url.strip().rstrip("/"), "lesson": str(lesson_id)}
 
 
+
+
+class _Bodies(Mapping):
+    """Rendered bodies by page source, loaded from the record store only when looked up."""
+
+    def __init__(self, builder: SiteBuilder):
+        self.builder = builder
+
+    def __getitem__(self, source: str) -> RenderedBody:
+        if source not in self.builder.state.infos:
+            raise KeyError(source)
+        return self.builder._body(source)
+
+    def __iter__(self):
+        return iter(self.builder.state.infos)
+
+    def __len__(self) -> int:
+        return len(self.builder.state.infos)
+
+    def __contains__(self, source: object) -> bool:
+        return source in self.builder.state.infos

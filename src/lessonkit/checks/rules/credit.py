@@ -155,6 +155,11 @@ def metadata_mismatch(lesson: Lesson, context: Context):
     fix = ("Regenerate the file from contributors.yaml (lessonkit release writes CITATION.cff and .zenodo.json), "
            "or make the author lists agree.")
     cff = read_cff(lesson)
+    title = " ".join(str(cff.get("title") or "").split())
+    if cff and title and lesson.config.title and title != " ".join(lesson.config.title.split()):
+        yield _mismatch("CITATION.cff", _line_of(lesson, "CITATION.cff", "title:") or 1, 0, "credit-metadata-mismatch",
+                        Severity.WARNING, f"CITATION.cff has the title {title!r} but config.yaml {lesson.config.title!r}",
+                        fix)
     if cff:
         listed = _names_of(cff.get("authors"))
         if listed != expected:
