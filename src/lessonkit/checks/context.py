@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from lessonkit.checks.scan import Heading, Link, Scan, Spot, scan
 from lessonkit.markdown.parser import slugify
@@ -104,6 +105,16 @@ class Context:
     scans: dict[tuple[str, str], PageScan] = field(default_factory=dict)  # (source, digest) -> scan
     summaries: dict[tuple[str, str], AnchorSummary] = field(default_factory=dict)  # (source, digest) -> summary
     memo: dict = field(default_factory=dict)  # anything worked out once per check
+    #: (fact, source, digest) -> plain data a lesson rule worked out from one page; kept between builds
+    #: with the check results, so that a lesson rule over every page opens only the pages that changed
+    facts: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+
+    def page_fact(self, page: Page, name: str, compute: Callable[[Page], Any]) -> Any:
+        """``compute(page)`` (plain data, or model objects and Diagnostics), remembered per page version."""
+        key = (name, page.source, page.digest)
+        if key not in self.facts:
+            self.facts[key] = compute(page)
+        return self.facts[key]
 
     def page_scan(self, page: Page) -> PageScan:
         key = (page.source, page.digest)
