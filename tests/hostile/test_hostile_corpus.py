@@ -107,6 +107,12 @@ CORPUS = [
     Hostile("html-links", lambda r: make_lesson(r, {"episodes/intro.md": episode("<a href='x' " * 20_000)}),
             None, None),
     Hostile("symlinks-out", leak, "episodes/fig/environ.txt", "path-outside-lesson"),
+    Hostile("config-javascript-url", lambda r: make_lesson(
+        r, {"config.yaml": "title: J\nepisodes:\n- intro.md\nsource: 'javascript:alert(1)'\n"}),
+            "config.yaml:4", "config-url"),
+    Hostile("maths-raw-html", lambda r: make_lesson(
+        r, {"episodes/intro.md": episode("$\\unicode{<script>alert(1)</script>}$ $\\href{javascript:x}{y}$")}),
+            None, None),
     Hostile("config-entry-out", lambda r: make_lesson(r, episodes=["intro.md", "../../../../etc/passwd"]),
             "config.yaml:6", "path-outside-lesson"),
 ]
@@ -121,6 +127,8 @@ def test_hostile_lesson_is_built_and_checked_within_limits(tmp_path: Path, case:
     if case.rule is None:
         assert built.returncode in (0, 1) and "Built" in built.output, built.output[-3000:]
         assert checked is None or checked.returncode in (0, 1)
+        pages = "".join(p.read_text(errors="replace") for p in out.glob("*.html"))
+        assert "<script>alert" not in pages and "javascript:" not in pages
         return
     assert built.returncode == int(case.fails), built.output[-3000:]
     assert diagnosed(built, case.location, case.rule), built.output[-3000:]

@@ -25,6 +25,7 @@ from lessonkit.readers.liquid import LiquidContext, resolve
 from lessonkit.readers.page_cache import PageCache
 from lessonkit.readers.page_text import make_page
 from lessonkit.readers.sources import decode, digest, read_bytes, read_text
+from lessonkit.readers.urls import check_config_urls
 from lessonkit.readers.workbench import EXTRA_PAGES
 
 EPISODE_SUFFIXES = PAGE_SUFFIXES
@@ -87,6 +88,7 @@ def _read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, An
         config.keywords = [str(k) for k in keywords]
     known = {"title", "carpentry", "life_cycle", "email", "url", "lang", "created", "repository", "keywords"}
     config.extra = {k: v for k, v in data.items() if k not in known}
+    check_config_urls(config, read[0] if read else "", "_config.yml", report, {"contact": "email"})
     return config, data, read[1] if read else None, read[0] if read else ""
 
 

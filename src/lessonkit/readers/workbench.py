@@ -24,6 +24,7 @@ from lessonkit.readers.page_cache import PageCache
 from lessonkit.readers.page_text import make_page
 from lessonkit.readers.paths import entry_problem, resolve_inside, walk_files
 from lessonkit.readers.sources import decode, digest, read_text
+from lessonkit.readers.urls import check_config_urls
 
 FOLDERS = {"episodes": "episode", "learners": "learner", "instructors": "instructor", "profiles": "profile"}
 ASSET_FOLDERS = ("fig", "files", "data", "code")
@@ -104,6 +105,7 @@ def read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, Any
     config.overview = data.get("overview") is True
     known = {*CONFIG_FIELDS, "keywords", "overview", *FOLDERS}
     config.extra = {k: v for k, v in data.items() if k not in known}
+    check_config_urls(config, text, rel, report)  # source/url/contact/feedback_url: http(s)/mailto only
     return config, data, text
 
 

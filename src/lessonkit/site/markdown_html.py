@@ -144,11 +144,15 @@ def to_mathml(latex: str, display: bool) -> str:
     try:
         from latex2mathml.converter import convert
 
-        mathml = convert(latex.strip(), display="block" if display else "inline")
-    except Exception:  # latex2mathml raises many kinds of error on odd input
+        from lessonkit.site.mathml import sanitise_mathml
+
+        # latex2mathml copies \unicode{...}, \href{...} and \style{...} into its output: an allow-list
+        # of MathML elements and attributes keeps raw HTML out of maths (site/mathml.py).
+        return sanitise_mathml(convert(latex.strip(), display="block" if display else "inline"))
+    except Exception:  # latex2mathml raises many kinds of error on odd input; UnsafeMathML too
         cls = "math math-display" if display else "math"
         return f'<code class="{cls}">{escape(latex)}</code>'
-    return mathml
+
 
 
 @lru_cache(maxsize=1)

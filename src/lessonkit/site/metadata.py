@@ -10,6 +10,7 @@ from html import escape
 
 from lessonkit.locale import N_
 from lessonkit.model import Lesson, Page
+from lessonkit.readers.urls import safe_href
 
 LICENCES = {
     "cc-by 4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -133,9 +134,9 @@ FOOTER_LINKS = (N_("Source on the web"), N_("Code of conduct"), N_("Contributing
 def footer_context(lesson: Lesson, extra_slugs: set[str]) -> dict:
     """What templates/footer.html shows (plain data: the template writes and translates it)."""
     config = lesson.config
-    licence = str(config.extra.get("license_url") or "").strip() or licence_url(config.license)
+    licence = safe_href(str(config.extra.get("license_url") or "")) or licence_url(config.license)
     links: list[dict] = []
-    if config.source:
+    if safe_href(config.source):  # never a javascript: link (readers/urls.py)
         links.append({"href": config.source, "label": "Source on the web"})
     if "CODE_OF_CONDUCT" in extra_slugs:
         links.append({"href": "CODE_OF_CONDUCT.html", "label": "Code of conduct"})
@@ -143,7 +144,8 @@ def footer_context(lesson: Lesson, extra_slugs: set[str]) -> dict:
         links.append({"href": "CONTRIBUTING.html", "label": "Contributing"})
     if config.contact:
         href = f"mailto:{config.contact}" if "@" in config.contact and ":" not in config.contact else config.contact
-        links.append({"href": href, "label": "Contact"})
+        if safe_href(href):
+            links.append({"href": href, "label": "Contact"})
     links.append({"href": "sitemap.xml", "label": "Site map"})
     return {
         "licence": config.license,
