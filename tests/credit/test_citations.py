@@ -136,3 +136,19 @@ def test_broken_bibtex_and_duplicate_keys_are_diagnostics_not_tracebacks(tmp_pat
     assert bad.line == 1 and "invalid JSON" in bad.message
     run = subprocess.run([sys.executable, "-m", "lessonkit", "check", str(root2)], capture_output=True, text=True)
     assert run.returncode == 1 and "Traceback" not in run.stderr + run.stdout
+
+
+def test_lesson_csl_file_outside_the_lesson_or_with_a_dtd_is_not_used(tmp_path):
+    secret = tmp_path / "secret.csl"
+    secret.write_text("<style/>")
+    root = lesson_with(tmp_path, "Bias [@obermeyer2019] [@turingway2022].", {
+        "references.bib": BIB,
+        "evil.csl": '<?xml version="1.0"?><!DOCTYPE style [<!ENTITY x SYSTEM "file:///etc/passwd">]><style>&x;</style>',
+    }, config_extra="citation_style: evil.csl")
+    [warning] = rules(root, "citation-bibliography")
+    assert warning.severity.name == "WARNING" and "evil.csl" in warning.message
+    out = build(root, tmp_path)
+    page = (out / "introduction.html").read_text()
+    assert "(Obermeyer et al., 2019)" in page and "root:" not in page  # APA, nothing from /etc/passwd
+    (root / "config.yaml").write_text((root / "config.yaml").read_text().replace("evil.csl", "../secret.csl"))
+    assert rules(root, "citation-bibliography")[0].severity.name == "WARNING"

