@@ -196,6 +196,8 @@ def test_pages_credit_line_contributors_image_credits_and_cite(tmp_path):
     cite = (site / "citation.html").read_text()
     assert "Lovelace, A. (" in cite and "@misc{" in cite and 'author = &quot;Lovelace, Ada&quot;' in cite
     index = (site / "index.html").read_text()
+    # The footer cites the lesson from contributors.yaml (the scaffold's CITATION.cff names others).
+    assert '<span class="citation">Lovelace, A. (' in index and "The lesson authors" not in index
     for href in ("contributors.html", "image-credits.html", "citation.html"):
         assert f'href="{href}"' in index
 
