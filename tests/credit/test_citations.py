@@ -152,3 +152,22 @@ def test_lesson_csl_file_outside_the_lesson_or_with_a_dtd_is_not_used(tmp_path):
     assert "(Obermeyer et al., 2019)" in page and "root:" not in page  # APA, nothing from /etc/passwd
     (root / "config.yaml").write_text((root / "config.yaml").read_text().replace("evil.csl", "../secret.csl"))
     assert rules(root, "citation-bibliography")[0].severity.name == "WARNING"
+
+
+def test_formatted_citations_are_kept_in_the_cache_folder_for_the_next_build(tmp_path, monkeypatch):
+    from lessonkit.credit import bibliography
+
+    root = lesson_with(tmp_path, "Bias [@obermeyer2019, p. 450] and [@turingway2022].", {"references.bib": BIB})
+    first = (build(root, tmp_path / "one") / "introduction.html").read_text()
+    assert (root / ".lessonkit" / "citations.msgpack").is_file()
+    bibliography._MEMOS.clear()  # as in a new process
+
+    def no_citeproc(*args, **kwargs):
+        raise AssertionError("citeproc-py was asked again")
+
+    monkeypatch.setattr(bibliography, "_format_entries", no_citeproc)
+    monkeypatch.setattr(bibliography.PageCitations, "_cite", no_citeproc)
+    (root / "episodes" / "introduction.md").write_text((root / "episodes" / "introduction.md").read_text() + "\nMore.\n")
+    second = (build(root, tmp_path / "two") / "introduction.html").read_text()
+    assert second.count("(Obermeyer et al., 2019, p. 450)") == first.count("(Obermeyer et al., 2019, p. 450)") == 1
+    assert 'id="ref-turingway2022"' in second
