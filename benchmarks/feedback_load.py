@@ -43,7 +43,10 @@ from sqlalchemy import func, select, text
 from lessonkit.feedback import lessons
 from lessonkit.feedback.db import Database
 from lessonkit.feedback.models import Feedback
-from lessonkit.feedback.pgtemp import TemporaryPostgres
+
+# The throwaway PostgreSQL server is test scaffolding: it lives with the tests, not in the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "feedback"))
+from pgtemp import TemporaryPostgres
 
 LESSON = "load-test"
 ORIGIN = "http://127.0.0.1:8000"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from testsupport import CORPUS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +27,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's chromium through Playwright, one per test worker (Playwright allows one
-    sync API instance per thread, so every module shares this one)."""
+    sync API instance per thread, so every module shares this one). Imported here, not at the
+    top, so that the unit tests run without Playwright installed."""
+    from playwright.sync_api import sync_playwright
+
     assert Path(CHROMIUM).is_file(), "browser tests need Debian's chromium (apt-get install chromium)"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

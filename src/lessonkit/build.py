@@ -12,16 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lessonkit.cache import cache_dir
-from lessonkit.checks import Checker
 from lessonkit.diagnostics import Diagnostic, Report, Severity
-from lessonkit.execute import ExecutionOptions, ExecutionReport, execute_lesson
-from lessonkit.model import Lesson
-from lessonkit.output import OutputBusy, OutputError, StagedOutput
-from lessonkit.readers import detect_format, read_lesson
-from lessonkit.readers.page_cache import PageCache
-from lessonkit.site.builder import BuildState, SiteBuilder, SiteResult
+from lessonkit.execute import ExecutionOptions, ExecutionReport
+from lessonkit.readers import detect_format
+
+if TYPE_CHECKING:  # imported when used: a no-change build needs none of them
+    from lessonkit.checks import Checker
+    from lessonkit.model import Lesson
+    from lessonkit.output import StagedOutput
+    from lessonkit.readers.page_cache import PageCache
+    from lessonkit.site.builder import BuildState, SiteResult
 
 
 @dataclass
@@ -54,6 +57,7 @@ class BuildResult:
     lessons: list[LessonBuild] = field(default_factory=list)
     seconds: float = 0.0
     execution: ExecutionReport = field(default_factory=ExecutionReport)
+    unchanged: int = 0  # HTML pages of an output that nothing changed since (a no-change build)
 
     @property
     def pages_rendered(self) -> int:
@@ -61,11 +65,11 @@ class BuildResult:
 
     @property
     def pages_reused(self) -> int:
-        return sum(b.site.pages_reused for b in self.lessons if b.site)
+        return sum(b.site.pages_reused for b in self.lessons if b.site) + self.unchanged
 
     @property
     def html_pages(self) -> int:
-        return sum(len(b.site.pages) for b in self.lessons if b.site)
+        return sum(len(b.site.pages) for b in self.lessons if b.site) + self.unchanged
 
 
 def default_output(path: Path) -> Path:
@@ -90,7 +94,10 @@ def find_lessons(path: Path) -> list[Path]:
 
 
 class Builder:
-    """Builds a lesson or catalogue; keeps state between builds (used by ``serve``)."""
+    """Builds a lesson or catalogue; keeps state between builds (used by ``serve``).
+
+    A build is ``read → check → execute → render → commit``; each step is a method, and a
+    step whose diagnostics fail the build stops it with the previous output untouched."""
 
     def __init__(self, source: Path, options: BuildOptions):
         self.source = source.resolve()
@@ -112,117 +119,201 @@ class Builder:
 
     def build(self) -> BuildResult:
         started = time.perf_counter()
-        options = self.options
-        out = options.out.resolve()
+        out = self.options.out.resolve()
         result = BuildResult(ok=False, out=out)
+        if self._nothing_changed(out, result):
+            result.seconds = time.perf_counter() - started
+            return result
+        builds = self._lessons(out, result)
+        if builds and self._read(builds, result) and self._execute(builds, result):
+            self._render(builds, out, result)
+        result.seconds = time.perf_counter() - started
+        if result.ok:
+            self._remember(out, result)
+        return result
+
+    # -- the steps -----------------------------------------------------------------
+
+    def _lessons(self, out: Path, result: BuildResult) -> list[LessonBuild]:
+        """The lessons to build (one, or a catalogue's), or none with the reason in ``result``."""
         roots = find_lessons(self.source)
+        report = Report()
         if not roots:
-            report = Report()
             report.error(
                 str(self.source), 0, "lesson-format",
                 f"{self.source} is not a lesson, nor a folder of lessons",
                 "Run the command on a lesson folder (with config.yaml or _config.yml), or on a folder containing them.",
             )
-            result.diagnostics = report.sorted()
-            return result
-        catalogue = roots != [self.source]
-        if catalogue and (out == self.source or (self.source in out.parents and out.parent == self.source
-                          and out.name in {r.name for r in roots})):
-            report = Report()
+        self.catalogue = roots != [self.source]
+        if roots and self.catalogue and (out == self.source or (
+                self.source in out.parents and out.parent == self.source and out.name in {r.name for r in roots})):
             report.error(str(out), 0, "output-path", f"the output folder {out} would overwrite a lesson",
                          "Choose an --out folder outside the lessons.")
+        if report.items:
             result.diagnostics = report.sorted()
-            return result
-
-        builds: list[LessonBuild] = []
-        diagnostics: list[Diagnostic] = []
+            return []
+        builds = []
         for root in roots:
             build = LessonBuild(root.name, root)
-            t0 = time.perf_counter()
-            override = (options.cache / root.name if catalogue else options.cache) if options.cache else None
+            cache = self.options.cache
+            override = (cache / root.name if self.catalogue else cache) if cache else None
             build.cache = cache_dir(root, override)
-            pages = self.page_caches.get(root) or PageCache.load(build.cache)
-            lesson = read_lesson(root, cache=pages)
-            self.page_caches[root] = pages
-            if lesson.format != "unknown":
-                checker = self.checkers.get(root) or Checker.load(build.cache)
-                self.checkers[root] = checker
-                lesson.report.extend(checker.check(lesson))
-                if options.persist:
-                    checker.save(build.cache)
             self.cache_dirs[root] = build.cache
-            if options.persist and pages.changed:
+            builds.append(build)
+        result.lessons = builds
+        return builds
+
+    def _prefix(self, build: LessonBuild) -> str:
+        return f"{build.name}/" if self.catalogue else ""
+
+    def _read(self, builds: list[LessonBuild], result: BuildResult) -> bool:
+        """Read and check every lesson; False when their diagnostics fail the build."""
+        from lessonkit.checks import Checker
+        from lessonkit.readers import read_lesson
+        from lessonkit.readers.page_cache import PageCache
+
+        persist = self.options.persist
+        for build in builds:
+            t0 = time.perf_counter()
+            pages = self.page_caches.get(build.root) or PageCache.load(build.cache)
+            lesson = read_lesson(build.root, cache=pages)
+            self.page_caches[build.root] = pages
+            if lesson.format != "unknown":
+                checker = self.checkers.get(build.root) or Checker.load(build.cache)
+                self.checkers[build.root] = checker
+                lesson.report.extend(checker.check(lesson))
+                if persist:
+                    checker.save(build.cache)
+            if persist and pages.changed:
                 pages.save(build.cache)
             build.seconds["read"] = time.perf_counter() - t0
             build.lesson = lesson
-            prefix = f"{root.name}/" if catalogue else ""
-            diagnostics.extend(_prefixed(lesson.report.sorted(), prefix))
-            builds.append(build)
-        result.lessons = builds
-        result.diagnostics = diagnostics
-        if _failed(diagnostics, options.strict):
-            result.seconds = time.perf_counter() - started
-            return result
+            result.diagnostics.extend(_prefixed(lesson.report.sorted(), self._prefix(build)))
+        return not _failed(result.diagnostics, self.options.strict)
+
+    def _execute(self, builds: list[LessonBuild], result: BuildResult) -> bool:
+        """Run (or take from the cache) every lesson's code chunks."""
+        from lessonkit.execute import execute_lesson
 
         for build in builds:
             t0 = time.perf_counter()
-            executed = execute_lesson(build.lesson, build.cache / "exec", options.execution)
+            executed = execute_lesson(build.lesson, build.cache / "exec", self.options.execution)
             build.seconds["execute"] = time.perf_counter() - t0
             result.execution.merge(executed)
-            diagnostics.extend(_prefixed(sorted(executed.diagnostics, key=Diagnostic.sort_key),
-                                         f"{build.name}/" if catalogue else ""))
-        if _failed(diagnostics, options.strict):
-            result.seconds = time.perf_counter() - started
-            return result
+            result.diagnostics.extend(_prefixed(sorted(executed.diagnostics, key=Diagnostic.sort_key),
+                                                self._prefix(build)))
+        return not _failed(result.diagnostics, self.options.strict)
+
+    def _render(self, builds: list[LessonBuild], out: Path, result: BuildResult) -> None:
+        """Render every lesson into a staging folder and swap it in (``result.ok`` when done)."""
+        from lessonkit.output import OutputBusy, OutputError, StagedOutput
 
         try:
-            staged = StagedOutput(out, protect=[self.source, *roots])
+            staged = StagedOutput(out, protect=[self.source, *(b.root for b in builds)])
         except (OutputError, OSError) as exc:
             report = Report()
             report.error(str(out), 0, "output-busy" if isinstance(exc, OutputBusy) else "output-path", str(exc),
                          "Choose another --out folder.")
-            result.diagnostics = diagnostics + report.sorted()
-            return result
+            result.diagnostics.extend(report.sorted())
+            return
         try:
-            for build in builds:
-                lesson = build.lesson
-                prefix = f"{build.name}/" if catalogue else ""
-                state = self.states.get(build.root) or BuildState.load(build.cache)
-                t0 = time.perf_counter()
-                progress = None
-                if options.progress is not None:
-                    progress = (lambda name: lambda done, total: options.progress(name, done, total))(build.name)
-                builder = SiteBuilder(lesson, staged, state, prefix=prefix, progress=progress)
-                build.site = builder.build()
-                build.seconds["render"] = time.perf_counter() - t0
-                self.states[build.root] = state
-            if catalogue:
-                from lessonkit.workshop.build import build_workshops, catalogue_section
-
-                workshops, problems = build_workshops(self.source, staged)  # lessons/workshops/*.yaml
-                result.diagnostics.extend(problems)
-                staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds],
-                                                          catalogue_section(workshops)))
-                from lessonkit.credit.site import catalogue_jsonld_text  # harvestable list (TeSS)
-
-                staged.write("catalogue.jsonld", catalogue_jsonld_text([b.lesson for b in builds]))
-            if _failed(result.diagnostics, options.strict):
+            self._render_lessons(builds, staged)
+            if self.catalogue:
+                self._catalogue(builds, staged, result)
+            if _failed(result.diagnostics, self.options.strict):
                 staged.abort()
-                result.seconds = time.perf_counter() - started
-                return result
+                return
             t0 = time.perf_counter()
             staged.commit()
-            if options.persist:
+            if self.options.persist:
                 for build in builds:
                     self.states[build.root].save(build.cache)
-            if builds:
-                builds[-1].seconds["commit"] = time.perf_counter() - t0
+            builds[-1].seconds["commit"] = time.perf_counter() - t0
         except BaseException:
             staged.abort()
             raise
         result.ok = True
-        result.seconds = time.perf_counter() - started
-        return result
+
+    def _render_lessons(self, builds: list[LessonBuild], staged: StagedOutput) -> None:
+        from lessonkit.site.builder import BuildState, SiteBuilder
+
+        progress = self.options.progress
+        for build in builds:
+            state = self.states.get(build.root) or BuildState.load(build.cache)
+            t0 = time.perf_counter()
+            report = None
+            if progress is not None:
+                report = (lambda name: lambda done, total: progress(name, done, total))(build.name)
+            build.site = SiteBuilder(build.lesson, staged, state, prefix=self._prefix(build), progress=report).build()
+            build.seconds["render"] = time.perf_counter() - t0
+            self.states[build.root] = state
+
+    def _catalogue(self, builds: list[LessonBuild], staged: StagedOutput, result: BuildResult) -> None:
+        """The catalogue's index page, its example workshops and its harvestable metadata."""
+        from lessonkit.credit.site import catalogue_jsonld_text  # harvestable list (TeSS)
+        from lessonkit.workshop.build import build_workshops, catalogue_section
+
+        workshops, problems = build_workshops(self.source, staged)  # lessons/workshops/*.yaml
+        result.diagnostics.extend(problems)
+        report = Report()
+        staged.write("index.html", catalogue_page(self.source, [b.lesson for b in builds],
+                                                  catalogue_section(workshops), report))
+        result.diagnostics.extend(report.sorted())
+        staged.write("catalogue.jsonld", catalogue_jsonld_text([b.lesson for b in builds]))
+
+    # -- the no-change build ---------------------------------------------------------
+
+    def _manifest_place(self, out: Path) -> tuple[Path, str, set[str]] | None:
+        if not self.options.persist or not self.source.is_dir():
+            return None
+        from lessonkit import manifest
+
+        try:
+            folder = cache_dir(self.source, self.options.cache)
+        except OSError:
+            return None
+        execution = self.options.execution
+        request = manifest.request_key(self.source, out, (self.options.strict, execution.enabled, execution.timeout,
+                                                           execution.keep_going, execution.kernel,
+                                                           str(getattr(execution, "prerendered", None))))
+        return folder, request, {str(out), str(folder), str(self.source / "site") if out == self.source / "site" else ""}
+
+    def _nothing_changed(self, out: Path, result: BuildResult) -> bool:
+        """When nothing the last successful build read has changed, give its result again."""
+        place = self._manifest_place(out)
+        if place is None or self.states:  # serve keeps its state in memory: no need
+            return False
+        from lessonkit import manifest
+
+        folder, request, skip = place
+        found = manifest.unchanged(folder, self.source, out, request, skip)
+        if found is None:
+            return False
+        saved = found.result
+        try:
+            result.diagnostics = [Diagnostic(p, line, col, rule, Severity(sev), msg, fix)
+                                  for p, line, col, rule, sev, msg, fix in saved["diagnostics"]]
+            result.unchanged = int(saved["pages"])
+            result.execution.episodes = int(saved.get("episodes", 0))
+        except (KeyError, TypeError, ValueError):
+            return False
+        result.ok = True
+        return True
+
+    def _remember(self, out: Path, result: BuildResult) -> None:
+        place = self._manifest_place(out)
+        if place is None:
+            return
+        from lessonkit import manifest
+
+        folder, request, skip = place
+        if result.execution.episodes_executed and result.execution.diagnostics:
+            manifest.forget(folder)  # code that failed is run again next time
+            return
+        manifest.record(folder, self.source, out, request, skip, {
+            "pages": result.html_pages, "episodes": result.execution.episodes,
+            "diagnostics": [[d.path, d.line, d.column, d.rule, int(d.severity), d.message, d.fix]
+                            for d in result.diagnostics]})
 
 
 def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
@@ -236,13 +327,13 @@ def _prefixed(diagnostics: list[Diagnostic], prefix: str) -> list[Diagnostic]:
     return [Diagnostic(prefix + d.path, d.line, d.column, d.rule, d.severity, d.message, d.fix) for d in diagnostics]
 
 
-def catalogue_page(root: Path, lessons: list[Lesson], extra: str = "") -> str:
-    """An index page listing the lessons of a catalogue."""
+def catalogue_page(root: Path, lessons: list[Lesson], extra: str = "", report: Report | None = None) -> str:
+    """An index page listing the lessons of a catalogue; problems with catalogue.yaml go to ``report``."""
     from lessonkit.markdown.frontmatter import load_yaml
     from lessonkit.readers.sources import read_text
     from lessonkit.site.markdown_html import render_markdown
 
-    report = Report()
+    report = report if report is not None else Report()
     title, intro = root.name.replace("-", " ").capitalize(), ""
     config = root / "catalogue.yaml"
     if config.is_file():
@@ -251,6 +342,9 @@ def catalogue_page(root: Path, lessons: list[Lesson], extra: str = "") -> str:
         if isinstance(data, dict):
             title = str(data.get("title") or title)
             intro = render_markdown(str(data.get("description") or ""), {})
+        elif data is not None:
+            report.warning("catalogue.yaml", 1, "catalogue-format", "catalogue.yaml is not a mapping of keys to values",
+                           "Write it as 'title: ...' and 'description: ...' lines.")
     items = []
     for lesson in lessons:
         summary = ""

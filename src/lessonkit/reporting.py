@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
 from lessonkit.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def print_diagnostics(console: Console, diagnostics: list[Diagnostic], *, limit: int | None = None) -> None:
+    from rich.markup import escape
+
     shown = diagnostics if limit is None else diagnostics[:limit]
     for d in shown:
         style = STYLES[d.severity]

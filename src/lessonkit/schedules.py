@@ -449,7 +449,7 @@ def lesson_schedules(lesson: Lesson) -> list[Schedule]:
                                      f"the break's minutes is {minutes!r}, not a positive whole number",
                                      "Write 'minutes: 15'."))
                 continue
-            if after not in listed:
+            if not isinstance(after, str) or after not in listed:
                 problems.append(diag((*path, "after") if "after" in entry else path, "schedule-unknown-episode",
                                      f"the break comes after {after!r}, which schedule '{schedule_id}' does not teach",
                                      f"Use one of: {', '.join(sorted(listed)) or 'the episodes listed above'}."))

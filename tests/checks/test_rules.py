@@ -108,3 +108,15 @@ def test_styles_lessons_are_checked_too():
     lesson = read_lesson(FIXTURES / "styles")
     rules = {d.rule for d in list(lesson.report) + check_lesson(lesson)}
     assert {"block-unknown", "liquid-unresolved", "code-of-conduct-missing"} <= rules
+
+
+def test_config_rules_use_what_the_reader_read(lesson_dir: Path):
+    """The config rules never read config.yaml again: they use the reader's parsed data and key lines."""
+    config = lesson_dir / "config.yaml"
+    text = config.read_text()
+    config.write_text(text.replace("life_cycle: 'alpha'", "# a comment line\nlife_cycle: 'gamma'")
+                      .replace("contact:", "old_contact:"))
+    lesson = read_lesson(lesson_dir)
+    config.write_text(text)  # the file changes after the read: the check must not see it
+    found = {(d.rule, d.line) for d in check_lesson(lesson) if d.rule.startswith("config-")}
+    assert found == {("config-field-missing", 0), ("config-value-invalid", 4)}

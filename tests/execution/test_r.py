@@ -68,7 +68,9 @@ def test_source_lesson_is_byte_for_byte_unchanged(built):
 def test_chunks_of_an_episode_share_one_r_session_and_inline_code(built):
     _, site, _, _ = built
     page = Document.load(site / "knitr-options.html")
-    assert "the answer is 42 and the data has 3 rows" in page.find("div", cls="page-body").text()
+    text = page.find("div", cls="page-body").text()
+    assert "the answer is 42 and the data has 3 rows; hidden is 41." in text
+    assert "Now hidden is 7." in text  # each occurrence is evaluated where it stands
     html = (site / "knitr-options.html").read_text()
     assert "hidden_value" not in html  # include=FALSE ran and left no trace
 
@@ -261,3 +263,139 @@ def test_cli_summary_counts_chunks_and_help_explains_untrusted_builds(tmp_path: 
     helped = subprocess.run([sys.executable, "-m", "lessonkit", "build", "--help"], capture_output=True, text=True)
     text = " ".join(helped.stdout.split())
     assert "LESSONKIT_NO_EXECUTE" in text and "untrusted" in text
+
+
+def test_r_episodes_are_offered_as_rmd_and_r_downloads(built):
+    lesson, site, _, _ = built
+    links = [a.attrs["href"] for a in Document.load(site / "knitr-options.html").find_all("a") if "download" in a.attrs]
+    assert links == ["notebooks/knitr-options.Rmd", "notebooks/knitr-options.R"]
+    assert (site / "notebooks/knitr-options.Rmd").read_bytes() == (lesson / "episodes/knitr-options.Rmd").read_bytes()
+    script = (site / "notebooks/knitr-options.R").read_text()
+    assert "## ----interleaved---" in script and "x <- c(1.5, 2.5)" in script
+    assert '# stop("this must never run")' in script  # eval=FALSE: commented out, as knitr::purl does
+    assert "not in the handout" not in script  # purl=FALSE
+    # An episode mixing R, Python and shell chunks is an R Markdown episode too, with only its R code purled.
+    mixed = (site / "notebooks/engines.R").read_text()
+    assert 'paste("R still here:"' in mixed and "answer = 6 * 7" not in mixed and "echo" not in mixed
+    assert not (site / "notebooks/engines.ipynb").exists()
+
+
+def test_handout_collects_the_purled_code_without_solutions(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    episode = lesson / "episodes/files.Rmd"
+    episode.write_text(episode.read_text() + "\n::: challenge\n\n## Try it\n\n```{r try}\nexercise_code <- 1\n```\n\n"
+                       "::: solution\n\n```{r answer}\nsolution_code <- 2\n```\n\n:::\n:::\n")
+    result = build(lesson, tmp_path / "site", enabled=False)
+    assert result.ok
+    handout = (tmp_path / "site/files/code-handout.R").read_text()
+    assert handout.index("x <- c(1.5, 2.5)") < handout.index('paste("R still here:"') < handout.index("write.csv")
+    assert "exercise_code <- 1" in handout and "solution_code" not in handout
+    assert "not in the handout" not in handout
+    (lesson / "config.yaml").write_text((lesson / "config.yaml").read_text().replace("handout: true\n", ""))
+    assert build(lesson, tmp_path / "site2", enabled=False).ok
+    assert not (tmp_path / "site2/files/code-handout.R").exists()
+
+
+def bad_episode(lesson: Path, body: str) -> None:
+    (lesson / "episodes/engines.Rmd").write_text("---\ntitle: Bad\nteaching: 1\nexercises: 0\n---\n\n" + body)
+
+
+def test_an_r_error_fails_the_build_with_the_message_and_line(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    assert build(lesson, tmp_path / "site").ok
+    before = (tmp_path / "site/engines.html").read_text()
+    bad_episode(lesson, "```{r fails}\nx <- 1\ny <- undefined_thing + 1\nz <- 3\n```\n")
+    result = build(lesson, tmp_path / "site")
+    assert not result.ok
+    [error] = [d for d in result.diagnostics if d.rule == "chunk-error"]
+    assert (error.path, error.line) == ("episodes/engines.Rmd", 9)  # the failing line, not only the chunk
+    assert "object 'undefined_thing' not found" in error.message and "'fails'" in error.message
+    assert "error=TRUE" in error.fix
+    assert (tmp_path / "site/engines.html").read_text() == before  # previous output untouched
+    assert "Traceback" not in error.message
+
+
+def test_timeout_infinite_plot_loop_quit_and_setwd_are_reported(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    before = tree_digest(lesson)
+    bad_episode(lesson, "```{r wd}\nsetwd('/')\n```\n\n```{r where}\ncat(basename(getwd()))\n```\n\n"
+                        "```{r bye}\nquit()\n```\n\n"
+                        "```{r many, fig.alt='dots', fig.width=2.5, fig.height=2.5, dpi=20}\nfor (i in 1:60) plot(i)\n```\n\n"
+                        "```{r loop}\nwhile (TRUE) plot(1)\n```\n\n```{r never}\nprint('never printed')\n```\n")
+    before = tree_digest(lesson)
+    result = build(lesson, tmp_path / "site", timeout=8, keep_going=True)
+    assert result.ok
+    rules = {d.rule: d for d in result.diagnostics}
+    assert rules["chunk-setwd"].line == 7 and "changed the working folder to /" in rules["chunk-setwd"].message
+    assert "quit() ends the R session" in rules["chunk-error"].message and rules["chunk-error"].line == 16
+    assert "drew 60 figures; only the first 50" in rules["too-many-figures"].message
+    assert rules["chunk-timeout"].line == 23 and "8 s" in rules["chunk-timeout"].message
+    assert "episodes" in Document.load(tmp_path / "site/engines.html").find_all("div", cls="code-output")[0].text()
+    outputs = [o.text() for o in Document.load(tmp_path / "site/engines.html").find_all("div", cls="code-output")]
+    assert not [o for o in outputs if "never printed" in o]  # chunks after a timeout do not run
+    assert tree_digest(lesson) == before
+    assert not build(lesson, tmp_path / "site", timeout=8).ok  # without --keep-going: a failed build
+
+
+def test_a_dead_r_session_is_reported(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    bad_episode(lesson, "```{r crash}\ntools::pskill(Sys.getpid(), tools::SIGKILL)\n```\n\n```{r after}\n1\n```\n")
+    result = build(lesson, tmp_path / "site")
+    assert not result.ok
+    [died] = [d for d in result.diagnostics if d.rule == "kernel-died"]
+    assert (died.path, died.line) == ("episodes/engines.Rmd", 7) and "R session ended" in died.message
+
+
+def test_writes_into_the_lesson_by_absolute_path_are_reported(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    target = lesson / "episodes/data/planted.csv"
+    bad_episode(lesson, f"```{{r plant}}\nwriteLines('x', '{target}')\n```\n")
+    result = build(lesson, tmp_path / "site")
+    assert not result.ok
+    [wrote] = [d for d in result.diagnostics if d.rule == "exec-wrote-source"]
+    assert "episodes/data/planted.csv" in wrote.message and "--no-execute" in wrote.fix
+
+
+def tiny_png() -> bytes:
+    import zlib
+
+    def part(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + part(b"IHDR", header) + part(b"IDAT", zlib.compress(b"\x00" + b"\xff\x00\x00" * 2))
+            + part(b"IEND", b""))
+
+
+def test_without_r_prerendered_sandpaper_outputs_are_shown(tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    (lesson / "episodes/files.Rmd").write_text(
+        "---\ntitle: Rendered\nteaching: 1\nexercises: 0\n---\n\n"
+        "```{r sums}\nx <- 1:3\nsum(x)\nmean(x)\n```\n\n"
+        "```{r drawing, fig.alt='A red dot', fig.cap='One dot'}\nplot(1)\n```\n\n"
+        "```{r changed-since}\nnot_in_the_rendering()\n```\n")
+    built = tmp_path / "md-outputs"
+    (built / "fig").mkdir(parents=True)
+    (built / "fig/files-rendered-drawing-1.png").write_bytes(tiny_png())
+    # What sandpaper writes for those chunks (site/built/files.md, or the md-outputs branch).
+    (built / "files.md").write_text(
+        "---\ntitle: Rendered\n---\n\n```r\nx <- 1:3\nsum(x)\n```\n\n```output\n[1] 6\n```\n\n"
+        "```r\nmean(x)\n```\n\n```output\n[1] 2\n```\n\n```r\nplot(1)\n```\n\n"
+        '<div class="figure" style="text-align: center">\n'
+        '<img src="fig/files-rendered-drawing-1.png" alt="A red dot" width="672" />\n'
+        '<p class="caption">One dot</p>\n</div>\n')
+    result = build(lesson, tmp_path / "site", r_kernel="no-such-kernel", prerendered=built)
+    assert result.ok and result.execution.prerendered == 2
+    items = blocks(Document.load(tmp_path / "site/files.html"))
+    assert after(items, "sum(x)") == ("Output", "[1] 6") and after(items, "mean(x)") == ("Output", "[1] 2")
+    figure = Document.load(tmp_path / "site/files.html").find("figure", cls="chunk-figure")
+    assert figure.find("img").attrs["alt"] == "A red dot" and figure.find("figcaption").text() == "One dot"
+    assert (tmp_path / "site" / figure.find("img").attrs["src"]).read_bytes() == tiny_png()
+    assert items[-1] == ("R", "not_in_the_rendering()")  # not in the rendering: code only
+    assert [d.rule for d in result.diagnostics if d.rule == "kernel-missing"] == ["kernel-missing"]  # other pages

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pgtemp import TemporaryPostgres
 
 from lessonkit.feedback.db import Database
-from lessonkit.feedback.pgtemp import TemporaryPostgres
 
 TEMPLATE = "lk_template"
 

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from lessonkit.feedback import auth, lessons, rounds
 from lessonkit.feedback.app import create_app
 from lessonkit.feedback.db import Database
-from lessonkit.feedback.security import Rate
+from lessonkit.feedback.ratelimit import Rate
 from lessonkit.feedback.settings import Settings
 
 PASSWORD = "a long enough password"
@@ -25,7 +25,8 @@ OFF = Rate(0, 1)
 
 def settings_for(db_url: str, **overrides: Any) -> Settings:
     """Test settings: rate limits off unless a test sets them."""
-    values: dict[str, Any] = {"db_url": db_url, "rate_feedback": OFF, "rate_forms": OFF, "rate_login": OFF}
+    values: dict[str, Any] = {"db_url": db_url, "rate_feedback": OFF, "rate_forms": OFF, "rate_login": OFF,
+                              "rate_login_account": OFF}
     values.update(overrides)
     return Settings(**values)
 
@@ -45,11 +46,19 @@ def seed(db_url: str, lesson: str = "demo", sites: tuple[str, ...] = (SITE,),
     database.dispose()
 
 
-def add_user(db_url: str, username: str, role: str = "author") -> None:
+def add_user(db_url: str, username: str, role: str = "author", lessons: list[str] | None = None) -> None:
+    """A user; an author triages ``lessons`` (by default every lesson registered so far)."""
+    from sqlalchemy import select
+
+    from lessonkit.feedback.models import Lesson
+
     database = Database(db_url)
     database.migrate()
     with database.write() as session:
         auth.create_user(session, username, PASSWORD, role)
+        if role == "author":
+            given = lessons if lessons is not None else list(session.scalars(select(Lesson.id)))
+            auth.grant_lessons(session, username, given)
     database.dispose()
 
 

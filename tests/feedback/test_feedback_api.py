@@ -9,7 +9,7 @@ from feedbacksupport import SITE, client_for, in_db, seed, widget_payload
 from sqlalchemy import func, select
 
 from lessonkit.feedback.models import Feedback
-from lessonkit.feedback.security import Rate
+from lessonkit.feedback.ratelimit import Rate
 
 
 def stored(db_url: str) -> list[Feedback]:

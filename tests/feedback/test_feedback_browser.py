@@ -283,5 +283,5 @@ def _triage_flow(setup: Setup, page: Page) -> None:
     text = Path(download.value.path()).read_text()
     assert "Hard to follow" in text and "Typo in the title" not in text
     page.get_by_role("link", name="Markdown issue bodies").click()
-    assert page.locator("body").inner_text().startswith("## Unclear: counting-cells — Hard to follow")
+    assert page.locator("body").inner_text().startswith("## Unclear\\: counting\\-cells — Hard to follow")
     assert page.lk_errors == []  # type: ignore[attr-defined]

@@ -100,7 +100,7 @@ def test_export_command(sqlite_url, tmp_path):
     assert as_json.exit_code == 0 and json.loads(as_json.output)["count"] == 1
     out = tmp_path / "issues.md"
     written = run("export", "--format", "md", "--category", "unclear", "-o", str(out), "--db", sqlite_url)
-    assert written.exit_code == 0 and out.read_text().startswith("## Unclear: Introduction")
+    assert written.exit_code == 0 and out.read_text().startswith("## Unclear\\: Introduction")
     assert run("export", "--status", "maybe", "--db", sqlite_url).exit_code == 2
 
 

@@ -248,7 +248,7 @@ def test_updating_a_questionnaire_keeps_its_responses(db_url):
 
 
 def test_questionnaire_answers_are_rate_limited_per_address(db_url):
-    from lessonkit.feedback.security import Rate
+    from lessonkit.feedback.ratelimit import Rate
 
     install(db_url)
     with client_for(db_url, rate_forms=Rate(2, 60)) as client:

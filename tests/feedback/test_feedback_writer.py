@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lessonkit.feedback.db import Database
+from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import Feedback
-from lessonkit.feedback.security import ClientError
 from lessonkit.feedback.submissions import Submission, store_many
 from lessonkit.feedback.writer import BatchWriter
 
@@ -90,7 +90,7 @@ def test_stopping_stores_what_is_queued(db_url):
         futures = []
         for _ in range(5):
             future = loop.create_future()
-            writer.queue.put_nowait(((sub(), None, NONE), future))
+            writer.queue.put_nowait(((sub(), None, NONE), None, future))
             futures.append(future)
         await writer.stop()
         with pytest.raises(ClientError) as error:

@@ -171,3 +171,13 @@ def test_corpus_lesson_migrates_faithfully(source: Path, tmp_path: Path):
         styles_page = html_blocks(built["styles"] / "instructor" / f"{page.slug}.html")
         workbench_page = html_blocks(built["workbench"] / "instructor" / f"{page.slug}.html")
         assert workbench_page == styles_page, page.slug
+
+
+def test_link_rewriting_uses_the_checks_scanner():
+    """The migration finds targets as lessonkit check does: link text over two lines, titles,
+    angle brackets, HTML attributes; inline code, code blocks and comments are left alone."""
+    text = ("![A plot over\ntwo lines](../fig/a.png \"Title\") [b](<my old.md>) <img src='old.png' alt=\"x\">\n"
+            "<!-- [c](old.md) --> ``[d](old.md)``\n\n    [e](old.md)\n\n[f]: old.md \"t\"")
+    out = rewrite_links(text, lambda url: url.replace("old", "new").replace("../fig", "fig"))
+    assert out == ("![A plot over\ntwo lines](fig/a.png \"Title\") [b](<my new.md>) <img src='new.png' alt=\"x\">\n"
+                   "<!-- [c](old.md) --> ``[d](old.md)``\n\n    [e](old.md)\n\n[f]: new.md \"t\"")

@@ -186,3 +186,15 @@ def test_cached_pages_follow_changes_to_the_site_config(tmp_path: Path):
     config.write_text(config.read_text().replace("team@example.org", "lab-team@example.org"))
     second = read_lesson(lesson_dir, cache=cache)
     assert "lab-team@example.org" in text_of(second.episodes[0].body)
+
+
+def test_lazy_lines_of_a_nested_block_stay_in_it():
+    """kramdown continues a blockquote over lines without its '>' up to a blank line or a '{: ...}' line:
+    text with one '>' between a solution's '> >' lines belongs to the solution (as on the Jekyll site)."""
+    text = ("> ## Challenge\n>\n> > ## Solution\n> >~~~\n> >x <- 1\n> >~~~\n> Another way, written with one marker.\n"
+            "> >~~~\n> >y <- 2\n> >~~~\n> {: .solution}\n{: .challenge}")
+    report = Report()
+    [challenge] = KramdownReader("x.md", report).read(text, 1)
+    [solution] = [n for n in challenge.children if isinstance(n, Block)]
+    assert (challenge.kind, solution.kind) == ("challenge", "solution") and not report.items
+    assert "Another way" in text_of(solution.children) and "y <- 2" in text_of(solution.children)

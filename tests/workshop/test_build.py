@@ -170,6 +170,14 @@ def test_schedules_across_days_time_zones_and_a_daylight_saving_change(tmp_path:
     [unused] = table.diagnostics  # the New York session is left empty
     assert unused.rule == "workshop-sessions-unused" and "session 3" in unused.message
     assert workshop.sessions[2].start_at.astimezone(UTC).hour == 13  # 09:00 EDT (US clocks changed on 14 March)
+    # the calendar says the same, read back by icalendar
+    from lessonkit.workshop.outputs import calendar
+
+    events = list(Calendar.from_ical(calendar(workshop, table)).walk("VEVENT"))
+    assert [e.decoded("dtstart").astimezone(UTC).strftime("%m-%d %H:%M") for e in events] == [
+        "03-21 13:00", "03-28 12:00", "03-29 13:00"]
+    assert [str(e.decoded("dtstart").tzinfo) for e in events] == ["Europe/London", "Europe/London",
+                                                                  "America/New_York"]
 
 
 def test_an_episode_with_time_marks_is_split_across_sessions(tmp_path: Path):

@@ -67,7 +67,7 @@ def test_the_shipped_examples_check_cleanly_and_fit(path: Path):
     assert found == [], [d.format() for d in found]
     table = fit(workshop)
     assert table.diagnostics == []
-    assert 170 <= table.needed <= 180  # a three-hour masterclass
+    assert 150 <= table.needed <= table.available <= 210  # a three-hour masterclass
     assert workshop.lessons[0].root.parent == ROOT / "lessons"
 
 

@@ -58,3 +58,27 @@ def test_no_accessibility_violations(browser: Browser, site: str, scheme: str, w
             problems.append((name, violation["id"], [n["target"] for n in violation["nodes"]][:3]))
     context.close()
     assert problems == []
+
+
+def test_named_schedules_on_the_lesson_landing_pages_are_accessible(browser: Browser, tmp_path_factory):
+    from wssupport import write_lesson
+
+    from lessonkit.build import Builder, BuildOptions
+
+    base = tmp_path_factory.mktemp("schedules-a11y")
+    assert Builder(write_lesson(base / "lesson"), BuildOptions(out=base / "site")).build().ok
+    server = serve(base / "site")
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        problems = []
+        for name in ("index.html", "instructor/index.html"):
+            page.goto(server.url + name)
+            page.wait_for_load_state("load")
+            assert page.locator("#named-schedules").count() == 1
+            for violation in Axe().run(page, options=RULES).response["violations"]:
+                problems.append((name, violation["id"], [n["target"] for n in violation["nodes"]][:3]))
+        context.close()
+    finally:
+        server.stop()
+    assert problems == []

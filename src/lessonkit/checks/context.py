@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from lessonkit.checks.scan import Heading, Link, Scan, Spot, scan
 from lessonkit.markdown.parser import slugify
 from lessonkit.model import Block, Lesson, Markdown, Node, Page
+from lessonkit.readers.formats import UNREADABLE, ConfigFile
 from lessonkit.site.links import SiteMap
-
-#: Reader problems after which rules about the same file would only repeat the problem.
-UNREADABLE = {"yaml-syntax", "front-matter-unclosed", "front-matter-not-mapping", "config-not-mapping",
-              "file-unreadable"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,19 +97,6 @@ class AnchorSummary:
     links: tuple[AnchorLink, ...]  # links with a '#'
 
 
-@dataclass(frozen=True)
-class ConfigData:
-    """The lesson's configuration file: its name, its parsed values and the line of each top-level key."""
-
-    name: str
-    data: dict[str, Any]
-    lines: dict[str, int]
-    readable: bool = True
-
-    def line(self, key: str) -> int:
-        return self.lines.get(key, 0)
-
-
 @dataclass
 class Context:
     lesson: Lesson
@@ -121,6 +104,16 @@ class Context:
     scans: dict[tuple[str, str], PageScan] = field(default_factory=dict)  # (source, digest) -> scan
     summaries: dict[tuple[str, str], AnchorSummary] = field(default_factory=dict)  # (source, digest) -> summary
     memo: dict = field(default_factory=dict)  # anything worked out once per check
+    #: (fact, source, digest) -> plain data a lesson rule worked out from one page; kept between builds
+    #: with the check results, so that a lesson rule over every page opens only the pages that changed
+    facts: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+
+    def page_fact(self, page: Page, name: str, compute: Callable[[Page], Any]) -> Any:
+        """``compute(page)`` (plain data, or model objects and Diagnostics), remembered per page version."""
+        key = (name, page.source, page.digest)
+        if key not in self.facts:
+            self.facts[key] = compute(page)
+        return self.facts[key]
 
     def page_scan(self, page: Page) -> PageScan:
         key = (page.source, page.digest)
@@ -148,12 +141,13 @@ class Context:
         return self.memo["slugs"].get(slug)
 
     @property
-    def config(self) -> ConfigData:
-        if "config" not in self.memo:
-            from lessonkit.checks.rules.config import read_config_data
-
-            self.memo["config"] = read_config_data(self.lesson)
-        return self.memo["config"]
+    def config(self) -> ConfigFile:
+        """The configuration as the reader read it (a stand-in that is not readable when there is none)."""
+        found = self.lesson.config_file
+        if found is None:
+            name = getattr(self.lesson.layout, "config_file", "config.yaml")
+            found = ConfigFile(name, self.lesson.config, readable=False)
+        return found
 
 
 def scan_page(page: Page, lesson_references: dict | None = None) -> PageScan:

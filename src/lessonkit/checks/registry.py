@@ -72,6 +72,7 @@ class Checker:
         self.cache: dict[tuple[str, str], list[Diagnostic]] = {}
         self.scans: dict[tuple[str, str], PageScan] = {}
         self.summaries: dict[tuple[str, str], AnchorSummary] = {}
+        self.facts: dict[tuple[str, str, str], object] = {}
         self.changed = True
 
     @classmethod
@@ -87,10 +88,12 @@ class Checker:
             try:
                 results = codec.decode(saved.get("results"), allowed)
                 summaries = codec.decode(saved.get("summaries"), allowed)
+                facts = codec.decode(saved.get("facts", {}), allowed)
             except codec.DecodeError:
                 return checker
-            if isinstance(results, dict) and isinstance(summaries, dict):
+            if isinstance(results, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
                 checker.cache, checker.summaries, checker.changed = results, summaries, False
+                checker.facts = facts
         return checker
 
     def save(self, folder: Path) -> None:
@@ -100,13 +103,14 @@ class Checker:
 
         if self.changed:
             save_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature(),
-                      {"results": codec.encode(self.cache), "summaries": codec.encode(self.summaries)})
+                      {"results": codec.encode(self.cache), "summaries": codec.encode(self.summaries),
+                       "facts": codec.encode(self.facts)})
             self.changed = False
 
     def check(self, lesson: Lesson, site: SiteMap | None = None, rules: Iterable[str] | None = None
               ) -> list[Diagnostic]:
         site = site or SiteMap.of(lesson)
-        context = Context(lesson, site, self.scans, summaries=dict(self.summaries))
+        context = Context(lesson, site, self.scans, summaries=dict(self.summaries), facts=dict(self.facts))
         selected = [RULES[r] for r in (rules or RULES)]
         page_rules = [r for r in selected if r.scope == "page"]
         lesson_rules = [r for r in selected if r.scope == "lesson"]
@@ -139,6 +143,9 @@ class Checker:
         summaries = {k: v for k, v in context.summaries.items() if k in live}
         self.changed |= summaries.keys() != self.summaries.keys()
         self.summaries = summaries
+        facts = {k: v for k, v in context.facts.items() if (k[1], k[2]) in live}
+        self.changed |= facts.keys() != self.facts.keys()
+        self.facts = facts
         return found
 
 

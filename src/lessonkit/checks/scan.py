@@ -31,6 +31,8 @@ ATTRIBUTES = re.compile(r"\{[^{}]{0,4000}\}")
 HTML_A = re.compile(r"<a\b", re.I)
 HTML_HREF = re.compile(r"\bhref[ \t\n]*+=[ \t\n]*+(?:\"([^\"]*+)\"|'([^']*+)'|([^\s\"'>]++))", re.I)
 GREATER = re.compile(">")
+HTML_TAG = re.compile(r"<[a-zA-Z]")
+HTML_URL_ATTRIBUTE = re.compile(r"\b(href|src)[ \t\n]*+=[ \t\n]*+([\"'])((?:(?!\2)[^\n])*+)\2", re.I)
 HTML_LINK_END = re.compile(r"</a\s*>", re.I)
 HTML_IMG = re.compile(r"<img\b", re.I)
 HTML_ATTR = re.compile(r"\b(?P<name>[a-zA-Z-]++)[ \t\n]*+=[ \t\n]*+(?:\"(?P<dq>[^\"]*+)\"|'(?P<sq>[^']*+)')")
@@ -81,6 +83,14 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """A link destination as written in the text (for rewriting it): where it starts and its exact text."""
+
+    at: Spot
+    raw: str  # e.g. "fig/x.png" or "<my file.md>"
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     at: Spot
     has_header: bool
@@ -112,6 +122,7 @@ class Scan:
     anchors: list[str] = field(default_factory=list)  # explicit ids and glossary terms (slugs)
     definitions: dict[str, Definition] = field(default_factory=dict)  # label (normalised) -> definition
     references: list[ReferenceUse] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)  # every destination: links, images, definitions, href/src
 
 
 def normalise_label(label: str) -> str:
@@ -292,7 +303,9 @@ def _definition(m: re.Match, number: int, path: str, result: Scan) -> None:
             attrs = dict(parsed.pairs)
     label = m.group("label")
     result.definitions[normalise_label(label)] = Definition(url, attrs)
-    result.links.append(Link(label, url, Spot(path, number, m.start("url") + 1), reference=label, definition=True))
+    at = Spot(path, number, m.start("url") + 1)
+    result.links.append(Link(label, url, at, reference=label, definition=True))
+    result.targets.append(Target(at, m.group("url")))
 
 
 def _attrs_after(text: str, position: int) -> tuple[dict[str, str], int]:
@@ -334,6 +347,10 @@ def _html_tags(masked: str, start_pattern: re.Pattern):
 
 
 def _html_links(masked: str, spot, result: Scan) -> None:
+    for start, tag in _html_tags(masked, HTML_TAG):
+        for m in HTML_URL_ATTRIBUTE.finditer(tag):
+            if m.group(3):
+                result.targets.append(Target(spot(start + m.start(3)), m.group(3)))
     ends = [m.start() for m in HTML_LINK_END.finditer(masked)]
     for start, tag in _html_tags(masked, HTML_A):
         href = HTML_HREF.search(tag)
@@ -379,7 +396,10 @@ def _bracket_links(masked: str, text: str, spot, result: Scan) -> None:
         if following == "(":
             m = DESTINATION.match(masked, after)
             if m:
-                url = text[m.start("url"):m.end("url")].strip("<>")
+                raw = text[m.start("url"):m.end("url")]
+                url = raw.strip("<>")
+                if raw:
+                    result.targets.append(Target(spot(m.start("url")), raw))
                 attrs, _ = _attrs_after(masked, m.end())
                 alt = (attrs.get("alt", inner) if image else None)
                 result.links.append(Link(inner, url, spot(begin), image, alt))

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from lessonkit.build import Builder, BuildOptions, default_output
 from lessonkit.cli.execution import execution_options, execution_summary
 from lessonkit.execute import ExecutionOptions
-from lessonkit.reporting import print_diagnostics, summary
+from lessonkit.reporting import summary
 
 PROGRESS_THRESHOLD = 40  # pages; smaller builds finish before a bar would help
 
@@ -35,20 +35,25 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
     Exit status: 0 when the site was built, 1 when the lesson has errors (the
     previous output is then left untouched), 2 for usage errors.
     """
-    console = Console(stderr=True)
+    @cache
+    def console():  # rich is imported only when there is something to print with it
+        from rich.console import Console
+
+        return Console(stderr=True)
+
     out = out or default_output(path)
     progress_bar = None
     tasks: dict[str, int] = {}
 
     def progress(name: str, done: int, total: int) -> None:
         nonlocal progress_bar
-        if quiet or total < PROGRESS_THRESHOLD or not console.is_terminal:
+        if quiet or total < PROGRESS_THRESHOLD or not console().is_terminal:
             return
         if progress_bar is None:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             progress_bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                    TimeElapsedColumn(), console=console, transient=True)
+                                    TimeElapsedColumn(), console=console(), transient=True)
             progress_bar.start()
         if name not in tasks:
             tasks[name] = progress_bar.add_task(f"Rendering {name}", total=total)
@@ -61,16 +66,26 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
     finally:
         if progress_bar is not None:
             progress_bar.stop()
-    print_diagnostics(console, result.diagnostics)
+    if result.unchanged and not result.diagnostics:
+        if not quiet:  # the no-change build: one plain line, no rich
+            click.echo(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
+                       f"({result.seconds * 1000:.0f} ms).", err=True)
+        return
+    from lessonkit.reporting import print_diagnostics
+
+    print_diagnostics(console(), result.diagnostics)
     if not result.ok:
-        console.print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
+        console().print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
                       f"{out} was left as it was.", highlight=False)
         sys.exit(1)
-    if not quiet:
-        console.print(
+    if not quiet and result.unchanged:
+        console().print(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
+                      f"({result.seconds * 1000:.0f} ms; {summary(result.diagnostics)}).", highlight=False)
+    elif not quiet:
+        console().print(
             f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
             f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).",
             highlight=False,
         )
         if result.execution.episodes or result.execution.disabled:
-            console.print(execution_summary(result.execution), highlight=False)
+            console().print(execution_summary(result.execution), highlight=False)

@@ -102,7 +102,7 @@ def build(file: Path, out: Path, link_lessons: bool, no_execute: bool, page_url:
     if not quiet:
         table = result.timetable
         console.print(f"Built the workshop '{result.workshop.title}' into {out}: index.html, workshop.ics, "
-                      f"handout.pdf and {len(result.files)} files in all; {table.needed} of {table.available} "
+                      f"handout.pdf ({len(result.files)} workshop files) and the lessons; {table.needed} of {table.available} "
                       f"minutes of session time scheduled ({summary(result.diagnostics)}).")
 
 

@@ -97,19 +97,30 @@ class LessonCredit:
         found.append({"slug": "citation", "title": "Cite this lesson", "href": "citation.html"})
         return found
 
-    def pages(self, view: str = "learner") -> list[tuple[str, str, str]]:
+    def page_titles(self) -> list[tuple[str, str]]:
+        """(slug, title) of every page the credit features add, without making them."""
+        return [(entry["slug"], entry["title"]) for entry in self.links()]
+
+    def page(self, slug: str, view: str = "learner") -> str:
+        """The body HTML of one credit page (made only when the builder must write it)."""
+        return next(html for found, _, html in self.pages(view, only=slug) if found == slug)
+
+    def pages(self, view: str = "learner", only: str | None = None) -> list[tuple[str, str, str]]:
         """(slug, title, body HTML for ``view``) of every page the credit features add to the site."""
         from lessonkit.credit import pages
         from lessonkit.site.body import for_view
 
         found: list[tuple[str, str, str]] = []
-        if self.bibliography is not None:
+        def wanted(slug):
+            return (only is None or slug == only)
+        if self.bibliography is not None and wanted("references"):
             found.append(("references", "References", lesson_references_html(self.bibliography, self.lesson.root)))
-        if self.contributors is not None:
+        if self.contributors is not None and wanted("contributors"):
             found.append(("contributors", "Contributors", pages.contributors_page(self)))
-        if self.illustrations is not None:
+        if self.illustrations is not None and wanted("image-credits"):
             found.append(("image-credits", "Image credits", pages.image_credits_page(self)))
-        found.append(("citation", "Cite this lesson", pages.cite_page(self)))
+        if wanted("citation"):
+            found.append(("citation", "Cite this lesson", pages.cite_page(self)))
         return [(slug, title, for_view(html, view)) for slug, title, html in found]
 
 

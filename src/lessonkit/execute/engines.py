@@ -71,12 +71,14 @@ def inline_expressions(page: Page) -> list[tuple[Markdown, str]]:
     return found
 
 
-def substitute_inline(text: str, values: dict[str, list[str]]) -> str:
-    """Replace the inline R expressions of ``text`` by their values (in order of occurrence)."""
+def substitute_inline(text: str, values: dict[str, list[str]], used: dict[str, int] | None = None) -> str:
+    """Replace the inline R expressions of ``text`` by their values, in order of occurrence:
+    ``used`` counts the occurrences of each expression already replaced on the page (pass the
+    same dict for every run of text of a page, in document order)."""
     spans = inline_spans(text)
     if not spans or not values:
         return text
-    used: dict[str, int] = {}
+    used = {} if used is None else used
     parts: list[str] = []
     position = 0
     for m in spans:

@@ -113,6 +113,10 @@ lk$chunk <- function(code, opts_file, file) {
   invisible(NULL)
 }
 lk$cwd <- getwd()
+# quit() would end the session every chunk of the episode shares (knitr would stop the build):
+# make it an error that names the chunk and the line.
+lk$quit <- lk$q <- function(...) stop("quit() ends the R session that the episode's chunks share; ",
+  "lessonkit does not run it", call. = FALSE)
 if (requireNamespace("knitr", quietly = TRUE)) {
   lk$knitr_start <- knitr::opts_chunk$get()
   options(knitr.table.format = "pipe")

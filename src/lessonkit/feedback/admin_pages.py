@@ -9,9 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lessonkit.feedback import auth, lessons, questionnaires, rounds
-from lessonkit.feedback.models import ROLES, Lesson, Questionnaire, User
-from lessonkit.feedback.security import ClientError
-from lessonkit.feedback.web import database, field, post_form, redirect, render, require_user
+from lessonkit.feedback.errors import ClientError
+from lessonkit.feedback.models import ROLES, Lesson, LessonAccess, Questionnaire, User
+from lessonkit.feedback.web import database, field, post_form, redirect, render, require_user, settings
 
 
 def _overview(request: Request) -> dict:
@@ -20,6 +20,7 @@ def _overview(request: Request) -> dict:
             "lessons": list(session.scalars(select(Lesson).order_by(Lesson.id))),
             "rounds": rounds.list_rounds(session),
             "users": list(session.scalars(select(User).order_by(User.username))),
+            "access": _access(session),
             "questionnaires": list(session.scalars(select(Questionnaire).order_by(Questionnaire.slug))),
         }
 
@@ -30,10 +31,15 @@ async def admin_page(request: Request) -> Response:
     return render(request, "admin.html", roles=ROLES, new_link=None, message="", **data)
 
 
-def _int(text: str, what: str) -> int:
-    if not text.isdigit() or len(text) > 12:
-        raise ClientError(404, f"There is no such {what}.")
-    return int(text)
+def _access(session) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for row in session.scalars(select(LessonAccess).order_by(LessonAccess.lesson_id)):
+        out.setdefault(row.user_id, []).append(row.lesson_id)
+    return out
+
+
+def _names(text: str) -> list[str]:
+    return [name for name in text.replace(",", " ").split() if name]
 
 
 async def _admin_action(request: Request, action, done=None) -> Response:
@@ -79,12 +85,12 @@ async def open_round(request: Request) -> Response:
 
 
 async def close_round(request: Request) -> Response:
-    round_id = _int(request.path_params["round"], "review round")
+    round_id = request.path_params["round"]
     return await _admin_action(request, lambda session, form: rounds.close_round(session, round_id))
 
 
 async def invite(request: Request) -> Response:
-    round_id = _int(request.path_params["round"], "review round")
+    round_id = request.path_params["round"]
 
     def action(session, form):
         _invitation, token = auth.create_invitation(session, round_id, field(form, "name"), field(form, "email"))
@@ -92,21 +98,37 @@ async def invite(request: Request) -> Response:
 
     async def show_link(token: str) -> Response:
         data = await run_in_threadpool(_overview, request)
-        link = str(request.base_url).rstrip("/") + f"/invite/{token}"
+        # From the configured public address, never from the request's Host header.
+        link = settings(request).public_url.rstrip("/") + f"/invite/{token}"
         return render(request, "admin.html", roles=ROLES, new_link=link, message="", **data)
 
     return await _admin_action(request, action, done=show_link)
 
 
 async def revoke(request: Request) -> Response:
-    invitation_id = _int(request.path_params["invitation"], "invitation")
+    invitation_id = request.path_params["invitation"]
     return await _admin_action(request, lambda session, form: auth.revoke_invitation(session, invitation_id))
 
 
 async def add_user(request: Request) -> Response:
     def action(session, form):
-        auth.create_user(session, field(form, "username"), field(form, "password"),
-                         field(form, "role") or "author")
+        user = auth.create_user(session, field(form, "username"), field(form, "password"),
+                                field(form, "role") or "author")
+        lessons_given = _names(field(form, "lessons"))
+        if lessons_given:
+            auth.grant_lessons(session, user.username, lessons_given)
+
+    return await _admin_action(request, action)
+
+
+async def lesson_access(request: Request) -> Response:
+    """Give an author access to lessons, or take it away (``withdraw=1``)."""
+    def action(session, form):
+        names = _names(field(form, "lessons"))
+        if not names:
+            raise auth.AuthError("name at least one lesson")
+        change = auth.withdraw_lessons if field(form, "withdraw") == "1" else auth.grant_lessons
+        change(session, field(form, "username"), names)
 
     return await _admin_action(request, action)
 
@@ -134,10 +156,11 @@ routes = [
     Route("/admin", admin_page, methods=["GET"]),
     Route("/admin/lessons", add_lesson, methods=["POST"]),
     Route("/admin/rounds", open_round, methods=["POST"]),
-    Route("/admin/rounds/{round}/close", close_round, methods=["POST"]),
-    Route("/admin/rounds/{round}/invitations", invite, methods=["POST"]),
-    Route("/admin/invitations/{invitation}/revoke", revoke, methods=["POST"]),
+    Route("/admin/rounds/{round:id}/close", close_round, methods=["POST"]),
+    Route("/admin/rounds/{round:id}/invitations", invite, methods=["POST"]),
+    Route("/admin/invitations/{invitation:id}/revoke", revoke, methods=["POST"]),
     Route("/admin/users", add_user, methods=["POST"]),
+    Route("/admin/access", lesson_access, methods=["POST"]),
     Route("/admin/questionnaires", add_questionnaire, methods=["POST"]),
-    Route("/admin/questionnaires/{slug}/open", toggle_questionnaire, methods=["POST"]),
+    Route("/admin/questionnaires/{slug:qid}/open", toggle_questionnaire, methods=["POST"]),
 ]

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from lessonkit.feedback import submissions
-from lessonkit.feedback.security import ClientError, client_address, read_body
-from lessonkit.feedback.web import database, limiter, settings
+from lessonkit.feedback.ratelimit import client_address
+from lessonkit.feedback.validation import read_json
+from lessonkit.feedback.web import database, settings
 
 
 async def post_feedback(request: Request) -> JSONResponse:
     config = settings(request)
-    limiter(request).check("feedback", client_address(request), config.rate_feedback)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise ClientError(415, "Send feedback as JSON (Content-Type: application/json).")
-    body = await read_body(request, config.max_json_body)
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ClientError(400, "The request body is not valid JSON.") from exc
+    data = await read_json(request, config.max_json_body)
     submission = submissions.parse_widget_payload(data)
     origin = request.headers.get("origin")
-    feedback_id, created = await request.app.state.writer.submit(submission, origin, config.allow_origins)
+    # The rate limit is taken in the transaction that stores the submission (shared by every worker).
+    limit = submissions.Limit("feedback", client_address(request), config.rate_feedback)
+    feedback_id, created = await request.app.state.writer.submit(submission, origin, config.allow_origins,
+                                                                 None if limit.rate.unlimited else limit)
     return JSONResponse({"id": feedback_id, "client_id": submission.client_id, "stored": True,
                          "duplicate": not created}, status_code=201 if created else 200)
 

@@ -15,7 +15,8 @@ from importlib import resources
 from urllib.parse import quote
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -34,26 +35,26 @@ from lessonkit.feedback import (
     review_pages,
     triage_pages,
 )
+from lessonkit.feedback.cors import CORSMiddleware
+from lessonkit.feedback.csrf import CSRFCookieMiddleware
 from lessonkit.feedback.db import Database
+from lessonkit.feedback.errors import ClientError
+from lessonkit.feedback.headers import SecurityHeadersMiddleware
 from lessonkit.feedback.models import Questionnaire, Setting
-from lessonkit.feedback.security import (
-    ClientError,
-    CORSMiddleware,
-    CSRFCookieMiddleware,
-    RateLimiter,
-    SecurityHeadersMiddleware,
-)
+from lessonkit.feedback.ratelimit import RateLimiter, account_key, too_many
 from lessonkit.feedback.settings import Settings
 from lessonkit.feedback.web import (
     SESSION_COOKIE,
     LoginRequired,
     database,
     field,
+    limiter,
     post_form,
     redirect,
     render,
     safe_next,
     set_session_cookie,
+    settings,
     viewer,
 )
 from lessonkit.feedback.writer import BatchWriter
@@ -62,13 +63,15 @@ log = logging.getLogger("lessonkit.feedback")
 
 
 def load_secret(db: Database) -> str:
-    """The service's signing secret, made on first start and shared by every process using the database."""
-    with db.write() as session:
-        row = session.get(Setting, "secret")
-        if row is None:
-            row = Setting(key="secret", value=secrets.token_urlsafe(48))
-            session.add(row)
-        return row.value
+    """The service's signing secret, made on first start and shared by every process using the database.
+
+    Several workers may start at once on a new database: the first insert wins, the others read it.
+    """
+    insert = sqlite.insert if db.is_sqlite else postgresql.insert
+    with db.write_connection() as connection:
+        connection.execute(insert(Setting.__table__).values(key="secret", value=secrets.token_urlsafe(48))
+                           .on_conflict_do_nothing(index_elements=["key"]))
+        return connection.execute(select(Setting.value).where(Setting.key == "secret")).scalar_one()
 
 
 def _read_origins(db: Database, extra: frozenset[str]) -> frozenset[str]:
@@ -93,9 +96,14 @@ async def login_page(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    form = await post_form(request, "login")
+    form = await post_form(request, "login")  # counted per client address
     username, password = field(form, "username")[:200], field(form, "password")[:1000]
     target = safe_next(field(form, "next"), "/triage")
+    # Failed logins are also counted per account, whichever addresses they come from.
+    account, account_rate = account_key(username), settings(request).rate_login_account
+    wait = await run_in_threadpool(limiter(request).blocked, "login-account", account, account_rate)
+    if wait > 0:
+        raise too_many(wait, "for this account")
 
     def check() -> str | None:
         with database(request).write() as session:
@@ -104,6 +112,7 @@ async def login(request: Request) -> Response:
 
     token = await run_in_threadpool(check)
     if token is None:
+        await run_in_threadpool(limiter(request).hit, "login-account", account, account_rate)
         return render(request, "login.html", status=401, next=target, username=username,
                       error="That user name and password do not match.")
     old = request.cookies.get(SESSION_COOKIE)
@@ -166,8 +175,13 @@ async def login_required(request: Request, exc: Exception) -> Response:
     return redirect("/login?next=" + quote(target, safe=""))
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception as one log line (the engines hide bound parameters, so no values leak)."""
+    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
-    log.error("database error on %s %s: %s", request.method, request.url.path, exc)
+    log.error("database error on %s %s: %s", request.method, request.url.path, one_line(exc))
     message = "The feedback database is busy or unavailable; please try again shortly."
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=503, headers={"Retry-After": "2"})
@@ -176,18 +190,43 @@ async def database_error(request: Request, exc: Exception) -> Response:
 
 # --- application -------------------------------------------------------------------------------
 
+class StartupError(RuntimeError):
+    """The service cannot start (one line saying why)."""
+
+
+def create_app_from_environment() -> Starlette:
+    """The application factory of ``serve --workers N``: each worker reads the settings the parent wrote."""
+    import os
+
+    return create_app(Settings.from_json(os.environ["LESSONKIT_FEEDBACK_SETTINGS"]))
+
+
 def create_app(config: Settings | None = None) -> Starlette:
     config = config or Settings()
     package = resources.files("lessonkit.feedback")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = await run_in_threadpool(Database, config.db_url)
-        if config.migrate:
-            await run_in_threadpool(db.migrate)
-        app.state.database = db
-        app.state.secret = await run_in_threadpool(load_secret, db)
-        app.state.origins = await run_in_threadpool(_read_origins, db, config.allow_origins)
+        try:
+            db = await run_in_threadpool(Database, config.db_url, config.sqlite_busy_timeout)
+            if config.migrate:
+                await run_in_threadpool(db.migrate)
+            app.state.database = db
+            app.state.secret = await run_in_threadpool(load_secret, db)
+            app.state.origins = await run_in_threadpool(_read_origins, db, config.allow_origins)
+        except SQLAlchemyError as exc:
+            raise StartupError(f"cannot open the database {config.db_url}: {one_line(exc)}") from None
+        app.state.limiter = RateLimiter(db)
+        idle = max(rate.seconds for rate in (config.rate_feedback, config.rate_forms, config.rate_login,
+                                             config.rate_login_account))
+
+        async def housekeeping() -> None:
+            while True:
+                await asyncio.sleep(config.housekeeping_seconds)
+                try:
+                    await run_in_threadpool(app.state.limiter.forget_idle, idle)
+                except Exception as exc:  # e.g. the database is busy: next time
+                    log.warning("could not forget idle rate-limit buckets: %s", one_line(exc))
 
         async def refresh_origins() -> None:
             while True:
@@ -195,18 +234,19 @@ def create_app(config: Settings | None = None) -> Starlette:
                 try:
                     app.state.origins = await run_in_threadpool(_read_origins, db, config.allow_origins)
                 except Exception as exc:  # keep the last known origins; log and try again later
-                    log.warning("could not re-read the lessons' sites: %s", exc)
+                    log.warning("could not re-read the lessons' sites: %s", one_line(exc))
 
-        refresher = asyncio.create_task(refresh_origins())
-        app.state.writer = BatchWriter(db)
+        tasks = [asyncio.create_task(refresh_origins()), asyncio.create_task(housekeeping())]
+        app.state.writer = BatchWriter(db, limiter=app.state.limiter)
         app.state.writer.start()
         try:
             yield
         finally:
             await app.state.writer.stop()
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             db.dispose()
 
     routes = [
@@ -239,7 +279,6 @@ def create_app(config: Settings | None = None) -> Starlette:
         },
     )
     app.state.settings = config
-    app.state.limiter = RateLimiter()
     app.state.origins = frozenset(config.allow_origins)
     return app
 

@@ -18,7 +18,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from lessonkit.feedback.models import ROLES, Invitation, ReviewRound, User, WebSession, utcnow
+from lessonkit.feedback.models import (
+    ROLES,
+    Invitation,
+    Lesson,
+    LessonAccess,
+    ReviewRound,
+    User,
+    WebSession,
+    utcnow,
+)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_DAYS = 7
@@ -102,6 +111,38 @@ def create_user(session: Session, username: str, password: str, role: str = "aut
     return user
 
 
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        raise AuthError(f"no user called {username!r}")
+    return user
+
+
+def grant_lessons(session: Session, username: str, lesson_ids: list[str]) -> list[str]:
+    """Let an author triage these lessons' feedback (admins see every lesson anyway); returns their lessons."""
+    user = _user(session, username)
+    have = set(session.scalars(select(LessonAccess.lesson_id).where(LessonAccess.user_id == user.id)))
+    for lesson_id in dict.fromkeys(lesson_ids):
+        if session.get(Lesson, lesson_id) is None:
+            raise AuthError(f"there is no lesson {lesson_id!r}")
+        if lesson_id not in have:
+            session.add(LessonAccess(user_id=user.id, lesson_id=lesson_id))
+            have.add(lesson_id)
+    session.flush()
+    return sorted(have)
+
+
+def withdraw_lessons(session: Session, username: str, lesson_ids: list[str]) -> list[str]:
+    user = _user(session, username)
+    session.execute(delete(LessonAccess).where(LessonAccess.user_id == user.id,
+                                               LessonAccess.lesson_id.in_(lesson_ids)))
+    return sorted(session.scalars(select(LessonAccess.lesson_id).where(LessonAccess.user_id == user.id)))
+
+
+def lessons_of(session: Session, user_id: int) -> frozenset[str]:
+    return frozenset(session.scalars(select(LessonAccess.lesson_id).where(LessonAccess.user_id == user_id)))
+
+
 def set_password(session: Session, username: str, password: str) -> None:
     validate_password(password)
     user = session.scalar(select(User).where(User.username == username))
@@ -142,6 +183,7 @@ class Viewer:
     user_id: int | None = None
     username: str = ""
     role: str = ""
+    lessons: frozenset[str] = frozenset()  # an author's lessons (admins: every lesson)
     invitation_id: int | None = None
     reviewer_name: str = ""
     round_id: int | None = None
@@ -159,6 +201,11 @@ class Viewer:
     def is_reviewer(self) -> bool:
         return self.invitation_id is not None
 
+    @property
+    def lesson_scope(self) -> frozenset[str] | None:
+        """The lessons whose feedback this user may see and change (None: all of them)."""
+        return None if self.is_admin else self.lessons
+
 
 ANONYMOUS = Viewer()
 
@@ -174,7 +221,8 @@ def load_session(session: Session, token: str | None, now: datetime | None = Non
         user = session.get(User, row.user_id)
         if user is None or not user.active:
             return ANONYMOUS
-        return Viewer(user_id=user.id, username=user.username, role=user.role)
+        lessons = frozenset() if user.role == "admin" else lessons_of(session, user.id)
+        return Viewer(user_id=user.id, username=user.username, role=user.role, lessons=lessons)
     if row.invitation_id is not None:
         invitation = session.get(Invitation, row.invitation_id)
         if invitation is None or invitation.revoked_at is not None:

@@ -39,11 +39,22 @@ def opened(db_url: str) -> Iterator[Any]:
     except DatabaseURLError as exc:
         raise click.BadParameter(str(exc), param_hint="--db") from exc
     except SQLAlchemyError as exc:
-        fail(f"cannot open the database {db_url}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        fail(f"cannot open the database {_shown(db_url)}: {exc.__class__.__name__}: "
+             f"{(str(exc).strip().splitlines() or [''])[0]}")
     try:
         yield database
     finally:
         database.dispose()
+
+
+def _shown(db_url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except Exception:
+        return "(the given URL)"
 
 
 def in_transaction(db_url: str, action: Callable[[Any], Any], *errors: type[Exception]) -> Any:
@@ -56,7 +67,7 @@ def in_transaction(db_url: str, action: Callable[[Any], Any], *errors: type[Exce
         except errors as exc:
             fail(str(exc))
         except SQLAlchemyError as exc:
-            fail(f"database error: {str(exc).splitlines()[0]}")
+            fail(f"database error: {exc.__class__.__name__}: {(str(exc).strip().splitlines() or [''])[0]}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,6 +84,12 @@ def feedback() -> None:
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8100, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--public-url", metavar="URL",
+              help="The address people reach the service at, for invitation links "
+                   "(default: http://HOST:PORT). Links are never made from the request's Host header.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes. Rate limits, sessions and invitations are shared through the "
+                   "database, so several workers (or hosts) over one PostgreSQL keep the same guarantees.")
 @click.option("--allow-origin", "allow_origins", multiple=True, metavar="ORIGIN",
               help="A site allowed to send feedback for every lesson (repeatable); lessons' own sites "
                    "are set with add-lesson --site.")
@@ -82,37 +99,63 @@ def feedback() -> None:
               help="Per-address limit on reviewer comments and questionnaire answers ('off' for none).")
 @click.option("--login-rate-limit", "rate_login", default="10/60", show_default=True, metavar="N/SECONDS",
               help="Per-address limit on login attempts.")
+@click.option("--login-account-rate-limit", "rate_login_account", default="10/600", show_default=True,
+              metavar="N/SECONDS", help="Per-account limit on failed logins, from any address.")
 @click.option("--secure-cookies", is_flag=True, help="Mark cookies Secure (when served over https behind a proxy).")
 @click.option("--trust-proxy", "trusted_proxies", multiple=True, metavar="IP",
               help="A reverse proxy whose X-Forwarded-For header gives the client's address (repeatable); "
-                   "rate limits are per client address.")
+                   "rate limits are per client address (an IPv6 address per /64).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(db_url: str, host: str, port: int, allow_origins: tuple[str, ...], rate_feedback: str, rate_forms: str,
-          rate_login: str, secure_cookies: bool, trusted_proxies: tuple[str, ...], log_level: str) -> None:
+def serve(db_url: str, host: str, port: int, public_url: str | None, workers: int, allow_origins: tuple[str, ...],
+          rate_feedback: str, rate_forms: str, rate_login: str, rate_login_account: str, secure_cookies: bool,
+          trusted_proxies: tuple[str, ...], log_level: str) -> None:
     """Run the feedback service (the web application) until interrupted."""
-    import uvicorn
+    import os
 
-    from lessonkit.feedback.app import create_app
-    from lessonkit.feedback.security import Rate, normalise_origin
+    import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lessonkit.feedback.app import create_app, load_secret, one_line
+    from lessonkit.feedback.cors import normalise_origin
+    from lessonkit.feedback.ratelimit import Rate
     from lessonkit.feedback.settings import Settings
 
     try:
         origins = frozenset(normalise_origin(o) for o in allow_origins)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--allow-origin") from exc
+    if public_url is None:
+        shown = f"[{host}]" if ":" in host else host
+        public_url = f"http://{shown}:{port}"
+    try:
+        normalise_origin(public_url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url") from exc
     rates = {}
-    for name, text in (("rate_feedback", rate_feedback), ("rate_forms", rate_forms), ("rate_login", rate_login)):
+    for name, text in (("rate_feedback", rate_feedback), ("rate_forms", rate_forms), ("rate_login", rate_login),
+                       ("rate_login_account", rate_login_account)):
         try:
             rates[name] = Rate.parse(text)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--" + name.replace("_", "-")) from exc
-    with opened(db_url) as database:  # check and migrate before listening
+    with opened(db_url) as database:  # check, migrate and make the secret before listening
+        try:
+            load_secret(database)
+        except SQLAlchemyError as exc:
+            fail(f"cannot use the database {database.describe()}: {one_line(exc)}")
         where = database.describe()
-    settings = Settings(db_url=db_url, allow_origins=origins, secure_cookies=secure_cookies, **rates)
-    click.echo(f"lessonkit feedback: database {where}; listening on http://{host}:{port}/", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False,
-                proxy_headers=bool(trusted_proxies), forwarded_allow_ips=",".join(trusted_proxies) or None)
+    settings = Settings(db_url=db_url, public_url=public_url.rstrip("/"), allow_origins=origins,
+                        secure_cookies=secure_cookies, migrate=False, **rates)
+    click.echo(f"lessonkit feedback: database {where}; listening on http://{host}:{port}/"
+               + (f" with {workers} workers" if workers > 1 else ""), err=True)
+    common = {"host": host, "port": port, "log_level": log_level, "access_log": False,
+              "proxy_headers": bool(trusted_proxies), "forwarded_allow_ips": ",".join(trusted_proxies) or None}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    os.environ["LESSONKIT_FEEDBACK_SETTINGS"] = settings.to_json()
+    uvicorn.run("lessonkit.feedback.app:create_app_from_environment", factory=True, workers=workers, **common)
 
 
 @feedback.command()
@@ -128,14 +171,36 @@ def migrate(db_url: str) -> None:
 @click.argument("username")
 @click.option("--admin", is_flag=True, help="A coordinator who manages lessons, rounds, users and questionnaires.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
-def create_user(db_url: str, username: str, admin: bool, password_stdin: bool) -> None:
+@click.option("--lesson", "lesson_ids", multiple=True, metavar="LESSON",
+              help="A lesson whose feedback this author triages (repeatable; admins see every lesson).")
+def create_user(db_url: str, username: str, admin: bool, password_stdin: bool, lesson_ids: tuple[str, ...]) -> None:
     """Add an author (or, with --admin, a coordinator) who logs in with a password."""
     from lessonkit.feedback import auth
 
     password = _read_password(password_stdin)
-    user = in_transaction(db_url, lambda s: auth.create_user(s, username, password, "admin" if admin else "author"),
-                          auth.AuthError)
-    click.echo(f"created {user.role} {user.username}")
+
+    def action(session):
+        user = auth.create_user(session, username, password, "admin" if admin else "author")
+        if lesson_ids:
+            auth.grant_lessons(session, user.username, list(lesson_ids))
+        return user
+
+    user = in_transaction(db_url, action, auth.AuthError)
+    click.echo(f"created {user.role} {user.username}" + (f" for {', '.join(lesson_ids)}" if lesson_ids else ""))
+
+
+@feedback.command("grant")
+@DB_OPTION
+@click.argument("username")
+@click.argument("lesson_ids", nargs=-1, required=True, metavar="LESSON...")
+@click.option("--withdraw", is_flag=True, help="Take the access away instead.")
+def grant(db_url: str, username: str, lesson_ids: tuple[str, ...], withdraw: bool) -> None:
+    """Let an author see and triage these lessons' feedback (or, with --withdraw, no longer)."""
+    from lessonkit.feedback import auth
+
+    change = auth.withdraw_lessons if withdraw else auth.grant_lessons
+    have = in_transaction(db_url, lambda s: change(s, username, list(lesson_ids)), auth.AuthError)
+    click.echo(f"{username} triages: {', '.join(have) or '(no lessons)'}")
 
 
 @feedback.command("set-password")
@@ -278,7 +343,7 @@ def export_command(db_url: str, fmt: str, lesson: str, page: str, status: str, c
                    output: Path | None) -> None:
     """Export feedback as CSV, JSON or Markdown issue bodies."""
     from lessonkit.feedback import export, triage
-    from lessonkit.feedback.security import ClientError
+    from lessonkit.feedback.errors import ClientError
 
     try:
         filters = triage.parse_filters({"lesson": lesson, "page": page, "status": status, "category": category})

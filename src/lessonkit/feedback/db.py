@@ -9,6 +9,14 @@ of spinning on SQLITE_BUSY; other processes (the CLI) wait on the busy timeout.
 ``synchronous=FULL`` makes every commit durable before the client is told it
 succeeded, so killing the server (or the machine) never loses an acknowledged
 submission.
+
+The service opens SQLite with a short busy timeout (``busy_timeout``, 0.1 s):
+while another process holds the write lock, a request is answered 503 with
+``Retry-After`` at once instead of waiting. Commands keep the patient 30 s.
+
+Engines are created with ``hide_parameters``: an error message or log line
+never shows the values bound to a statement (comments, password hashes, the
+signing secret).
 """
 
 from __future__ import annotations
@@ -52,12 +60,13 @@ def normalise_url(url: str) -> URL:
     raise DatabaseURLError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql://...")
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
     path = Path(url.database or "")
     if not path.parent.exists():
         raise DatabaseURLError(f"the folder for the SQLite database does not exist: {path.parent}")
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                           pool_size=8, max_overflow=32)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout},
+                           pool_size=8, max_overflow=32, hide_parameters=True)
+    busy_ms = max(0, int(busy_timeout * 1000))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -67,7 +76,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -79,14 +88,20 @@ def _sqlite_engine(url: URL) -> Engine:
 
 
 def _postgres_engine(url: URL) -> Engine:
-    return create_engine(url, pool_size=16, max_overflow=32, pool_pre_ping=True)
+    return create_engine(url, pool_size=16, max_overflow=32, pool_pre_ping=True, hide_parameters=True)
+
+
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds a command waits for another process's SQLite write lock
+SERVICE_BUSY_TIMEOUT = 0.1  # ... and the service, which answers 503 + Retry-After instead
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        self.engine = _sqlite_engine(self.url) if self.is_sqlite else _postgres_engine(self.url)
+        self.busy_timeout = busy_timeout
+        self.engine = (_sqlite_engine(self.url, busy_timeout) if self.is_sqlite
+                       else _postgres_engine(self.url))
         self.write_engine = self.engine.execution_options(lk_write=True)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
@@ -115,10 +130,16 @@ class Database:
             yield session
 
     @contextmanager
-    def write_connection(self) -> Iterator[Connection]:
-        """A Core connection in a write transaction (the hot path: no ORM session)."""
+    def write_connection(self, durable: bool = True) -> Iterator[Connection]:
+        """A Core connection in a write transaction (the hot path: no ORM session).
+
+        ``durable=False`` (for rate-limit counters) lets PostgreSQL answer before
+        the commit is flushed to disk.
+        """
         if self._write_lock is None:
             with self.write_engine.begin() as connection:
+                if not durable:
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield connection
             return
         with self._write_lock, self.write_engine.begin() as connection:

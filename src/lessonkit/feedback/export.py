@@ -1,10 +1,21 @@
 """Exporting feedback: CSV (safe to open in a spreadsheet), JSON, and Markdown
 issue bodies ready to paste into GitHub issues.
 
-User text is neutralised for each format: CSV cells that a spreadsheet would
-run as a formula get a leading apostrophe; in Markdown, markup characters are
-escaped and ``@mentions`` / ``#refs`` are written as entities, so a pasted
-comment shows exactly what was written and pings nobody.
+Every field of every row goes through the one escaping function of its format:
+
+* **CSV** (``csv_cell``): every cell quoted; a spreadsheet formula cannot start
+  anywhere a spreadsheet might begin a cell: at the start of the text, or after
+  ``;``, ``,``, a tab or a line break (locales that separate with ``;``,
+  imports that split on tabs). Such a segment gets a leading apostrophe.
+* **JSON** (``json.dumps``): strings are JSON strings; nothing to interpret.
+* **Markdown** (``md_text`` for prose, ``md_code`` for names): every ASCII
+  punctuation character is backslash-escaped (CommonMark lets any be), so no
+  emphasis, link, image, HTML, table, heading or autolink can form; ``@`` and
+  ``#`` are followed by an invisible word joiner (U+2060), so GitHub's
+  mentions, team mentions and issue references (which it finds in the
+  rendered text, after escapes and entities are decoded) never form; a code
+  span is fenced with more backticks than the text holds. Line breaks become
+  spaces outside quoted comments.
 """
 
 from __future__ import annotations
@@ -21,35 +32,66 @@ COLUMNS = ["id", "lesson", "page", "page_title", "section", "section_title", "ra
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
            "md": "text/markdown; charset=utf-8"}
 
+# --- CSV ---------------------------------------------------------------------------------------------
 
-def _csv_cell(value: object) -> str:
+# A formula starts with = + - @ (or their full-width forms), possibly after spaces; a cell may
+# begin at the start of the text or after any of these separators.
+_FORMULA = re.compile(r"(^|[;,\t\r\n])([ \u00a0]*)(?=[=+\-@\uff1d\uff0b\uff0d\uff20])")
+
+
+def csv_cell(value: object) -> str:
     text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    if isinstance(value, bool | int | float):
+        return text
+    return _FORMULA.sub(lambda m: m[1] + m[2] + "'", text)
 
 
 def to_csv(rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(row.get(column)) for column in COLUMNS])
+        writer.writerow([csv_cell(row.get(column)) for column in COLUMNS])
     return out.getvalue()
 
+
+# --- JSON --------------------------------------------------------------------------------------------
 
 def to_json(rows: list[dict]) -> str:
     return json.dumps({"feedback": rows, "count": len(rows)}, ensure_ascii=False, indent=2) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+# --- Markdown ----------------------------------------------------------------------------------------
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_WORD_JOINER = "\u2060"
 
 
-def md_escape(text: str) -> str:
-    """Plain text -> Markdown that renders as the same text (no markup, no mentions)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return text.replace("@", "&#64;")
+def md_text(value: object, *, inline: bool = True) -> str:
+    """Plain text -> Markdown that GitHub renders as the same text (no markup, mentions or links)."""
+    text = "" if value is None else str(value)
+    if inline:
+        text = " ".join(text.split())
+    else:  # one line of a quoted comment: its indentation kept, but never read as a code block
+        stripped = text.lstrip(" \t")
+        text = "\u00a0" * (len(text) - len(stripped)) + stripped
+    text = _PUNCTUATION.sub(r"\\\1", text)
+    return text.replace("@", "@" + _WORD_JOINER).replace("#", "#" + _WORD_JOINER)
+
+
+md_escape = md_text  # the older name
+
+
+def md_code(value: object) -> str:
+    """A name as a code span, whatever backticks it holds (nothing inside a code span is markup)."""
+    text = " ".join(("" if value is None else str(value)).split())
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ")):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
 
 
 def _first_words(text: str, limit: int = 60) -> str:
@@ -58,11 +100,12 @@ def _first_words(text: str, limit: int = 60) -> str:
 
 
 def issue_title(row: dict) -> str:
+    """The issue's title as plain text (escape it for the format it goes into)."""
     kind = CATEGORIES.get(row.get("category") or "", "Feedback")
-    where = row.get("page_title") or row["page"]
+    where = str(row.get("page_title") or row["page"])
     if row.get("section_title") or row.get("section"):
         where += f" › {row.get('section_title') or row['section']}"
-    summary = _first_words(row.get("comment") or "")
+    summary = _first_words(str(row.get("comment") or ""))
     if not summary and row.get("rating"):
         summary = f"rated {row['rating']}/5"
     return f"{kind}: {where}" + (f" — {summary}" if summary else "")
@@ -70,27 +113,28 @@ def issue_title(row: dict) -> str:
 
 def issue_body(row: dict) -> str:
     lines = [
-        f"**Lesson:** `{row['lesson']}`  ",
-        f"**Episode:** {md_escape(row.get('page_title') or row['page'])} (`{row['page']}`)  ",
+        f"**Lesson:** {md_code(row['lesson'])}  ",
+        f"**Episode:** {md_text(row.get('page_title') or row['page'])} ({md_code(row['page'])})  ",
     ]
     if row.get("section") or row.get("section_title"):
-        anchor = f" (`#{row['section']}`)" if row.get("section") else ""
-        lines.append(f"**Section:** {md_escape(row.get('section_title') or row['section'])}{anchor}  ")
+        anchor = f" ({md_code('#' + str(row['section']))})" if row.get("section") else ""
+        lines.append(f"**Section:** {md_text(row.get('section_title') or row['section'])}{anchor}  ")
     if row.get("category"):
-        lines.append(f"**Category:** {CATEGORIES.get(row['category'], row['category'])}  ")
+        lines.append(f"**Category:** {md_text(CATEGORIES.get(row['category'], row['category']))}  ")
     if row.get("rating"):
-        lines.append(f"**Rating:** {row['rating']}/5  ")
+        lines.append(f"**Rating:** {md_text(row['rating'])}/5  ")
     source = "page widget" if row.get("source") == "widget" else "review"
     if row.get("round"):
-        source += f" round “{md_escape(row['round'])}”"
+        source += f" round “{md_text(row['round'])}”"
     if row.get("reviewer"):
-        source += f" by {md_escape(row['reviewer'])}"
-    lines.append(f"**From:** {source}, {row['created_at']}  ")
-    lines.append(f"**Feedback id:** {row['id']}")
-    comment = (row.get("comment") or "").strip()
+        source += f" by {md_text(row['reviewer'])}"
+    lines.append(f"**From:** {source}, {md_text(row['created_at'])}  ")
+    lines.append(f"**Feedback id:** {md_text(row['id'])}")
+    comment = str(row.get("comment") or "").strip()
     if comment:
         lines.append("")
-        lines.extend("> " + md_escape(line) if line.strip() else ">" for line in comment.splitlines())
+        lines.extend("> " + md_text(line, inline=False) if line.strip() else ">"
+                     for line in comment.splitlines())
     return "\n".join(lines) + "\n"
 
 
@@ -100,7 +144,7 @@ def to_markdown(rows: list[dict]) -> str:
         return "_No feedback matches these filters._\n"
     blocks = []
     for row in rows:
-        blocks.append(f"## {md_escape(issue_title(row))}\n\n{issue_body(row)}")
+        blocks.append(f"## {md_text(issue_title(row))}\n\n{issue_body(row)}")
     return "\n---\n\n".join(blocks)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lessonkit.feedback.cors import normalise_origin
 from lessonkit.feedback.models import Lesson, LessonPage
-from lessonkit.feedback.security import normalise_origin
 from lessonkit.feedback.submissions import SLUG
 
 

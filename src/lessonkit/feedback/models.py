@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("new", "accepted", "declined", "done")
@@ -76,6 +76,26 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="author")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LessonAccess(Base):
+    """An author may triage this lesson's feedback (admins see every lesson)."""
+
+    __tablename__ = "lesson_access"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+
+
+class RateBucket(Base):
+    """A rate limit's token bucket for one client key, shared by every service process."""
+
+    __tablename__ = "rate_limits"
+    bucket: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated: Mapped[float] = mapped_column(Float, index=True)  # wall-clock seconds (Unix time)
+    allowed: Mapped[bool] = mapped_column(Boolean)  # whether the last request took a token
 
 
 class WebSession(Base):

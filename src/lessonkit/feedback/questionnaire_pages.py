@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from lessonkit.feedback import questionnaires
+from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import Questionnaire, QuestionnaireResponse
-from lessonkit.feedback.security import ClientError
 from lessonkit.feedback.submissions import check_client_id
 from lessonkit.feedback.web import database, field, post_form, redirect, render, require_user
 
@@ -95,9 +95,9 @@ async def list_page(request: Request) -> Response:
 
 routes = [
     Route("/questionnaires", list_page, methods=["GET"]),
-    Route("/questionnaires/{slug}/summary", summary_page, methods=["GET"]),
-    Route("/questionnaires/{slug}/responses.json", responses_json, methods=["GET"]),
-    Route("/q/{slug}", form_page, methods=["GET"]),
-    Route("/q/{slug}", form_submit, methods=["POST"]),
-    Route("/q/{slug}/thanks", thanks, methods=["GET"]),
+    Route("/questionnaires/{slug:qid}/summary", summary_page, methods=["GET"]),
+    Route("/questionnaires/{slug:qid}/responses.json", responses_json, methods=["GET"]),
+    Route("/q/{slug:qid}", form_page, methods=["GET"]),
+    Route("/q/{slug:qid}", form_submit, methods=["POST"]),
+    Route("/q/{slug:qid}/thanks", thanks, methods=["GET"]),
 ]

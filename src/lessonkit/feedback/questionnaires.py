@@ -45,6 +45,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lessonkit.feedback import validation
+from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import Questionnaire, QuestionnaireResponse, utcnow
 
 QUESTION_TYPES = ("text", "single", "multiple", "likert", "scale")
@@ -210,13 +212,8 @@ class AnswerErrors(ValueError):
 
 
 def _number(text: str) -> int | float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    return int(value) if value.is_integer() else value
+    """A number written in ASCII digits (``float("١")`` would accept other scripts' digits)."""
+    return validation.number(text)
 
 
 def parse_answers(definition: dict[str, Any], form: dict[str, list[str]]) -> dict[str, Any]:
@@ -231,13 +228,17 @@ def parse_answers(definition: dict[str, Any], form: dict[str, list[str]]) -> dic
                 errors[q["id"]] = "Please answer this question."
             continue
         if kind == "text":
-            text = values[0].replace("\r\n", "\n").strip()
-            if not q["multiline"]:
-                text = " ".join(text.split())
-            if len(text) > q["max_length"]:
+            # Cleaned as the widget's text is: no NUL or other control characters, line ends as \n.
+            try:
+                text = validation.text(values[0], q["id"], q["max_length"], multiline=q["multiline"])
+            except ClientError:
+                text = validation.strip_controls(values[0], q["multiline"]).strip()
                 errors[q["id"]] = f"At most {q['max_length']} characters (this has {len(text)})."
             else:
-                answers[q["id"]] = text
+                if text:
+                    answers[q["id"]] = text
+                elif q["required"]:
+                    errors[q["id"]] = "Please answer this question."
         elif kind == "single":
             if len(values) != 1 or values[0] not in q["options"]:
                 errors[q["id"]] = "Choose one of the options."

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lessonkit.feedback import auth, lessons, submissions
+from lessonkit.feedback import auth, lessons, submissions, validation
+from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import Feedback, Invitation, Lesson, ReviewRound
-from lessonkit.feedback.security import ClientError, clean_text
 from lessonkit.feedback.web import (
     database,
     field,
@@ -122,14 +122,14 @@ async def review_submit(request: Request) -> Response:
                 section, section_title = anchor, headings[anchor]
         else:
             submissions.check_slug(page, "episode")
-            section_title = clean_text(section, "section", submissions.TITLE_MAX)
+            section_title = validation.text(section, "section", submissions.TITLE_MAX)
             section = ""
         submission = submissions.Submission(
             client_id=submissions.check_client_id(field(form, "client_id")),
             lesson=who.lesson_id, page=page, page_title=page_title, section=section,
             section_title=section_title,
             category=submissions.check_category(field(form, "category"), required=True),
-            comment=clean_text(field(form, "comment"), "comment", submissions.COMMENT_MAX, required=True,
+            comment=validation.text(field(form, "comment"), "comment", submissions.COMMENT_MAX, required=True,
                                multiline=True),
             source="review", round_id=who.round_id, invitation_id=who.invitation_id)
         feedback_id, _ = submissions.store(database(request), submission)
@@ -148,8 +148,8 @@ async def review_submit(request: Request) -> Response:
 
 
 routes = [
-    Route("/invite/{token}", invitation_page, methods=["GET"]),
-    Route("/invite/{token}", redeem, methods=["POST"]),
+    Route("/invite/{token:token}", invitation_page, methods=["GET"]),
+    Route("/invite/{token:token}", redeem, methods=["POST"]),
     Route("/review", review_page, methods=["GET"]),
     Route("/review", review_submit, methods=["POST"]),
 ]

@@ -8,23 +8,26 @@ reusing a client id for different content is refused (409).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
+from lessonkit.feedback import validation
 from lessonkit.feedback.db import Database
+from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import CATEGORIES, Feedback, Lesson, utcnow
-from lessonkit.feedback.security import ClientError, clean_text
+from lessonkit.feedback.ratelimit import Rate, RateLimiter, too_many
 
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}\Z")
-SLUG = re.compile(r"^\w[\w.-]{0,199}\Z")  # letters (any script), digits, _ . -
 ANCHOR_MAX = 200
 TITLE_MAX = 300
 COMMENT_MAX = 4000
+SLUG = validation.IDENTIFIER
+WIDGET_FIELDS = ("client_id", "lesson", "page", "page_title", "section", "section_title", "rating", "category",
+                 "comment")
 
 
 @dataclass(frozen=True)
@@ -43,61 +46,37 @@ class Submission:
     invitation_id: int | None = None
 
 
-def check_client_id(value: object) -> str:
-    if not isinstance(value, str) or not CLIENT_ID.match(value):
-        raise ClientError(422, "client_id must be 8 to 64 letters, digits, '-' or '_'.",
-                          {"client_id": "8 to 64 letters, digits, - or _"})
-    return value
+check_client_id = validation.client_id
 
 
 def check_slug(value: object, field: str) -> str:
-    if not isinstance(value, str) or not SLUG.match(value):
-        raise ClientError(422, f"{field} must be a page or lesson name (letters, digits, . _ -; no spaces).",
-                          {field: "letters, digits, . _ -"})
-    return value
+    return validation.identifier(value, field)
 
 
 def check_rating(value: object) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise ClientError(422, "rating must be a whole number from 1 to 5.", {"rating": "1 to 5"})
-    return value
+    return validation.optional_integer(value, "rating", 1, 5, message="rating must be a whole number from 1 to 5.")
 
 
 def check_category(value: object, required: bool) -> str | None:
-    if value is None or value == "":
-        if required:
-            raise ClientError(422, "Choose a category.", {"category": "required"})
-        return None
-    if value not in CATEGORIES:
-        raise ClientError(422, f"category must be one of: {', '.join(CATEGORIES)}.",
-                          {"category": "unknown category"})
-    return str(value)
+    return validation.choice(value, "category", CATEGORIES, required=required, message="Choose a category.")
 
 
 def parse_widget_payload(data: Any) -> Submission:
     """A JSON object from the page widget (or any API client) -> a Submission."""
     if not isinstance(data, dict):
         raise ClientError(422, "Send a JSON object.")
-    known = {"client_id", "lesson", "page", "page_title", "section", "section_title", "rating", "category",
-             "comment"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ClientError(422, f"Unknown field(s): {', '.join(unknown[:5])}.")
+    validation.known_fields(data, WIDGET_FIELDS)
     rating = check_rating(data.get("rating"))
-    comment = clean_text(data.get("comment"), "comment", COMMENT_MAX, multiline=True)
+    comment = validation.text(data.get("comment"), "comment", COMMENT_MAX, multiline=True)
     if rating is None and not comment:
         raise ClientError(422, "Give a rating or write a comment.", {"comment": "rating or comment required"})
     return Submission(
         client_id=check_client_id(data.get("client_id")),
         lesson=check_slug(data.get("lesson"), "lesson"),
         page=check_slug(data.get("page"), "page"),
-        page_title=clean_text(data.get("page_title"), "page_title", TITLE_MAX),
-        section=clean_text(data.get("section"), "section", ANCHOR_MAX),
-        section_title=clean_text(data.get("section_title"), "section_title", TITLE_MAX),
+        page_title=validation.text(data.get("page_title"), "page_title", TITLE_MAX),
+        section=validation.anchor(data.get("section"), "section"),
+        section_title=validation.text(data.get("section_title"), "section_title", TITLE_MAX),
         rating=rating,
         category=check_category(data.get("category"), required=False),
         comment=comment,
@@ -154,14 +133,28 @@ def _store_one(connection: Connection, dialect: str, submission: Submission, ori
     return existing["id"], False
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The rate limit a submission is counted against (taken in the transaction that stores it)."""
+
+    bucket: str
+    key: str
+    rate: Rate
+
+
 def store(database: Database, submission: Submission, origin: str | None = None,
-          extra_origins: frozenset[str] = frozenset()) -> tuple[int, bool]:
+          extra_origins: frozenset[str] = frozenset(), limit: Limit | None = None,
+          limiter: RateLimiter | None = None) -> tuple[int, bool]:
     """Store a submission once, in its own transaction; returns (feedback id, whether it was new).
 
     ``origin`` is the browser's Origin header, if any: it must be one of the
     lesson's sites (or a service-wide allowed origin).
     """
     with database.write_connection() as connection:
+        if limit is not None and limiter is not None:
+            wait = limiter.hit_in(connection, limit.bucket, limit.key, limit.rate)
+            if wait > 0:
+                raise too_many(wait)
         return _store_one(connection, database.dialect, submission, origin, extra_origins)
 
 
@@ -169,35 +162,58 @@ Request = tuple[Submission, str | None, frozenset[str]]
 Outcome = tuple[int, bool] | Exception
 
 
-def store_many(database: Database, requests: list[Request]) -> list[Outcome]:
+def store_many(database: Database, requests: list[Request], limits: list[Limit | None] | None = None,
+               limiter: RateLimiter | None = None) -> list[Outcome]:
     """Store several submissions in one transaction (one commit, one fsync: a group commit).
 
     Returns, for each request in order, (id, new) or the exception refusing it
     (a ClientError, or a database error). Nothing is acknowledged before the
-    commit returns. If the transaction as a whole fails, each submission is
-    tried again in a transaction of its own, so one bad submission cannot fail
-    the others.
+    commit returns. Each request's rate limit (``limits``) is taken in the same
+    transaction, so every service process counts against one shared bucket.
+    Rows are locked in one order (rate buckets by key, then submissions by
+    client id), so concurrent batches from several workers cannot deadlock.
+
+    If the database is busy or unreachable (``OperationalError``), the whole
+    batch fails at once: its requests are answered 503 with ``Retry-After``.
+    If the transaction fails for another reason (a submission the database
+    refuses), each submission is tried again in a transaction of its own, so
+    one bad submission cannot fail the others.
     """
+    count = len(requests)
+    limits = limits if limits is not None else [None] * count
     try:
         with database.write_connection() as connection:
+            outcomes: list[Outcome | None] = [None] * count
+            if limiter is not None:
+                limited = sorted((i for i in range(count) if limits[i] is not None),
+                                 key=lambda i: (limits[i].bucket, limits[i].key, i))
+                for i in limited:
+                    limit = limits[i]
+                    wait = limiter.hit_in(connection, limit.bucket, limit.key, limit.rate)
+                    if wait > 0:
+                        outcomes[i] = too_many(wait)
             wanted = {submission.lesson for submission, _, _ in requests}
             known_sites = dict(connection.execute(select(_LESSONS.c.id, _LESSONS.c.sites)
                                                   .where(_LESSONS.c.id.in_(wanted))).all())
-            outcomes: list[Outcome] = []
-            for submission, origin, extra in requests:
+            for i in sorted(range(count), key=lambda i: (requests[i][0].client_id, i)):
+                if outcomes[i] is not None:
+                    continue
+                submission, origin, extra = requests[i]
                 try:
-                    outcomes.append(_store_one(connection, database.dialect, submission, origin, extra,
-                                               known_sites))
+                    outcomes[i] = _store_one(connection, database.dialect, submission, origin, extra,
+                                             known_sites)
                 except ClientError as refusal:
-                    outcomes.append(refusal)
-        return outcomes
+                    outcomes[i] = refusal
+        return [outcome for outcome in outcomes if outcome is not None]
+    except OperationalError:
+        raise
     except Exception:
-        if len(requests) == 1:
+        if count == 1:
             raise
     outcomes = []
-    for submission, origin, extra in requests:
+    for (submission, origin, extra), limit in zip(requests, limits, strict=True):
         try:
-            outcomes.append(store(database, submission, origin, extra))
+            outcomes.append(store(database, submission, origin, extra, limit, limiter))
         except Exception as refusal:
             outcomes.append(refusal)
     return outcomes

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from lessonkit.feedback import validation
+from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import (
     CATEGORIES,
     SOURCES,
@@ -22,7 +24,6 @@ from lessonkit.feedback.models import (
     User,
     utcnow,
 )
-from lessonkit.feedback.security import ClientError
 
 MAX_PAGE_SIZE = 500
 
@@ -36,32 +37,41 @@ class Filters:
     source: str = ""
     assignee: str = ""  # a user name, "none" for unassigned, or "" for anyone
     round_id: int | None = None
+    # The lessons the viewer may see (None: every lesson); not a query parameter.
+    scope: frozenset[str] | None = None
 
     def query(self) -> dict[str, str]:
         """The filters as query-string parameters (empty ones left out)."""
-        out = {k: str(v) for k, v in self.__dict__.items() if v not in ("", None)}
+        out = {k: str(v) for k, v in self.__dict__.items() if v not in ("", None) and k != "scope"}
         if "round_id" in out:
             out["round"] = out.pop("round_id")
         return out
 
 
-def parse_filters(params: Mapping[str, str]) -> Filters:
-    """Filters from a query string; an unknown status, category or source is a 400."""
+def parse_filters(params: Mapping[str, str], scope: frozenset[str] | None = None) -> Filters:
+    """Filters from a (cleaned) query string; a malformed or unknown value is a 400 saying which."""
 
     def pick(name: str, choices: Any = None) -> str:
-        value = (params.get(name) or "").strip()
+        value = validation.strip_controls(params.get(name) or "", multiline=False).strip()
         if len(value) > 200:
             raise ClientError(400, f"The {name} filter is too long.")
         if value and choices is not None and value not in choices:
-            raise ClientError(400, f"Unknown {name} {value!r}: use one of {', '.join(choices)}.")
+            raise ClientError(400, f"Unknown {name} {value[:60]!r}: use one of {', '.join(choices)}.")
         return value
 
+    def name(field: str, check) -> str:
+        value = pick(field)
+        return check(value, field, status=400) if value else ""
+
     round_text = pick("round")
-    if round_text and not round_text.isdigit():
-        raise ClientError(400, "The round filter is a review round number.")
-    return Filters(lesson=pick("lesson"), page=pick("page"), status=pick("status", STATUSES),
-                   category=pick("category", CATEGORIES), source=pick("source", SOURCES),
-                   assignee=pick("assignee"), round_id=int(round_text) if round_text else None)
+    round_id = validation.integer(round_text, "round", 1, 999_999_999, status=400,
+                                  message="The round filter is a review round number.") if round_text else None
+    assignee = pick("assignee")
+    if assignee and assignee != "none" and not validation.IDENTIFIER.match(assignee.replace("@", "_")):
+        raise ClientError(400, "The assignee filter is a user name (or 'none').")
+    return Filters(lesson=name("lesson", validation.identifier), page=name("page", validation.identifier),
+                   status=pick("status", STATUSES), category=pick("category", CATEGORIES),
+                   source=pick("source", SOURCES), assignee=assignee, round_id=round_id, scope=scope)
 
 
 def _select(filters: Filters) -> Select:
@@ -70,6 +80,8 @@ def _select(filters: Filters) -> Select:
                  .outerjoin(assignee, Feedback.assignee_id == assignee.id)
                  .outerjoin(Invitation, Feedback.invitation_id == Invitation.id)
                  .outerjoin(ReviewRound, Feedback.round_id == ReviewRound.id))
+    if filters.scope is not None:
+        statement = statement.where(Feedback.lesson_id.in_(sorted(filters.scope)))
     if filters.lesson:
         statement = statement.where(Feedback.lesson_id == filters.lesson)
     if filters.page:
@@ -123,16 +135,16 @@ def count(session: Session, filters: Filters) -> int:
     return session.scalar(select(func.count()).select_from(_select(filters).subquery())) or 0
 
 
-def get(session: Session, feedback_id: int) -> dict | None:
-    row = session.execute(_select(Filters()).where(Feedback.id == feedback_id)).first()
+def get(session: Session, feedback_id: int, scope: frozenset[str] | None = None) -> dict | None:
+    row = session.execute(_select(Filters(scope=scope)).where(Feedback.id == feedback_id)).first()
     return _row(*row) if row else None
 
 
 def update(session: Session, feedback_id: int, *, status: str | None = None,
-           assignee: str | None = None) -> Feedback:
-    """Change an item's status and/or assignee ("" to unassign)."""
+           assignee: str | None = None, scope: frozenset[str] | None = None) -> Feedback:
+    """Change an item's status and/or assignee ("" to unassign); only within the viewer's lessons."""
     feedback = session.get(Feedback, feedback_id)
-    if feedback is None:
+    if feedback is None or (scope is not None and feedback.lesson_id not in scope):
         raise ClientError(404, f"There is no feedback item {feedback_id}.")
     if status is not None:
         if status not in STATUSES:
@@ -150,14 +162,17 @@ def update(session: Session, feedback_id: int, *, status: str | None = None,
     return feedback
 
 
-def facets(session: Session) -> dict[str, Any]:
-    """What the filter menus offer: lessons, pages per lesson, users, rounds."""
-    lessons = [lesson.id for lesson in session.scalars(select(Lesson).order_by(Lesson.id))]
+def facets(session: Session, scope: frozenset[str] | None = None) -> dict[str, Any]:
+    """What the filter menus offer (within the viewer's lessons): lessons, pages, users, rounds."""
+    lessons = [lesson.id for lesson in session.scalars(select(Lesson).order_by(Lesson.id))
+               if scope is None or lesson.id in scope]
     pages: set[tuple[str, str]] = set(session.execute(select(Feedback.lesson_id, Feedback.page).distinct()).all())
     pages |= set(session.execute(select(LessonPage.lesson_id, LessonPage.slug)).all())
+    pages = {(lesson, page) for lesson, page in pages if scope is None or lesson in scope}
     users = list(session.scalars(select(User.username).where(User.active.is_(True)).order_by(User.username)))
     rounds = [(r.id, f"{r.lesson_id}: {r.title}")
-              for r in session.scalars(select(ReviewRound).order_by(ReviewRound.id))]
+              for r in session.scalars(select(ReviewRound).order_by(ReviewRound.id))
+              if scope is None or r.lesson_id in scope]
     return {"lessons": lessons, "pages": sorted({p for _, p in pages}), "users": users, "rounds": rounds,
             "statuses": STATUSES, "categories": CATEGORIES, "sources": SOURCES}
 

@@ -13,18 +13,13 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from lessonkit.feedback import auth
 from lessonkit.feedback.charts import bar_chart
+from lessonkit.feedback.csrf import CSRF_FIELD, check_csrf, csrf_token_for
 from lessonkit.feedback.db import Database
+from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import CATEGORIES, STATUSES
-from lessonkit.feedback.security import (
-    CSRF_FIELD,
-    ClientError,
-    RateLimiter,
-    check_csrf,
-    client_address,
-    csrf_token_for,
-    read_form,
-)
+from lessonkit.feedback.ratelimit import RateLimiter, client_address
 from lessonkit.feedback.settings import Settings
+from lessonkit.feedback.validation import first, read_form
 
 SESSION_COOKIE = "lk_session"
 
@@ -93,11 +88,17 @@ async def require_user(request: Request, admin: bool = False) -> auth.Viewer:
     return who
 
 
+async def rate_limit(request: Request, bucket: str) -> None:
+    """Count this request against the client's ``bucket`` limit (shared by every worker); 429 when over."""
+    rate = {"forms": settings(request).rate_forms, "login": settings(request).rate_login}[bucket]
+    if not rate.unlimited:
+        await run_in_threadpool(limiter(request).check, bucket, client_address(request), rate)
+
+
 async def post_form(request: Request, bucket: str | None = None) -> dict[str, list[str]]:
-    """Read a form POST: rate-limited (if ``bucket``), size-limited, CSRF-checked."""
+    """Read a form POST: rate-limited (if ``bucket``), size-limited, cleaned, CSRF-checked."""
     if bucket is not None:
-        rate = {"forms": settings(request).rate_forms, "login": settings(request).rate_login}[bucket]
-        limiter(request).check(bucket, client_address(request), rate)
+        await rate_limit(request, bucket)
     form = await read_form(request, settings(request).max_form_body)
     token = (form.get(CSRF_FIELD) or [""])[0]
     nonce = request.state.csrf_nonce if request.state.csrf_cookie_present else None
@@ -105,9 +106,7 @@ async def post_form(request: Request, bucket: str | None = None) -> dict[str, li
     return form
 
 
-def field(form: dict[str, list[str]], name: str) -> str:
-    values = form.get(name)
-    return values[0] if values else ""
+field = first  # the first value of a form field ("" when absent)
 
 
 def safe_next(target: str, default: str = "/") -> str:

@@ -16,8 +16,9 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from lessonkit.feedback.db import Database
-from lessonkit.feedback.security import ClientError
-from lessonkit.feedback.submissions import Request, Submission, store_many
+from lessonkit.feedback.errors import ClientError
+from lessonkit.feedback.ratelimit import RateLimiter
+from lessonkit.feedback.submissions import Limit, Request, Submission, store_many
 
 log = logging.getLogger("lessonkit.feedback")
 MAX_BATCH = 256
@@ -25,8 +26,9 @@ _STOP = object()  # queued by stop(): the writer finishes what came before it an
 
 
 class BatchWriter:
-    def __init__(self, database: Database, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, database: Database, max_batch: int = MAX_BATCH, limiter: RateLimiter | None = None) -> None:
         self.database = database
+        self.limiter = limiter or RateLimiter(database)
         self.max_batch = max_batch
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.task: asyncio.Task | None = None
@@ -36,11 +38,11 @@ class BatchWriter:
         self.task = asyncio.create_task(self._run(), name="lessonkit-feedback-writer")
 
     async def submit(self, submission: Submission, origin: str | None,
-                     extra_origins: frozenset[str]) -> tuple[int, bool]:
+                     extra_origins: frozenset[str], limit: Limit | None = None) -> tuple[int, bool]:
         if self.task is None or self.task.done():
             raise ClientError(503, "The feedback service is shutting down; please try again shortly.")
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        await self.queue.put(((submission, origin, extra_origins), future))
+        await self.queue.put(((submission, origin, extra_origins), limit, future))
         return await future
 
     async def _run(self) -> None:
@@ -59,17 +61,20 @@ class BatchWriter:
             if batch:
                 await self._write(batch)
 
-    async def _write(self, batch: list[tuple[Request, asyncio.Future]]) -> None:
+    async def _write(self, batch: list[tuple[Request, Limit | None, asyncio.Future]]) -> None:
         try:
-            outcomes = await run_in_threadpool(store_many, self.database, [request for request, _ in batch])
+            outcomes = await run_in_threadpool(store_many, self.database, [request for request, _, _ in batch],
+                                               [limit for _, limit, _ in batch], self.limiter)
         except Exception as exc:
-            log.error("could not store %d submission(s): %s", len(batch), exc)
-            for _, future in batch:
+            # One line, never the statement's values (the engine hides them too).
+            log.error("could not store %d submission(s): %s: %s", len(batch), type(exc).__name__,
+                      (str(exc).splitlines() or [""])[0])
+            for _, _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
         self.batches += 1
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
+        for (_, _, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():  # the client went away; its submission is stored all the same
                 continue
             if isinstance(outcome, Exception):

@@ -1,44 +1,42 @@
-"""Rewriting the link targets in Markdown text (outside code), for pages that move."""
+"""Rewriting the link targets in Markdown text (outside code), for pages that move.
+
+The targets are found by the checks' scanner (``lessonkit.checks.scan``), so the migration and
+``lessonkit check`` agree on what is a link: the same code fences, code spans and comments are
+skipped, and link text may span lines. Each target is replaced where it is written; nothing
+else of the text changes.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from lessonkit.markdown.fences import code_lines
+from lessonkit.checks.scan import scan
 
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
-INLINE = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^()\s]+(?:\([^()\s]*\)[^()\s]*)*)((?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\))")
-DEFINITION = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)(.*)$")
-HTML_ATTRIBUTE = re.compile(r"""(\b(?:href|src)\s*=\s*)(["'])(.*?)\2""", re.I)
+NEWLINE = re.compile("\n")
 
 
 def rewrite_links(text: str, change: Callable[[str], str]) -> str:
-    """Apply ``change`` to every link and image target of ``text``; code is left alone."""
-    lines = text.split("\n")
-    for index, code in enumerate(code_lines(lines)):
-        if not code:
-            lines[index] = _line(lines[index], change)
-    return "\n".join(lines)
-
-
-def _line(line: str, change: Callable[[str], str]) -> str:
-    spans: list[str] = []
-
-    def hide(m: re.Match) -> str:
-        spans.append(m.group(0))
-        return f"\x00{len(spans) - 1}\x00"
-
-    masked = CODE_SPAN.sub(hide, line) if "`" in line else line
-    definition = DEFINITION.match(masked)
-    if definition:
-        masked = definition.group(1) + _target(definition.group(2), change) + definition.group(3)
-    else:
-        masked = INLINE.sub(lambda m: m.group(1) + _target(m.group(2), change) + m.group(3), masked)
-        masked = HTML_ATTRIBUTE.sub(lambda m: m.group(1) + m.group(2) + change(m.group(3)) + m.group(2), masked)
-    if spans:
-        masked = re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], masked)
-    return masked
+    """Apply ``change`` to every link and image target of ``text`` (inline links and images,
+    reference definitions, ``href``/``src`` of HTML tags); code is left alone."""
+    if "](" not in text and "]:" not in text and "=" not in text:
+        return text
+    starts = [0, *(m.end() for m in NEWLINE.finditer(text))]
+    edits: dict[int, tuple[int, str]] = {}
+    for target in scan(text, 1).targets:
+        offset = starts[target.at.line - 1] + target.at.column - 1
+        if text.startswith(target.raw, offset):
+            edits[offset] = (len(target.raw), _target(target.raw, change))
+    pieces = []
+    cursor = 0
+    for offset in sorted(edits):
+        if offset < cursor:
+            continue
+        length, replacement = edits[offset]
+        pieces += [text[cursor:offset], replacement]
+        cursor = offset + length
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def _target(target: str, change: Callable[[str], str]) -> str:

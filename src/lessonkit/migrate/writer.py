@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from lessonkit.markdown.fences import open_fence
 from lessonkit.model import Block, CodeChunk, Markdown, Node, Page
 
 FENCE_WIDTH = 48  # colons on an outer fence; nested fences get a few fewer
@@ -47,6 +48,18 @@ def chunk_header(chunk: CodeChunk) -> str:
     parts = [chunk.engine + (f" {chunk.label}" if chunk.label else "")]
     parts += [f"{key}={r_literal(value)}" for key, value in chunk.options.items()]
     return "{" + ", ".join(parts) + "}"
+
+
+def close_open_fence(text: str) -> str:
+    """``text`` with a closing fence added when a code block in it is never closed: in a fenced div,
+    an unclosed fence would swallow the div's closing line (kramdown ends it with the blockquote)."""
+    fence = None
+    for line in text.split("\n"):
+        if fence is None:
+            fence = open_fence(line)
+        elif fence.closed_by(line):
+            fence = None
+    return text if fence is None else f"{text.rstrip()}\n{fence.indent}{fence.marks}"
 
 
 def fence_open(block: Block, depth: int) -> str:
@@ -91,7 +104,7 @@ class WorkbenchWriter:
 
     def node(self, node: Node, depth: int) -> str:
         if isinstance(node, Markdown):
-            return self.rewrite(node.text, node).strip("\n")
+            return close_open_fence(self.rewrite(node.text, node).strip("\n"))
         if isinstance(node, CodeChunk):
             return f"```{chunk_header(node)}\n{node.code}\n```"
         if isinstance(node, Block):

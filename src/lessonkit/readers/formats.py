@@ -98,6 +98,8 @@ class LessonFormat:
     asset_roots: tuple[str, ...] = (".",)
     #: folders holding data that executed code may read
     data_folders: tuple[str, ...] = ("data", "files")
+    #: configuration keys the site shows, which the config-field-missing check asks for
+    required_config: tuple[str, ...] = ()
 
     def detect(self, root: Path) -> bool:
         raise NotImplementedError

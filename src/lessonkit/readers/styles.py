@@ -181,6 +181,7 @@ class StylesFormat(LessonFormat):
     name = "styles"
     config_file = "_config.yml"
     page_folders = ()
+    required_config = ("title", "carpentry", "life_cycle", "email")
     asset_roots = (".",)  # styles lessons keep figures, files, data and code at the root
 
     def detect(self, root: Path) -> bool:

@@ -240,6 +240,7 @@ class WorkbenchFormat(LessonFormat):
     name = "workbench"
     config_file = "config.yaml"
     page_folders = tuple(FOLDERS)
+    required_config = ("title", "carpentry", "life_cycle", "license", "source", "contact")
     asset_roots = (*FOLDERS, ".")
 
     def detect(self, root: Path) -> bool:

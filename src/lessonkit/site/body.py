@@ -93,6 +93,7 @@ class BodyRenderer:
         self.result = RenderedBody("")
         self.figure_count = 0
         self.inline_r = layout.inline_values(page.chunks()) if page.has_chunks else {}  # `r expr` values
+        self.inline_used: dict[str, int] = {}
 
     def render(self) -> RenderedBody:
         body = list(self.page.body)
@@ -113,7 +114,7 @@ class BodyRenderer:
                 self.env["_base_line"] = node.line
                 self.env["_line"] = 0
                 text = self.texts.get(id(node), node.text)
-                parts.append(render_markdown(substitute_inline(text, self.inline_r) if self.inline_r else text, self.env))
+                parts.append(render_markdown(substitute_inline(text, self.inline_r, self.inline_used) if self.inline_r else text, self.env))
             elif isinstance(node, Block):
                 parts.append(self.block(node))
             elif isinstance(node, CodeChunk):

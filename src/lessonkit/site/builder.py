@@ -22,7 +22,7 @@ from pathlib import Path
 from lessonkit import __version__, codec
 from lessonkit.cache import load_data, save_data
 from lessonkit.credit.site import LessonCredit
-from lessonkit.execute.notebook import is_executable, notebook, script
+from lessonkit.execute import notebook
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
@@ -326,12 +326,17 @@ class SiteBuilder:
         if view != "learner":
             return
         title = self.lesson.config.title
-        for page in pages:
-            if is_executable(page):
-                self._emit(f"notebooks/{page.slug}.ipynb", _hash(keys[page.source], title, "ipynb"),
-                           lambda page=page: notebook(page, title))
-                self._emit(f"notebooks/{page.slug}.py", _hash(keys[page.source], title, "py"),
-                           lambda page=page: script(page, title))
+        for page in pages:  # .ipynb/.py for Python pages, .Rmd/.R for R pages (execute/notebook.py)
+            for name, _, make in self._downloads(page):
+                self._emit(f"notebooks/{name}", _hash(keys[page.source], title, name), make)
+        lesson = self.lesson
+        if notebook.wants_handout(lesson.config.extra) and \
+                "files/code-handout.R" not in {asset.target for asset in lesson.assets}:
+            episodes_key = _hash(title, *(keys[p.source] for p in lesson.episodes if p.source in keys))
+            self._emit("files/code-handout.R", episodes_key, lambda: notebook.handout(lesson.episodes, title))
+
+    def _downloads(self, page: Page) -> list:
+        return notebook.downloads(page, self.lesson.config.title, self.lesson.root / page.source)
 
     def _render(self, page: Page, key: str) -> PageRecord:
         body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page))
@@ -348,11 +353,8 @@ class SiteBuilder:
                     f'<a href="instructor/{page.filename}">instructor view</a>.</p>')
         else:
             html = for_view(body.html, view)
-        downloads = []
-        if is_executable(page):
-            root = "../" if view == "instructor" else ""
-            downloads = [{"href": f"{root}notebooks/{page.slug}.ipynb", "label": "Jupyter notebook"},
-                         {"href": f"{root}notebooks/{page.slug}.py", "label": "Python script"}]
+        root = "../" if view == "instructor" else ""
+        downloads = [{"href": f"{root}notebooks/{name}", "label": label} for name, label, _ in self._downloads(page)]
         return render_page(self.shared, view, slug=page.slug, kind=page.kind, title=page.title, body=html,
                            page=page, rendered=body, previous=previous, next=next_page, downloads=downloads)
 
@@ -393,10 +395,10 @@ class SiteBuilder:
             self._emit(f"{folder}{spec.slug}.html", _hash(shared_key, view, spec.slug, content_key),
                        lambda spec=spec, gathered=gathered, merged=merged:
                        self._aggregate(spec, view, gathered, merged))
-        for slug, title, html in self.credit.pages(view):
+        for slug, title in self.credit.page_titles():  # made only when they must be written
             self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
-                       lambda slug=slug, title=title, html=html: render_page(
-                           shared, view, slug=slug, kind="generated", title=title, body=html))
+                       lambda slug=slug, title=title: render_page(
+                           shared, view, slug=slug, kind="generated", title=title, body=self.credit.page(slug, view)))
         self._emit(f"{folder}search.html", _hash(shared_key, view, "search"),
                    lambda: render_page(shared, view, slug="search", kind="generated", title="Search", body="",
                                        template="search.html", toc=False))

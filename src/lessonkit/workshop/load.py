@@ -160,6 +160,8 @@ class Loader:
         prerequisites = data.get("prerequisites") or []
         if isinstance(prerequisites, str):
             prerequisites = [prerequisites]
+        if not isinstance(prerequisites, list):
+            prerequisites = []
         registration = self.registration(data.get("registration"), sessions)
         if not isinstance(data.get("venue"), dict) and not isinstance(data.get("online"), dict):
             self.add((), "workshop-where", "the workshop has neither a 'venue:' nor an 'online:' link",

@@ -23,10 +23,19 @@ def _quote(text: str) -> str:
 
 def workshop_text(lesson_root: Path, target: Path, schedule: str | None, timezone: str, sessions: int,
                   today: date, minutes: int) -> str:
+    from lessonkit.workshop.load import bundled_lessons
+
     lesson = read_lesson(lesson_root)
-    reference = os.path.relpath(lesson_root.resolve(), target.parent.resolve())
+    bundled = bundled_lessons()
+    relative = os.path.relpath(lesson_root.resolve(), target.parent.resolve())
+    if bundled is not None and lesson_root.resolve().parent == bundled.resolve():
+        entry = f"  - lesson: {lesson_root.name}   # a bundled masterclass"
+    elif relative.startswith("../../.."):
+        entry = f"  - path: {lesson_root.resolve()}"
+    else:
+        entry = f"  - path: {relative}"
     first = _next_weekday(today + timedelta(days=42))
-    per_session = min(8 * 60, math.ceil(minutes / sessions / 15) * 15 + 15)
+    per_session = min(SESSION_MINUTES, math.ceil(minutes / sessions / 15) * 15 + 15)
     start = datetime(2000, 1, 1, 13, 0) if per_session <= 4 * 60 else datetime(2000, 1, 1, 9, 30)
     end = start + timedelta(minutes=per_session)
     lines = [
@@ -43,7 +52,7 @@ def workshop_text(lesson_root: Path, target: Path, schedule: str | None, timezon
         "prerequisites:",
         '  - "No programming experience is needed."',
         "lessons:",
-        f"  - path: {reference}",
+        entry,
     ]
     lines.append(f"    schedule: {schedule}" if schedule else "    # schedule: <a named schedule of the lesson>")
     lines.append("sessions:")

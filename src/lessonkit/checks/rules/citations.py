@@ -35,14 +35,20 @@ def _finding(item: Diagnostic) -> Finding:
     return Finding(Spot(item.path, item.line, item.column), item.message, item.fix, item.severity)
 
 
-def lesson_uses(lesson: Lesson, bare: bool) -> list[tuple[str, CitationUse]]:
-    """(file, use) for every citation in the lesson's pages."""
-    found: list[tuple[str, CitationUse]] = []
-    for page in lesson.pages():
+def lesson_uses(lesson: Lesson, bare: bool, context: Context | None = None) -> list[tuple[str, CitationUse]]:
+    """(file, use) for every citation in the lesson's pages (per page version, from the context's facts)."""
+    def page_uses(page) -> list[list]:
+        found = []
         for node, _ in page.walk():
             if isinstance(node, Markdown) and "@" in node.text:
                 path = node.source or page.source
-                found.extend((path, use) for use in _uses(node.text, node.line, bare))
+                found.extend([path, u.key, u.line, u.column, u.narrative] for u in _uses(node.text, node.line, bare))
+        return found
+
+    found: list[tuple[str, CitationUse]] = []
+    for page in lesson.pages():
+        rows = context.page_fact(page, f"citations-{int(bare)}", page_uses) if context else page_uses(page)
+        found.extend((path, CitationUse(key, line, column, narrative)) for path, key, line, column, narrative in rows)
     return found
 
 
@@ -71,7 +77,7 @@ def duplicate_keys(lesson: Lesson, context: Context):
 def undefined(lesson: Lesson, context: Context):
     bib, _ = _bibliography(lesson, context)
     rel, _ = bibliography_path(lesson)
-    for path, use in lesson_uses(lesson, bare=bib is not None):
+    for path, use in lesson_uses(lesson, bare=bib is not None, context=context):
         if bib is None:
             yield Finding(
                 Spot(path, use.line, use.column), f"@{use.key} is cited but the lesson has no bibliography",
@@ -89,7 +95,7 @@ def unused(lesson: Lesson, context: Context):
     bib, _ = _bibliography(lesson, context)
     if bib is None or not bib.items:
         return
-    cited = {use.key.lower() for _, use in lesson_uses(lesson, bare=True)}
+    cited = {use.key.lower() for _, use in lesson_uses(lesson, bare=True, context=context)}
     for key in bib.items:
         if key not in cited:
             yield Finding(

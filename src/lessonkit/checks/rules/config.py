@@ -1,54 +1,29 @@
-"""The lesson's configuration: required fields, valid values, and every page listed."""
+"""The lesson's configuration: required fields, valid values, and every page listed.
+
+The rules read the configuration as the reader parsed it (``lesson.config_file``: values and the
+line of each key) and ask the lesson's format which fields it needs and which folders hold pages;
+they never read the file again nor test which format the lesson is in.
+"""
 
 from __future__ import annotations
 
 import os
 
-from lessonkit.checks.context import UNREADABLE, ConfigData
 from lessonkit.checks.rule import Finding, rule
 from lessonkit.checks.scan import Spot
-from lessonkit.diagnostics import Report, Severity
+from lessonkit.diagnostics import Severity
 from lessonkit.model import Lesson
+from lessonkit.readers.formats import ConfigFile
 
-REQUIRED = {"workbench": ("title", "carpentry", "life_cycle", "license", "source", "contact"),
-            "styles": ("title", "carpentry", "life_cycle", "email")}
 VALUES = {"carpentry": ("swc", "dc", "lc", "cp", "incubator", "lab"),
           "life_cycle": ("pre-alpha", "alpha", "beta", "stable", "transition")}
-FOLDERS = ("episodes", "learners", "instructors", "profiles")
-CONFIG_FILE = {"workbench": "config.yaml", "styles": "_config.yml"}
-
-
-def read_config_data(lesson: Lesson) -> ConfigData:
-    """The configuration file's name, values and key lines, read once per check."""
-    import yaml
-
-    from lessonkit.markdown.frontmatter import load_yaml
-    from lessonkit.readers.sources import read_text
-
-    name = CONFIG_FILE.get(lesson.format, "config.yaml")
-    if any(d.path == name and d.rule in UNREADABLE for d in lesson.report):
-        return ConfigData(name, {}, {}, readable=False)  # the reader reported why; nothing more to say
-    read = read_text(lesson.root / name, name, Report())
-    if read is None:
-        return ConfigData(name, {}, {}, readable=False)
-    data = load_yaml(read[0], name, Report())
-    lines: dict[str, int] = {}
-    try:
-        node = yaml.compose(read[0], Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        node = None
-    if isinstance(node, yaml.MappingNode):
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                lines.setdefault(str(key.value), key.start_mark.line + 1)
-    return ConfigData(name, data if isinstance(data, dict) else {}, lines)
 
 
 @rule("config-field-missing", Severity.WARNING, "The configuration has the fields the lesson site shows.")
-def fields(lesson: Lesson, config: ConfigData):
+def fields(lesson: Lesson, config: ConfigFile):
     if not config.readable:
         return
-    for key in REQUIRED.get(lesson.format, ()):
+    for key in getattr(lesson.layout, "required_config", ()):
         value = config.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             line = config.line(key)
@@ -57,7 +32,7 @@ def fields(lesson: Lesson, config: ConfigData):
 
 
 @rule("config-value-invalid", Severity.WARNING, "Configuration values are ones the Carpentries tools understand.")
-def values(config: ConfigData):
+def values(config: ConfigFile):
     if not config.readable:
         return
     for key, allowed in VALUES.items():
@@ -68,11 +43,9 @@ def values(config: ConfigData):
 
 
 @rule("config-file-unlisted", Severity.WARNING, "Every page in episodes/, learners/, ... is listed in config.yaml.")
-def unlisted(lesson: Lesson, config: ConfigData):
-    if lesson.format != "workbench":
-        return
+def unlisted(lesson: Lesson, config: ConfigFile):
     included: set | None = None  # child documents; worked out only if a file is not listed
-    for folder in FOLDERS:
+    for folder in getattr(lesson.layout, "page_folders", ()):
         listed = config.data.get(folder)
         if not isinstance(listed, list) or not listed:
             continue  # an empty list means "every file, alphabetically"

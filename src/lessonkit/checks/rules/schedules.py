@@ -11,42 +11,52 @@ from lessonkit.model import Lesson
 
 def _found(lesson: Lesson, context: Context) -> list[Diagnostic]:
     if "schedules" not in context.memo:
-        from lessonkit.schedules import MAX_TEACHING_RUN, episode_times, schedule_diagnostics, teaching_runs
+        from lessonkit.schedules import lesson_schedules
 
-        found = schedule_diagnostics(lesson)
-        for page in lesson.episodes:
-            times = episode_times(page)
-            if not times.marked:
-                continue
-            teaching = sum(s.teaching or 0 for s in times.sections)
-            exercises = sum(s.exercises for s in times.sections)
-            for name, marked, total in (("teaching", teaching, page.teaching), ("exercises", exercises, page.exercises)):
-                if total is not None and marked != total:
-                    line = _front_matter_line(lesson, page.source, name)
-                    what = "the headings' teaching marks" if name == "teaching" else "the challenges' and discussions' minutes"
-                    found.append(Diagnostic(
-                        page.source, line, 1 if line > 1 else 0, "schedule-marks-total", Severity.WARNING,
-                        f"{what} add up to {marked} minutes, but the front matter says '{name}: {total}'",
-                        f"Make them agree: set '{name}: {marked}', or correct the time marks."))
-            for section in times.sections:
-                for block in section.blocks:
-                    if block.kind == "challenge" and block.minutes is None:
-                        found.append(Diagnostic(
-                            block.path, block.line, 1, "schedule-challenge-minutes", Severity.WARNING,
-                            f"the challenge '{block.title}' has no time estimate (the episode has time marks)",
-                            "Add its minutes to the fence: '::: {.challenge minutes=5}'."))
-            for run in teaching_runs(page):
-                if run.minutes > MAX_TEACHING_RUN:
-                    ending = f"before the challenge on line {run.challenge_line}" if run.challenge_line \
-                        else "to the end of the episode"
-                    found.append(Diagnostic(
-                        run.path, run.start_line, 1, "schedule-teaching-run", Severity.WARNING,
-                        f"{run.minutes} minutes of teaching with no challenge (from here {ending}); "
-                        f"learners should meet a challenge at least every {MAX_TEACHING_RUN} minutes",
-                        "Add a short challenge (a multiple-choice question with feedback will do) "
-                        "inside the run, or split the teaching."))
-        context.memo["schedules"] = found
+        found = [d for schedule in lesson_schedules(lesson) for d in schedule.diagnostics]
+        for page in lesson.episodes:  # per page version: an unchanged page is not opened again
+            found.extend(context.page_fact(page, "schedule-marks", lambda page: _page_problems(lesson, page)))
+        seen: set = set()
+        context.memo["schedules"] = [d for d in found if not (d in seen or seen.add(d))]
     return context.memo["schedules"]
+
+
+def _page_problems(lesson: Lesson, page) -> list[Diagnostic]:
+    """The time-mark problems of one episode."""
+    from lessonkit.schedules import MAX_TEACHING_RUN, episode_times, teaching_runs
+
+    times = episode_times(page)
+    found = list(times.diagnostics)
+    if not times.marked:
+        return found
+    teaching = sum(s.teaching or 0 for s in times.sections)
+    exercises = sum(s.exercises for s in times.sections)
+    for name, marked, total in (("teaching", teaching, page.teaching), ("exercises", exercises, page.exercises)):
+        if total is not None and marked != total:
+            line = _front_matter_line(lesson, page.source, name)
+            what = "the headings' teaching marks" if name == "teaching" else "the challenges' and discussions' minutes"
+            found.append(Diagnostic(
+                page.source, line, 1 if line > 1 else 0, "schedule-marks-total", Severity.WARNING,
+                f"{what} add up to {marked} minutes, but the front matter says '{name}: {total}'",
+                f"Make them agree: set '{name}: {marked}', or correct the time marks."))
+    for section in times.sections:
+        for block in section.blocks:
+            if block.kind == "challenge" and block.minutes is None:
+                found.append(Diagnostic(
+                    block.path, block.line, 1, "schedule-challenge-minutes", Severity.WARNING,
+                    f"the challenge '{block.title}' has no time estimate (the episode has time marks)",
+                    "Add its minutes to the fence: '::: {.challenge minutes=5}'."))
+    for run in teaching_runs(page):
+        if run.minutes > MAX_TEACHING_RUN:
+            ending = f"before the challenge on line {run.challenge_line}" if run.challenge_line \
+                else "to the end of the episode"
+            found.append(Diagnostic(
+                run.path, run.start_line, 1, "schedule-teaching-run", Severity.WARNING,
+                f"{run.minutes} minutes of teaching with no challenge (from here {ending}); "
+                f"learners should meet a challenge at least every {MAX_TEACHING_RUN} minutes",
+                "Add a short challenge (a multiple-choice question with feedback will do) "
+                "inside the run, or split the teaching."))
+    return found
 
 
 def _front_matter_line(lesson: Lesson, source: str, key: str) -> int:

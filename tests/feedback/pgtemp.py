@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server, for the tests and the load benchmark.
+"""A throwaway PostgreSQL server, for the tests and the load benchmark (test scaffolding: not in the package).
 
 ``TemporaryPostgres`` runs Debian's ``initdb`` into a temporary folder and starts
 the server with ``pg_ctl`` on a free loopback port (its socket in the same

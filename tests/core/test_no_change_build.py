@@ -1,0 +1,79 @@
+"""The no-change build (issue #13): recognised from stat() alone, with the same result, and never
+when anything the build reads or is asked to do changed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import lessonkit.readers as readers
+from lessonkit.build import Builder, BuildOptions
+from lessonkit.execute import ExecutionOptions
+from testsupport import FIXTURES, copy_lesson
+
+
+def _age(folder: Path, seconds: int = 3600) -> None:
+    """Make every file look written an hour ago (a fresh edit is not trusted from its stat)."""
+    old = os.stat(folder).st_mtime_ns - seconds * 1_000_000_000
+    for path in [folder, *folder.rglob("*")]:
+        os.utime(path, ns=(old, old), follow_symlinks=False)
+
+
+@pytest.fixture
+def lesson(tmp_path: Path) -> Path:
+    lesson = copy_lesson(FIXTURES / "workbench", tmp_path / "lesson")
+    _age(lesson)
+    return lesson
+
+
+def build(lesson: Path, out: Path, **options):
+    return Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions(enabled=False), **options)).build()
+
+
+def test_second_build_reads_nothing(lesson: Path, tmp_path: Path, monkeypatch):
+    out = tmp_path / "out"
+    first = build(lesson, out)
+    assert first.ok and first.unchanged == 0
+    monkeypatch.setattr(readers, "read_lesson", lambda *a, **k: pytest.fail("the lesson was read"))
+    again = build(lesson, out)
+    assert again.ok and again.unchanged == first.html_pages and again.html_pages == first.html_pages
+    assert [d.rule for d in again.diagnostics] == [d.rule for d in first.diagnostics]
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "delete", "options", "output"])
+def test_any_change_builds_again(lesson: Path, tmp_path: Path, change: str):
+    out = tmp_path / "out"
+    assert build(lesson, out).ok
+    options = {}
+    if change == "edit":
+        page = lesson / "episodes/counting-cells.md"
+        page.write_text(page.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+    elif change == "add":
+        (lesson / "episodes" / "fig").mkdir(exist_ok=True)
+        (lesson / "episodes" / "fig" / "new.png").write_bytes(b"\x89PNG\r\n")
+    elif change == "delete":
+        (lesson / "CODE_OF_CONDUCT.md").unlink()
+    elif change == "options":
+        options = {"strict": True}
+    elif change == "output":
+        (out / ".lessonkit-site").write_text("token: someone-else\n")
+    again = build(lesson, out, **options)
+    assert again.unchanged == 0
+    if change == "edit":
+        assert "Seeding density is crucial" in (out / "counting-cells.html").read_text()
+
+
+def test_a_fresh_edit_is_not_trusted_from_its_stat(lesson: Path, tmp_path: Path):
+    """Same size, same modification time, different bytes, right after the build: seen all the same."""
+    out = tmp_path / "out"
+    page = lesson / "episodes/counting-cells.md"
+    text = page.read_text()
+    page.write_text(text)  # written now: too close to the build to be trusted
+    stamp = page.stat().st_mtime_ns
+    assert build(lesson, out).ok
+    page.write_text(text.replace("Seeding density", "SEEDING density"))
+    os.utime(page, ns=(stamp, stamp))
+    again = build(lesson, out)
+    assert again.unchanged == 0 and "SEEDING density" in (out / "counting-cells.html").read_text()

@@ -1,0 +1,105 @@
+"""R Markdown lessons of the shared corpus, built with R for real (IRkernel from Debian)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from htmlquery import Document
+from lessonkit.build import Builder, BuildOptions, BuildResult
+from lessonkit.execute import ExecutionOptions
+from testsupport import CORPUS
+
+pytestmark = pytest.mark.corpus
+
+
+def copy_lesson(name: str, target: Path) -> Path:
+    """A writable copy of a corpus lesson (the corpus itself is read-only)."""
+    source = CORPUS / name
+    assert source.is_dir(), f"the corpus lesson {name} is missing from {CORPUS}"
+    shutil.copytree(source, target)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return target
+
+
+def build(lesson: Path, out: Path) -> BuildResult:
+    return Builder(lesson, BuildOptions(out=out, execution=ExecutionOptions())).build()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".lessonkit" not in p.parts}
+
+
+def code_blocks(page: Path) -> list[tuple[str, str]]:
+    found = []
+    for block in Document.load(page).find("div", cls="page-body").find_all("div", cls="code"):
+        label = block.find("span", cls="code-label")
+        found.append((label.text() if label else "", block.find("pre").raw_text()))
+    return found
+
+
+def test_workbench_rmd_template_draws_its_figure_with_alt_text_and_caption(tmp_path: Path):
+    lesson = copy_lesson("carpentries__workbench-template-rmd", tmp_path / "lesson")
+    before = tree(lesson)
+    first = build(lesson, tmp_path / "site")
+    assert first.ok, [d.format() for d in first.diagnostics if d.severity >= 2]
+    assert first.execution.cells_executed == 1
+    page = Document.load(tmp_path / "site/introduction.html")
+    figure = page.find("figure", cls="chunk-figure")
+    img = figure.find("img")
+    assert img.attrs["alt"] == "pie chart illusion of a pyramid"
+    assert figure.find("figcaption").text() == "Sun arise each and every morning"
+    png = (tmp_path / "site" / img.attrs["src"]).read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 2000  # a drawn pie, not an empty image
+    assert "R" in [label for label, _ in code_blocks(tmp_path / "site/introduction.html")]
+    second = build(lesson, tmp_path / "site")
+    assert second.ok and second.execution.cells_executed == 0 and second.execution.cells_cached == 1
+    assert tree(lesson) == before  # the source lesson is byte-for-byte unchanged
+
+
+def test_r_novice_gapminder_first_episodes_print_their_values(tmp_path: Path):
+    lesson = copy_lesson("swcarpentry__r-novice-gapminder", tmp_path / "lesson")
+    config = lesson / "config.yaml"
+    # Two small episodes keep CI time modest; the corpus has no data files, so give the shell
+    # chunks of episode 2 a small table of our own in the place the lesson expects it.
+    config.write_text(re.sub(r"episodes: *\n(- .*\n)+", "episodes:\n- 01-rstudio-intro.Rmd\n- 02-project-intro.Rmd\n",
+                             config.read_text()))
+    for extra in lesson.glob("episodes/*.Rmd"):
+        if not extra.name.startswith(("01-", "02-")):
+            extra.unlink()
+    (lesson / "episodes/data").mkdir(exist_ok=True)
+    with open(lesson / "episodes/data/gapminder_data.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["country", "year", "pop", "continent", "lifeExp", "gdpPercap"])
+        writer.writerows([["Testland", 1952 + 5 * i, 1000 + i, "Asia", 50 + i, 700 + i] for i in range(11)])
+    before = tree(lesson)
+    result = build(lesson, tmp_path / "site")
+    assert result.ok, [d.format() for d in result.diagnostics if d.severity >= 2]
+    blocks = code_blocks(tmp_path / "site/01-rstudio-intro.html")
+
+    def output_after(code: str) -> str:
+        index = next(i for i, (label, text) in enumerate(blocks) if label == "R" and text.startswith(code))
+        return blocks[index + 1][1]
+
+    assert output_after("1 + 100") == "[1] 101"
+    assert output_after("2/10000") == "[1] 2e-04"
+    assert output_after("sin(1)") == "[1] 0.841471"
+    assert ("Error", "Error in rm(list <- ls()): ... must contain names or character strings") in blocks
+    text = Document.load(tmp_path / "site/01-rstudio-intro.html").find("div", cls="page-body").text()
+    # inline `r mass` and `r age`, each evaluated where it stands in the episode
+    assert "This will give a value of 47.5 for the variable mass" in text
+    assert "This will give a value of 122 for the variable age" in text
+    assert "`r " not in text
+    shell = code_blocks(tmp_path / "site/02-project-intro.html")
+    index = next(i for i, (label, code) in enumerate(shell) if code == "wc -l data/gapminder_data.csv")
+    assert shell[index][0] == "Bash" and shell[index + 1] == ("Output", "12 data/gapminder_data.csv")
+    assert tree(lesson) == before
+    assert os.listdir(lesson / "episodes/data") == ["gapminder_data.csv"]
