@@ -24,9 +24,10 @@ PAGES = ["index.html", "counting-cells.html", "blocks-and-tabs.html", "rmarkdown
 def site(tmp_path_factory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("a11y")
     shutil.copytree(FIXTURES / "workbench", base / "lesson")
-    assert Builder(base / "lesson", BuildOptions(out=base / "site")).build().ok
+    # Served at the path of the fixture's `url:` (…/fixture-lesson/): 404.html links its assets from there.
+    assert Builder(base / "lesson", BuildOptions(out=base / "site" / "fixture-lesson")).build().ok
     server = serve(base / "site")
-    yield server.url
+    yield server.url + "fixture-lesson/"
     server.stop()
 
 

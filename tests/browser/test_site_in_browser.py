@@ -20,10 +20,11 @@ LESSON = CORPUS / "swcarpentry__shell-novice"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("browser-site")
-    result = Builder(LESSON, BuildOptions(out=base / "site", cache=base / "cache")).build()
+    # Served at the path of the lesson's `url:` (…/shell-novice/), as on the web: 404.html links its assets from there.
+    result = Builder(LESSON, BuildOptions(out=base / "site" / "shell-novice", cache=base / "cache")).build()
     assert result.ok
     server = serve(base / "site")
-    yield server.url
+    yield server.url + "shell-novice/"
     server.stop()
 
 
@@ -104,15 +105,19 @@ def test_search_finds_a_word_from_one_episode_and_links_to_it(page: Page, site: 
 
 def test_instructor_view_shows_notes_the_learner_view_hides(page: Page, site: str):
     page.goto(site + "instructor/03-create.html")
-    note = page.locator("section.callout.instructor").first
+    note = page.locator("details.instructor-note").first
     expect(note).to_be_visible()
-    text = note.locator(".callout-content").inner_text().strip()[:40]
+    content = note.locator(".callout-content")
+    expect(content).to_be_hidden()  # collapsed, so that it does not interrupt the lesson's text
+    note.locator("summary").click()
+    expect(content).to_be_visible()
+    text = content.inner_text().strip()[:40]
     page.get_by_role("link", name="Learner view").click()
     page.wait_for_url(re.compile(r"/03-create\.html$"))
-    expect(page.locator("section.callout.instructor")).to_have_count(0)
+    expect(page.locator("details.instructor-note")).to_have_count(0)
     assert text not in page.locator("main").inner_text()
     page.get_by_role("link", name="Instructor view").click()
-    expect(page.locator("section.callout.instructor").first).to_be_visible()
+    expect(page.locator("details.instructor-note").first).to_be_visible()
 
 
 def test_episode_menu_marks_the_current_page(page: Page, site: str):

@@ -121,7 +121,7 @@ def test_rmarkdown_chunks_and_child_documents(site: Path):
 
 
 def test_landing_page_schedule_times(site: Path):
-    page = doc(site, "index.html")
+    page = doc(site, "instructor/index.html")
     rows = [tr.text() for tr in page.find("section", cls="schedule").find_all("tr")]
     schedule = page.find("section", cls="schedule").text()
     assert "00h 00m Setup instructions" in schedule

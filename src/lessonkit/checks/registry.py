@@ -26,6 +26,7 @@ from lessonkit.checks.rules import (
     front_matter,
     headings,
     images,
+    language,
     links,
     schedules,
 )
@@ -35,7 +36,7 @@ from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap
 
 RULE_MODULES: tuple[ModuleType, ...] = (headings, images, links, accessibility, blocks, front_matter, config, files,
-                                         citations, credit, schedules)
+                                         citations, credit, schedules, language)
 
 
 def collect(modules: Iterable[ModuleType]) -> dict[str, Rule]:

@@ -14,17 +14,40 @@ from html import escape
 
 from lessonkit.execute import layout
 from lessonkit.execute.engines import substitute_inline
+from lessonkit.locale import Interface, interface
 from lessonkit.markdown.fences import code_mask
 from lessonkit.markdown.parser import slugify, unique_id
 from lessonkit.model import Block, CodeChunk, Markdown, Node, Output, Page
-from lessonkit.site.highlight import highlight_block
+from lessonkit.site.highlight import CODE_LABELS, highlight_block
 from lessonkit.site.icons import icon
 from lessonkit.site.links import ROOT, LinkResolver
 from lessonkit.site.markdown_html import make_html_renderer, page_references, render_markdown
+from lessonkit.site.theme import environment
 
 INSTRUCTOR_START = "<!--lk:instructor-->"
 INSTRUCTOR_END = "<!--/lk:instructor-->"
 OVERVIEW_KINDS = ("questions", "objectives")
+_HEADING_LEVEL = re.compile(r"<h([1-6])[\s>]")
+
+
+@dataclass(frozen=True)
+class BodyOptions:
+    """The lesson-wide settings a page body depends on."""
+
+    lang: str = "en"  # the lesson's language (a page's own ``lang:`` wins)
+    fold_code: bool = False  # config.yaml ``fold_code: true``: executable chunks' source collapsed
+    theme: str = ""  # folder of the lesson's theme (templates overriding the package's)
+
+    def signature(self) -> str:
+        from lessonkit.locale import catalogue_signature
+        from lessonkit.site.theme import theme_signature
+
+        return f"{self.lang}|{self.fold_code}|{catalogue_signature()}|{theme_signature(self.theme)}"
+
+
+def page_language(page: Page | None, default: str) -> str:
+    value = page.meta.get("lang") if page is not None and isinstance(page.meta, dict) else None
+    return value.strip() if isinstance(value, str) and value.strip() else default
 
 
 @dataclass
@@ -36,6 +59,7 @@ class RenderedBody:
     headings: list[tuple[int, str, str]] = field(default_factory=list)  # level, id, text (h2/h3 only)
     files: dict[str, bytes] = field(default_factory=dict)  # figures made by executed code
     unresolved: list[tuple[str, int]] = field(default_factory=list)  # (url, line)
+    lang: str = "en"  # the interface language the body was rendered in
 
 
 _FOOTNOTE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:[ \t]?(.*)$")
@@ -73,13 +97,18 @@ def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
 
 
 class BodyRenderer:
-    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict, extra_env: dict | None = None):
+    def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict, extra_env: dict | None = None,
+                 options: BodyOptions | None = None):
         self.page = page
         self.resolver = resolver
+        self.options = options or BodyOptions()
+        self.ui: Interface = interface(page_language(page, self.options.lang))
+        self.templates = environment(self.options.theme)
         texts = [n.text for n, _ in page.walk() if isinstance(n, Markdown)]
         references = dict(lesson_references)
         references.update(page_references(texts))
-        self.env: dict = {"references": references, "links": resolver, "ids": set(), **(extra_env or {})}
+        self.env: dict = {"references": references, "links": resolver, "ids": set(), "ui": self.ui,
+                          **(extra_env or {})}
         self.texts: dict[int, str] = {}  # Markdown node -> text to render (footnote definitions taken out)
         self.footnotes: dict[str, str] = {}
         for node, _ in page.walk():
@@ -90,8 +119,11 @@ class BodyRenderer:
                     self.footnotes.update(found)
         if self.footnotes:
             self.env["footnotes"] = {"refs": {f":{label}": -1 for label in self.footnotes}, "list": {}}
-        self.result = RenderedBody("")
+        self.result = RenderedBody("", lang=self.ui.lang)
         self.figure_count = 0
+        # The level of the heading a block title follows (block titles never skip a level); a block
+        # rendered on its own (e.g. in a workshop handout) follows a level-2 heading.
+        self.levels: list[int] = [2]
         self.inline_r = layout.inline_values(page.chunks()) if page.has_chunks else {}  # `r expr` values
         self.inline_used: dict[str, int] = {}
 
@@ -101,6 +133,8 @@ class BodyRenderer:
             for node in body:
                 if isinstance(node, Block) and node.kind == kind:
                     self.result.overview[kind] = self.nodes(node.children)
+        # The page's title is its only level-1 heading; the overview (when there is one) is under level-2 ones.
+        self.levels = [2] if self.result.overview else [1]
         body = [n for n in body if not (isinstance(n, Block) and n.kind in OVERVIEW_KINDS)]
         self.result.html = self.nodes(body) + self.footnote_list() + self.reference_list()
         self.result.unresolved = self.resolver.unresolved
@@ -114,7 +148,13 @@ class BodyRenderer:
                 self.env["_base_line"] = node.line
                 self.env["_line"] = 0
                 text = self.texts.get(id(node), node.text)
-                parts.append(render_markdown(substitute_inline(text, self.inline_r, self.inline_used) if self.inline_r else text, self.env))
+                html = render_markdown(substitute_inline(text, self.inline_r, self.inline_used) if self.inline_r
+                                       else text, self.env)
+                if "<h" in html:
+                    found = _HEADING_LEVEL.findall(html)
+                    if found:
+                        self.levels[-1] = int(found[-1])
+                parts.append(html)
             elif isinstance(node, Block):
                 parts.append(self.block(node))
             elif isinstance(node, CodeChunk):
@@ -133,7 +173,7 @@ class BodyRenderer:
             content = render_markdown(self.footnotes.get(note["label"], ""), self.env).strip()
             backrefs = "".join(
                 f' <a href="#fnref{number + 1}{":" + str(sub) if sub else ""}" class="footnote-backref" '
-                f'aria-label="Back to the text">\u21a9\ufe0e</a>' for sub in range(max(1, note.get("count", 1)))
+                f'aria-label="{escape(self.ui.gettext("Back to the text"))}">\u21a9\ufe0e</a>' for sub in range(max(1, note.get("count", 1)))
             )
             if content.endswith("</p>"):
                 content = content[: -len("</p>")] + backrefs + "</p>"
@@ -141,7 +181,8 @@ class BodyRenderer:
                 content += backrefs
             items.append(f'<li id="fn{number + 1}" class="footnote-item">{content}</li>')
             number += 1
-        return ('<section class="footnotes" aria-label="Footnotes"><hr class="footnotes-sep">'
+        return (f'<section class="footnotes" aria-label="{escape(self.ui.gettext("Footnotes"))}">'
+                '<hr class="footnotes-sep">'
                 f'<ol class="footnotes-list">{"".join(items)}</ol></section>\n')
 
     def reference_list(self) -> str:
@@ -156,36 +197,38 @@ class BodyRenderer:
 
     def block(self, block: Block) -> str:
         spec = block.spec
-        inner = self.nodes(block.children)
         if spec is None:
-            return self.plain_div(block, inner)
+            return self.plain_div(block, self.nodes(block.children))
+        level = min(6, self.levels[-1] + 1)
+        self.levels.append(level)
+        try:
+            inner = self.nodes(block.children)
+        finally:
+            self.levels.pop()
+        ui = self.ui
         title_html = self.inline(block.title) if block.title else ""
+        own_title = bool(block.title) and block.title.strip().lower().rstrip(":") not in GENERIC_TITLES
+        context = {"kind": block.kind, "content": inner, "icon": icon(spec.icon), "level": level,
+                   "_": ui.gettext}
         if spec.role == "collapsible":
-            extra = ""
-            if block.title and block.title.strip().lower().rstrip(":") not in GENERIC_TITLES:
-                extra = f'<span class="summary-title">{title_html}</span>'
-            ident = f' id="{escape(self._id(block, block.title or block.kind))}"'
-            return (
-                f'<details class="collapsible {escape(block.kind)}"{ident}>'
-                f'<summary><span class="summary-label">{escape(spec.title)}</span>{extra}</summary>'
-                f'<div class="collapsible-content">{inner}</div></details>\n'
-            )
+            # The block's own heading is its button label; the default label only when it has none.
+            context.update(id=self._id(block, block.title or block.kind),
+                           label=title_html if own_title else escape(ui.gettext(spec.title)), own_title=own_title)
+            return self._template("blocks/collapsible.html").render(context) + "\n"
         if spec.role == "tabs":
-            return f'<div class="tabs {escape(block.kind)}" data-tabs="{escape(block.kind)}">{inner}</div>\n'
-        heading = title_html or escape(spec.title)
+            return self._template("blocks/tabs.html").render(context) + "\n"
         ident = self._id(block, block.title or spec.title)
-        html = (
-            f'<section class="callout {escape(block.kind)}" id="{escape(ident)}">'
-            f'<div class="callout-header">{icon(spec.icon)}'
-            f'<h3 class="callout-title" id="{escape(ident)}-title">{heading}</h3></div>'
-            f'<div class="callout-content">{inner}</div></section>\n'
-        )
+        context.update(id=ident, title=title_html or escape(ui.gettext(spec.title)))
         if spec.role == "instructor":
             self.result.instructor_notes.append(inner)
+            html = self._template("blocks/instructor.html").render(context) + "\n"
             return f"{INSTRUCTOR_START}{html}{INSTRUCTOR_END}"
         if block.kind == "keypoints":
             self.result.keypoints.append(inner)
-        return html
+        return self._template("blocks/callout.html").render(context) + "\n"
+
+    def _template(self, name: str):
+        return self.templates.get_template(name)
 
     def plain_div(self, block: Block, inner: str) -> str:
         attrs = ""
@@ -197,7 +240,8 @@ class BodyRenderer:
         for key, value in block.attrs.items():
             name = key if key.startswith("data-") or key in ("lang", "dir", "title", "role") else f"data-{key}"
             attrs += f' {escape(name)}="{escape(value)}"'
-        title = f"<h3>{self.inline(block.title)}</h3>" if block.title else ""
+        level = min(6, self.levels[-1] + 1)
+        title = f"<h{level}>{self.inline(block.title)}</h{level}>" if block.title else ""
         return f"<div{attrs}>{title}{inner}</div>\n"
 
     def _id(self, block: Block, text: str) -> str:
@@ -224,7 +268,13 @@ class BodyRenderer:
             return ""
         parts: list[str] = []
         if chunk.option("echo", True) is not False:
-            parts.append(highlight_block(chunk.code, layout.language(chunk), chunk.label and f"chunk-{chunk.label}"))
+            source = highlight_block(chunk.code, layout.language(chunk), chunk.label and f"chunk-{chunk.label}")
+            fold = chunk.option("code-fold", chunk.option("code_fold", self.options.fold_code))
+            if fold is True or (isinstance(fold, str) and fold.lower() in ("true", "show")):
+                opened = " open" if isinstance(fold, str) and fold.lower() == "show" else ""
+                source = (f'<details class="code-fold"{opened}><summary>{escape(self.ui.gettext("Show the code"))}'
+                          f"</summary>{source}</details>\n")
+            parts.append(source)
         hide_results = chunk.option("results") == "hide"
         for output in chunk.outputs:
             parts.append(self.output(chunk, output, hide_results))
@@ -232,17 +282,17 @@ class BodyRenderer:
 
     def output(self, chunk: CodeChunk, output: Output, hide_results: bool) -> str:
         if output.kind in ("stdout", "text") and not hide_results:
-            return highlight_block(output.text, "output", None)
+            return highlight_block(output.text, "output", None, label=self.code_label("output"))
         if output.kind == "message":
-            return highlight_block(output.text, "output", None)
+            return highlight_block(output.text, "output", None, label=self.code_label("output"))
         if output.kind == "warning":
-            return highlight_block(output.text, "warning", None)
+            return highlight_block(output.text, "warning", None, label=self.code_label("warning"))
         if output.kind == "stderr":
             if chunk.option("warning") is False or chunk.option("message") is False:
                 return ""  # knitr's warning=FALSE / message=FALSE
-            return highlight_block(output.text, "warning", None)
+            return highlight_block(output.text, "warning", None, label=self.code_label("warning"))
         if output.kind == "error":
-            return highlight_block(output.text, "error", None)
+            return highlight_block(output.text, "error", None, label=self.code_label("error"))
         if output.kind == "html" and not hide_results:
             return f'<div class="output-html" tabindex="0">{name_empty_headers(output.text)}</div>\n'
         if output.kind == "markdown" and not hide_results:
@@ -250,6 +300,9 @@ class BodyRenderer:
         if output.kind == "image":
             return self.figure(chunk, output)
         return ""
+
+    def code_label(self, kind: str) -> str:
+        return self.ui.gettext(CODE_LABELS[kind])
 
     def figure(self, chunk: CodeChunk, output: Output) -> str:
         self.figure_count += 1
@@ -294,8 +347,8 @@ def _headings(html: str) -> list[tuple[int, str, str]]:
 
 
 def render_body(page: Page, resolver: LinkResolver, lesson_references: dict,
-                extra_env: dict | None = None) -> RenderedBody:
-    return BodyRenderer(page, resolver, lesson_references, extra_env).render()
+                extra_env: dict | None = None, options: BodyOptions | None = None) -> RenderedBody:
+    return BodyRenderer(page, resolver, lesson_references, extra_env, options).render()
 
 
 def for_view(html: str, view: str) -> str:

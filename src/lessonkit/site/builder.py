@@ -27,7 +27,7 @@ from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
 from lessonkit.site import schedules as site_schedules
-from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature
+from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature, theme_stylesheet
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
@@ -279,7 +279,8 @@ class SiteBuilder:
         references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in self.lesson.references.items()),
                                self.credit.signature())
         keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
-                                   chunk_signature(page), page.source, page.slug, page.title)
+                                   chunk_signature(page), page.source, page.slug, page.title,
+                                   self.shared.body_options.signature())
                 for page in pages}
         infos = self.state.infos
         stale = [p for p in pages if (info := infos.get(p.source)) is None or info.key != keys[p.source]]
@@ -319,7 +320,8 @@ class SiteBuilder:
                 previous = episode_list[position - 1] if position > 0 else HOME
                 next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
             neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
-            key = _hash(shared_key, keys[page.source], view, neighbours, self.shared.episode_numbers.get(page.slug))
+            key = _hash(shared_key, keys[page.source], view, neighbours, self.shared.episode_numbers.get(page.slug),
+                        self.shared.updated.get(page.source))
             self._emit(f"{folder}{page.filename}", key,
                        lambda page=page, previous=previous, next_page=next_page, view=view:
                        self._page(page, self._body(page.source), view, previous, next_page))
@@ -339,7 +341,8 @@ class SiteBuilder:
         return notebook.downloads(page, self.lesson.config.title, self.lesson.root / page.source)
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page))
+        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page),
+                           self.shared.body_options)
         search: list[dict] = []
         if page.kind in ("index", "episode", "learner", "profile", "extra"):
             search = generated.search_entries(page, for_view(body.html, "learner"))
@@ -349,8 +352,7 @@ class SiteBuilder:
 
     def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
         if page.kind == "instructor" and view == "learner":
-            html = (f'<p>This page is for instructors: see it in the '
-                    f'<a href="instructor/{page.filename}">instructor view</a>.</p>')
+            html = generated.instructor_only(page, self.shared.parts(body.lang).ui)
         else:
             html = for_view(body.html, view)
         root = "../" if view == "instructor" else ""
@@ -371,9 +373,9 @@ class SiteBuilder:
 
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
-            body = intro + generated.schedule(lesson, bodies) + named
+            body = intro + generated.home(shared, bodies, view) + named
             if not index and not episodes:
-                body = "<p>This lesson has no content yet.</p>"
+                body = generated.empty("lesson", shared.parts(None).ui)
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
                                page=index, rendered=bodies.get(index.source) if index else None)
 
@@ -382,7 +384,7 @@ class SiteBuilder:
         index_key = keys.get(index.source) if index else None
         has_setup = any(p.slug == "setup" for p in lesson.learners)
         self._emit(f"{folder}index.html", _hash(shared_key, view, "index", index_key, schedule_parts, has_setup,
-                                                        named),
+                                                named, generated.home_key(lesson, keys)),
                    landing)
 
         notes_page = next((p for p in lesson.instructors if p.slug == "instructor-notes"), None)
@@ -404,22 +406,21 @@ class SiteBuilder:
                                        template="search.html", toc=False))
         self._emit(f"{folder}404.html", _hash(shared_key, view, "404"),
                    lambda: render_page(shared, view, slug="404", kind="generated", title="Page not found",
-                                       body='<p>There is no page at this address. Try the '
-                                            '<a href="index.html">summary and schedule</a> or the search box.</p>',
-                                       toc=False))
+                                       body="", template="404.html", toc=False))
 
     def _aggregate(self, spec: GeneratedPage, view: str, gathered: list[Page], merged: Page | None
                    ) -> str | list[bytes]:
         """An aggregate page (key points, all-in-one, figures, instructor notes, profiles) from the
         fragments each gathered page's record keeps."""
         parts = [self.state.record(p.source).fragments.get((spec.slug, view), "") for p in gathered]
+        ui = self.shared.parts(None).ui
         if spec.slug == "aio":
-            body: str | list[bytes] = [p for p in parts if p] or [generated.EMPTY["aio"].encode()]
+            body: str | list[bytes] = [p for p in parts if p] or [generated.empty("aio", ui).encode()]
         elif spec.merges_lesson_page:
             own = for_view(self._body(merged.source).html, view) if merged is not None else ""
-            body = generated.instructor_notes(own, parts, view)
+            body = generated.instructor_notes(own, parts, view, ui)
         else:
-            body = generated.gather(spec.slug, parts)
+            body = generated.gather(spec.slug, parts, ui)
         return render_page(self.shared, view, slug=spec.slug, kind="generated", title=spec.title, toc=False,
                            body=body)
 
@@ -428,7 +429,7 @@ class SiteBuilder:
         static = resources.files("lessonkit.site").joinpath("static")
         theme_key = _hash(template_signature(), __version__)
         self._emit("assets/lessonkit.css", theme_key,
-                   lambda: static.joinpath("lessonkit.css").read_text() + "\n/* Pygments */\n" + stylesheet())
+                   lambda: theme_stylesheet(static.joinpath("lessonkit.css").read_text(), stylesheet()))
         for name in ("lessonkit.js", "favicon.svg"):
             self._emit(f"assets/{name}", theme_key, lambda name=name: static.joinpath(name).read_bytes())
         if self.feedback is not None:
@@ -436,6 +437,8 @@ class SiteBuilder:
             for name in ("feedback.js", "feedback.css"):
                 if widget.joinpath(name).is_file():
                     self._emit(f"assets/{name}", theme_key, lambda name=name: widget.joinpath(name).read_bytes())
+        for rel, text in self.shared.assets().items():  # interface strings, theme stylesheet, Mermaid
+            self._emit(rel, _hash(rel, text), lambda text=text: text)
         nav = {"episodes": [{"s": p.slug, "t": plain(p.title), "m": p.minutes} for p in lesson.episodes]}
         nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from html import escape
 
+from lessonkit.locale import N_, Interface, interface
 from lessonkit.model import Lesson, Page
-from lessonkit.site.assemble import inline_title, plain
+from lessonkit.site.assemble import Shared, inline_title, plain, render_fragment
 from lessonkit.site.body import RenderedBody, for_view
 
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -15,6 +16,7 @@ _HREF_ANCHOR = re.compile(r'\bhref="#([^"]+)"')
 _ARIA = re.compile(r'\baria-(labelledby|controls)="([^"]+)"')
 _FIGURE = re.compile(r"<figure\b.*?</figure>|<img\b[^>]*>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_ALT = re.compile(r'<img\b[^>]*?\balt="([^"]*)"')
 _H2 = re.compile(r'<h2\b[^>]*?\bid="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 
 
@@ -22,30 +24,45 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}h {minutes % 60:02d}m"
 
 
-def schedule(lesson: Lesson, bodies: dict[str, RenderedBody]) -> str:
-    rows: list[str] = []
-    elapsed = 0
+def schedule(lesson: Lesson, bodies: dict[str, RenderedBody], shared: Shared | None = None) -> str:
+    """The instructor's schedule: each episode's start time and first question (templates/schedule.html)."""
+    shared = shared or Shared.of(lesson)
     setup = next((p for p in lesson.learners if p.slug == "setup"), None)
-    if setup is not None:
-        rows.append(f'<tr><td class="time">{clock(0)}</td><td><a href="setup.html">Setup instructions</a></td>'
-                    "<td>Download files required for the lesson</td></tr>")
+    return render_fragment(shared, "schedule.html", rows=_rows(lesson, bodies, with_times=True),
+                           setup="setup.html" if setup is not None else "", start=clock(0),
+                           finish=clock(sum(p.minutes for p in lesson.episodes)) if lesson.episodes else "")
+
+
+def _rows(lesson: Lesson, bodies: dict[str, RenderedBody], with_times: bool) -> list[dict]:
+    rows = []
+    elapsed = 0
     for number, page in enumerate(lesson.episodes, start=1):
         questions = bodies[page.source].overview.get("questions", "") if page.source in bodies else ""
-        first = _first_item(questions)
-        rows.append(
-            f'<tr><td class="time">{clock(elapsed)}</td><td>{number}. <a href="{page.filename}">{inline_title(page.title)}</a></td>'
-            f"<td>{first}</td></tr>"
-        )
+        rows.append({"time": clock(elapsed), "number": number, "href": page.filename,
+                     "title": inline_title(page.title), "question": _first_item(questions)})
         elapsed += page.minutes
-    if lesson.episodes:
-        rows.append(f'<tr><td class="time">{clock(elapsed)}</td><td>Finish</td><td></td></tr>')
-    note = ("<p>The actual schedule may vary slightly depending on the topics and exercises chosen by the "
-            "instructor.</p>")
-    return (
-        '<section class="schedule" aria-labelledby="schedule"><h2 id="schedule">Schedule</h2>'
-        '<div class="table-wrapper"><table><thead><tr><th scope="col">Time</th><th scope="col">Episode</th>'
-        '<th scope="col">Questions</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table></div>" + note + "</section>"
-    )
+    return rows
+
+
+def home(shared: Shared, bodies: dict[str, RenderedBody], view: str) -> str:
+    """What the home page shows after the lesson's own index: "Summary and Setup" for learners (the
+    episodes, then setup.md inline under #setup), "Summary and Schedule" for instructors."""
+    lesson = shared.lesson
+    if view == "instructor":
+        return schedule(lesson, bodies, shared)
+    parts = [render_fragment(shared, "episodes.html", rows=_rows(lesson, bodies, with_times=False))] \
+        if lesson.episodes else []
+    setup = next((p for p in lesson.learners if p.slug == "setup"), None)
+    if setup is not None and setup.source in bodies:
+        html = for_view(bodies[setup.source].html, view)
+        parts.append(render_fragment(shared, "setup.html", body=html, title=plain(setup.title)))
+    return "".join(parts)
+
+
+def home_key(lesson: Lesson, keys: dict[str, str]) -> str:
+    """The part of the home page's recipe that the setup page contributes."""
+    setup = next((p for p in lesson.learners if p.slug == "setup"), None)
+    return keys.get(setup.source, "") if setup is not None else ""
 
 
 def _first_item(html: str) -> str:
@@ -62,17 +79,19 @@ def prefix_ids(html: str, prefix: str) -> str:
 
 
 def aio_section(page: Page, body: RenderedBody) -> str:
-    """One episode's section of the all-in-one page, for both views (instructor markers kept)."""
+    """One episode's section of the all-in-one page, for both views (instructor markers kept).
+    The Questions/Objectives box has the wrappers an episode page's box has."""
     prefix = f"aio-{page.slug}"
+    ui = interface(body.lang)
     overview = "".join(
-        f"<h3>{name.capitalize()}</h3>{body.overview[name]}" for name in ("questions", "objectives")
-        if name in body.overview
+        f'<div class="overview-{name}"><h3 class="overview-title" id="{name}">{escape(ui.gettext(name.capitalize()))}'
+        f"</h3>{body.overview[name]}</div>" for name in ("questions", "objectives") if name in body.overview
     )
     return (
         f'<section class="aio-episode" id="{escape(prefix)}" aria-labelledby="{escape(prefix)}-title">'
         f'<h2 id="{escape(prefix)}-title"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
-        f'<div class="overview">{prefix_ids(overview, prefix)}</div>'
-        f"{prefix_ids(body.html, prefix)}</section>\n"
+        + (f'<div class="overview">{prefix_ids(overview, prefix)}</div>' if overview else "")
+        + f"{prefix_ids(body.html, prefix)}</section>\n"
     )
 
 
@@ -92,11 +111,16 @@ def figures_section(page: Page, body: RenderedBody, view: str) -> str:
     found = _FIGURE.findall(for_view(body.html, view))
     if not found:
         return ""
+    ui = interface(body.lang)
     parts = [f"<section>{_heading(page)}"]
     for number, item in enumerate(found, start=1):
         if not item.startswith("<figure"):
             item = f"<figure>{item}</figure>"
-        parts.append(f'<h3 id="{escape(page.slug)}-figure-{number}">Figure {number}</h3>{prefix_ids(item, page.slug)}')
+        label = escape(ui.gettext("Figure %(number)s") % {"number": number})
+        alt = _ALT.search(item)
+        alt_html = (f'<p class="figure-alt"><span class="figure-alt-label">{escape(ui.gettext("Alt text:"))}</span> '
+                    f"{alt.group(1)}</p>") if alt and alt.group(1).strip() else ""
+        parts.append(f'<h3 id="{escape(page.slug)}-figure-{number}">{label}</h3>{prefix_ids(item, page.slug)}{alt_html}')
     parts.append("</section>")
     return "".join(parts)
 
@@ -136,25 +160,45 @@ EMPTY = {
     "images": "<p>The episodes have no figures.</p>",
     "profiles": "<p>This lesson has no learner profiles yet.</p>",
     "aio": "<p>This lesson has no episodes yet.</p>",
+    "lesson": "<p>This lesson has no content yet.</p>",
 }
+_EMPTY_MESSAGES = (N_("No episode has key points yet."), N_("The episodes have no figures."),
+                   N_("This lesson has no learner profiles yet."), N_("This lesson has no episodes yet."),
+                   N_("This lesson has no content yet."))
+
+
+def empty(name: str, ui: Interface | None = None) -> str:
+    html = EMPTY.get(name, "")
+    if ui is None or not html:
+        return html
+    return f"<p>{escape(ui.gettext(html[3:-4]))}</p>"
 WRAPPERS = {"key-points": '<div class="keypoints-list">{}</div>', "images": '<div class="figure-gallery">{}</div>'}
 
 
-def gather(name: str, parts: list[str]) -> str:
+def gather(name: str, parts: list[str], ui: Interface | None = None) -> str:
     inner = "".join(parts)
     if not inner:
-        return EMPTY.get(name, "")
+        return empty(name, ui)
     return WRAPPERS.get(name, "{}").format(inner)
 
 
-def instructor_notes(own_html: str, notes: list[str], view: str) -> str:
+def instructor_notes(own_html: str, notes: list[str], view: str, ui: Interface | None = None) -> str:
+    _ = ui.gettext if ui is not None else (lambda text: text)
     if view == "learner":
-        return '<p>Instructor notes are shown in the <a href="instructor/instructor-notes.html">instructor view</a>.</p>'
+        link = f'<a href="instructor/instructor-notes.html">{escape(_("instructor view"))}</a>'
+        return f"<p>{escape(_('Instructor notes are shown in the %(link)s.')).replace('%(link)s', link)}</p>"
     parts = [own_html] if own_html else []
     inner = "".join(notes)
     if inner:
-        parts.append('<h2 id="inline-instructor-notes">Instructor notes in the episodes</h2>' + inner)
-    return "".join(parts) or "<p>This lesson has no instructor notes yet.</p>"
+        parts.append(f'<h2 id="inline-instructor-notes">{escape(_("Instructor notes in the episodes"))}</h2>' + inner)
+    return "".join(parts) or f"<p>{escape(_('This lesson has no instructor notes yet.'))}</p>"
+
+
+def instructor_only(page: Page, ui: Interface | None = None) -> str:
+    """What the learner view shows for an instructor-only page."""
+    _ = ui.gettext if ui is not None else (lambda text: text)
+    link = f'<a href="instructor/{escape(page.filename)}">{escape(_("instructor view"))}</a>'
+    return f"<p>{escape(_('This page is for instructors: see it in the %(link)s.')).replace('%(link)s', link)}</p>"
 
 
 def search_entries(page: Page, html: str) -> list[dict]:

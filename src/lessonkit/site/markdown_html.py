@@ -21,7 +21,12 @@ from markdown_it.utils import OptionsDict
 
 from lessonkit.markdown.attributes import parse_attributes
 from lessonkit.markdown.parser import make_parser
-from lessonkit.site.highlight import highlight_block
+from lessonkit.site.highlight import CODE_LABELS, highlight_block
+
+
+def _translate(env: dict, message: str) -> str:
+    ui = env.get("ui")  # the page's interface language (lessonkit.locale.Interface), set by the body renderer
+    return ui.gettext(message) if ui is not None else message
 
 
 def _attr_string(token: Token, skip: tuple[str, ...] = ()) -> str:
@@ -56,7 +61,8 @@ class LessonRenderer(RendererHTML):
         token = tokens[idx]
         anchor = tokens[idx - 2].attrGet("id") if idx >= 2 else None
         link = (
-            f'<a class="anchor" href="#{escape(str(anchor))}" aria-label="Link to this section"></a>'
+            f'<a class="anchor" href="#{escape(str(anchor))}" '
+            f'aria-label="{escape(_translate(env, "Link to this section"))}"></a>'
             if anchor else ""
         )
         return f"{link}</{token.tag}>\n"
@@ -106,7 +112,9 @@ class LessonRenderer(RendererHTML):
             block_id = attrs.id
         elif info:
             language = info.split()[0]
-        return highlight_block(token.content, language, block_id)
+        key = language.strip().lower()
+        label = _translate(env, CODE_LABELS[key]) if key in CODE_LABELS else None
+        return highlight_block(token.content, language, block_id, label=label)
 
     def code_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return highlight_block(tokens[idx].content, "", None)

@@ -1,10 +1,14 @@
-"""Machine-readable metadata: schema.org JSON-LD, sitemap.xml, licence links."""
+"""Machine-readable metadata (schema.org JSON-LD, sitemap.xml), licence links, branding,
+the footer's data and when each page was last changed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import subprocess
 from html import escape
 
+from lessonkit.locale import N_
 from lessonkit.model import Lesson, Page
 
 LICENCES = {
@@ -27,6 +31,17 @@ CARPENTRIES = {
     "lab": "The Carpentries Lab",
 }
 
+#: Each carpentry's colour (the header's accent bar); any other value gets the neutral default.
+BRAND_COLOURS = {
+    "swc": "#2b3990",
+    "dc": "#0c7a66",
+    "lc": "#b4004e",
+    "cp": "#383838",
+    "incubator": "#6c4a9e",
+    "lab": "#a14f00",
+}
+NEUTRAL_COLOUR = "#50575e"
+
 
 def licence_url(licence: str) -> str:
     return LICENCES.get(licence.strip().lower(), "")
@@ -37,6 +52,36 @@ def site_url(lesson: Lesson, path: str) -> str:
     if not base:
         return path
     return base.rstrip("/") + "/" + path
+
+
+def _colour(value: object) -> str:
+    text = str(value or "").strip()
+    if len(text) in (4, 7) and text.startswith("#") and all(c in "0123456789abcdefABCDEF" for c in text[1:]):
+        return text
+    return ""
+
+
+def branding(lesson: Lesson) -> dict:
+    """The carpentry's name and colour, or an institute's own (config ``logo:``, ``brand_colour:``,
+    ``carpentry_description:``); a DOI badge for stable lessons with ``doi:``."""
+    config = lesson.config
+    extra = config.extra
+    carpentry = (config.carpentry or "").strip().lower()
+    name = str(extra.get("carpentry_description") or CARPENTRIES.get(carpentry, "")).strip()
+    colour = _colour(extra.get("brand_colour") or extra.get("brand_color")) or BRAND_COLOURS.get(carpentry,
+                                                                                               NEUTRAL_COLOUR)
+    logo = str(extra.get("logo") or "").strip()
+    if logo.startswith(("javascript:", "data:")) or "//" in logo:
+        logo = ""  # a file the lesson ships (e.g. fig/logo.svg); never a remote one
+    doi = str(extra.get("doi") or (lesson.citation.doi if lesson.citation else "") or "").strip()
+    doi = doi.removeprefix("https://doi.org/").removeprefix("doi:")
+    return {
+        "carpentry": carpentry if carpentry in CARPENTRIES else "other",
+        "name": name,
+        "colour": colour,
+        "logo": logo,
+        "doi": doi if doi and config.life_cycle == "stable" else "",
+    }
 
 
 def jsonld(lesson: Lesson, page: Page | None, path: str, title: str) -> str:
@@ -52,7 +97,7 @@ def jsonld(lesson: Lesson, page: Page | None, path: str, title: str) -> str:
     if config.url:
         data["url"] = site_url(lesson, path)
     licence = licence_url(config.license)
-    data["license"] = licence or config.license
+    data["license"] = str(config.extra.get("license_url") or "") or licence or config.license
     if config.keywords:
         data["keywords"] = config.keywords
     if config.created:
@@ -82,28 +127,71 @@ def sitemap(lesson: Lesson, paths: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def footer_html(lesson: Lesson, extra_slugs: set[str]) -> str:
+FOOTER_LINKS = (N_("Source on the web"), N_("Code of conduct"), N_("Contributing"), N_("Contact"), N_("Site map"))
+
+
+def footer_context(lesson: Lesson, extra_slugs: set[str]) -> dict:
+    """What templates/footer.html shows (plain data: the template writes and translates it)."""
     config = lesson.config
-    parts: list[str] = []
-    licence = licence_url(config.license)
-    licence_text = escape(config.license or "see the lesson's licence")
-    licence_link = f'<a href="{licence}" rel="license">{licence_text}</a>' if licence else licence_text
-    own = ' (<a href="LICENSE.html">licence details</a>)' if "LICENSE" in extra_slugs else ""
-    parts.append(f"<p>This lesson is shared under {licence_link}{own}.</p>")
-    if lesson.citation:
-        parts.append(f'<p>Cite this lesson: <span class="citation">{escape(lesson.citation.text)}</span></p>')
-    links: list[str] = []
+    licence = str(config.extra.get("license_url") or "").strip() or licence_url(config.license)
+    links: list[dict] = []
     if config.source:
-        links.append(f'<a href="{escape(config.source)}">Source on the web</a>')
+        links.append({"href": config.source, "label": "Source on the web"})
     if "CODE_OF_CONDUCT" in extra_slugs:
-        links.append('<a href="CODE_OF_CONDUCT.html">Code of conduct</a>')
+        links.append({"href": "CODE_OF_CONDUCT.html", "label": "Code of conduct"})
     if "CONTRIBUTING" in extra_slugs:
-        links.append('<a href="CONTRIBUTING.html">Contributing</a>')
+        links.append({"href": "CONTRIBUTING.html", "label": "Contributing"})
     if config.contact:
-        contact = escape(config.contact)
-        href = f"mailto:{contact}" if "@" in config.contact and ":" not in config.contact else contact
-        links.append(f'<a href="{href}">Contact</a>')
-    links.append('<a href="sitemap.xml">Site map</a>')
-    parts.append("<p>" + " · ".join(links) + "</p>")
-    parts.append("<p>Built with lessonkit.</p>")
-    return "\n".join(parts)
+        href = f"mailto:{config.contact}" if "@" in config.contact and ":" not in config.contact else config.contact
+        links.append({"href": href, "label": "Contact"})
+    links.append({"href": "sitemap.xml", "label": "Site map"})
+    return {
+        "licence": config.license,
+        "licence_url": licence,
+        "licence_page": "LICENSE.html" if "LICENSE" in extra_slugs else "",
+        "citation": lesson.citation.text if lesson.citation else "",
+        "links": links,
+        "version": "",
+    }
+
+
+def last_updated(lesson: Lesson) -> dict[str, str]:
+    """When each page's source last changed (ISO date): its last commit when the lesson is in a
+    git repository and the file is committed, else the file's modification time."""
+    sources = [p.source for p in lesson.pages() if p.source]
+    committed = _git_dates(lesson)
+    out: dict[str, str] = {}
+    for source in sources:
+        date = committed.get(source)
+        if date is None:
+            try:
+                date = dt.datetime.fromtimestamp((lesson.root / source).stat().st_mtime, dt.UTC).date().isoformat()
+            except OSError:
+                continue
+        out[source] = date
+    return out
+
+
+def _git_dates(lesson: Lesson) -> dict[str, str]:
+    """The date of the last commit that touched each file under the lesson (one ``git log``)."""
+    root = lesson.root
+    if not any((parent / ".git").exists() for parent in (root, *root.parents)):
+        return {}
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "log", "--format=%x00%cs", "--name-only", "--no-renames", "--relative",
+             "-n", "5000", "--", "."],
+            capture_output=True, text=True, timeout=20, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if done.returncode != 0:
+        return {}
+    dates: dict[str, str] = {}
+    date = ""
+    for line in done.stdout.splitlines():
+        if line.startswith("\x00"):
+            date = line[1:].strip()
+        elif line and date:
+            dates.setdefault(line, date)
+    return dates

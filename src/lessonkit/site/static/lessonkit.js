@@ -7,6 +7,17 @@
   var script = document.currentScript;
   var assets = script ? script.src.replace(/lessonkit\.js(\?.*)?$/, "") : "assets/";
 
+  /* Interface strings in the page's language (assets/strings-LANG.js); English when there is none. */
+  function t(message, values) {
+    var strings = window.LK_STRINGS || {};
+    var text = strings[message] || message;
+    if (values) {
+      text = text.replace(/%\((\w+)\)s/g, function (all, name) { return values[name] !== undefined ? values[name] : all; });
+    }
+    return text;
+  }
+  window.lessonkitT = t;
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     if (attrs) {
@@ -22,7 +33,7 @@
     var nav = window.LK_NAV;
     if (!holder || !nav || !nav.episodes) { return; }
     var current = holder.getAttribute("data-current");
-    var list = el("ol", { "class": "episode-list" });
+    var list = el(document.body.classList.contains("no-sidebar-numbers") ? "ul" : "ol", { "class": "episode-list" });
     nav.episodes.forEach(function (episode) {
       var item = el("li");
       var link = el("a", { href: episode.s + ".html" }, episode.t);
@@ -30,7 +41,7 @@
       item.appendChild(link);
       list.appendChild(item);
     });
-    var heading = el("p", { "class": "sidebar-heading", id: "episode-nav-heading" }, "Episodes");
+    var heading = el("p", { "class": "sidebar-heading", id: "episode-nav-heading" }, t("Episodes"));
     list.setAttribute("aria-labelledby", "episode-nav-heading");
     holder.textContent = "";
     holder.appendChild(heading);
@@ -207,10 +218,10 @@
     var query = new URLSearchParams(location.search).get("q") || "";
     input.value = query;
     document.getElementById("search-input").value = query;
-    if (!query.trim()) { status.textContent = "Type one or more words to search for."; return; }
-    status.textContent = "Searching…";
+    if (!query.trim()) { status.textContent = t("Type one or more words to search for."); return; }
+    status.textContent = t("Searching…");
     loadIndex(function (index) {
-      if (index === null) { status.textContent = "The search index could not be loaded."; return; }
+      if (index === null) { status.textContent = t("The search index could not be loaded."); return; }
       var found = search(index, query);
       results.textContent = "";
       found.hits.slice(0, 100).forEach(function (hit) {
@@ -223,12 +234,49 @@
         results.appendChild(item);
       });
       var n = found.hits.length;
-      status.textContent = n === 0 ? "No results for “" + query + "”." :
-        n + (n === 1 ? " result" : " results") + " for “" + query + "”" + (n > 100 ? " (showing the first 100)." : ".");
+      status.textContent = n === 0 ? t("No results for “%(query)s”.", { query: query }) :
+        t(n === 1 ? "%(count)s result for “%(query)s”." : "%(count)s results for “%(query)s”.", { count: n, query: query }) +
+        (n > 100 ? " " + t("(showing the first 100)") : "");
     });
   }
 
   window.lessonkitSearch = search;
+
+  /* ---- Light / dark / automatic theme, remembered in this browser ---- */
+  function themeToggle() {
+    var button = document.querySelector(".theme-toggle");
+    if (!button) { return; }
+    var order = ["auto", "light", "dark"];
+    function current() {
+      var stored = null;
+      try { stored = localStorage.getItem("lessonkit-theme"); } catch (e) { stored = null; }
+      return order.indexOf(stored) === -1 ? "auto" : stored;
+    }
+    function show(choice) {
+      if (choice === "auto") { document.documentElement.removeAttribute("data-theme"); }
+      else { document.documentElement.setAttribute("data-theme", choice); }
+      button.textContent = button.getAttribute("data-label-" + choice);
+      button.setAttribute("data-choice", choice);
+    }
+    show(current());
+    button.addEventListener("click", function () {
+      var next = order[(order.indexOf(current()) + 1) % order.length];
+      try { localStorage.setItem("lessonkit-theme", next); } catch (e) { /* private mode: this page only */ }
+      show(next);
+    });
+  }
+
+  /* ---- Expand or collapse every solution on the page ---- */
+  function expandAll() {
+    var button = document.querySelector(".expand-solutions");
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-pressed") !== "true";
+      document.querySelectorAll("details.collapsible").forEach(function (d) { d.open = open; });
+      button.setAttribute("aria-pressed", open ? "true" : "false");
+      button.textContent = button.getAttribute(open ? "data-label-collapse" : "data-label-expand");
+    });
+  }
 
   document.addEventListener("DOMContentLoaded", function () {
     buildNav();
@@ -237,6 +285,8 @@
     printing();
     openTarget();
     searchPage();
+    themeToggle();
+    expandAll();
   });
   window.addEventListener("hashchange", openTarget);
 })();
