@@ -321,3 +321,20 @@ def test_deleting_an_episode_removes_its_page_and_its_search_entries(lesson: Pat
     assert not (out / "blocks-and-tabs.html").exists() and not (out / "instructor/blocks-and-tabs.html").exists()
     assert "blocks-and-tabs.html" not in (out / "assets/search-index.js").read_text()
     assert "blocks-and-tabs" not in (out / "assets/nav.js").read_text()
+
+
+def test_an_edit_in_a_new_process_opens_only_the_edited_page(lesson: Path, tmp_path: Path):
+    """Cached pages are lazy: after one edit, a new process parses that page and no other (but the
+    pages whose code chunks execution looks at)."""
+    out = tmp_path / "out"
+    _age(lesson)
+    _new_process_build(lesson, out)
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+    builder = Builder(lesson, BuildOptions(out=out))
+    result = builder.build()
+    assert result.ok and result.pages_rendered == 1
+    live = builder.page_caches[lesson.resolve()].live.values()
+    opened = sorted(p.source for p in live if p.loaded and not p.has_chunks)
+    assert opened == ["episodes/counting-cells.md"]
+    assert len([p for p in live if not p.loaded]) >= 6
