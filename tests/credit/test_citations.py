@@ -35,6 +35,8 @@ def test_bracketed_syntax_items_prefix_locator_suffix_and_suppressed_author():
     ]
     assert parse_bracketed("@a, chap. 3") == [CitationItem("a", locator="3", label="chapter")]
     assert parse_bracketed("not a citation") is None
+    uses = list(citation_uses("Data [@uci1998]: 1,797 images.", 1))
+    assert [u.key for u in uses] == ["uci1998"]  # a colon after the bracket is not a definition
     assert parse_bracketed("e-mail a@b.org; @c") is None  # every part must hold a key
 
 
