@@ -5,13 +5,21 @@
 Cold: no execution cache (every chunk runs in a fresh Jupyter kernel, one per
 episode, episodes in parallel). Warm: a second build with nothing changed (every
 chunk's outputs come from the cache). Measured for the test fixture
-(tests/fixtures/executable) and for each lesson in lessons/ with executable code.
+(tests/fixtures/executable), for each lesson in lessons/ with executable code (the
+Python masterclasses), and, in the same run, for R Markdown lessons: the R fixture
+(tests/execution/fixtures/rlesson) and two lessons of the shared corpus run in IRkernel
+(carpentries__workbench-template-rmd; swcarpentry__r-novice-gapminder episodes 1-2, with
+a small data table of our own since the corpus has no data files). R lessons are skipped,
+with a note, when R or IRkernel is not installed.
 """
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -47,16 +55,60 @@ def measure(lesson: Path, work: Path) -> tuple[float, float, int, int]:
     return cold_seconds, warm_seconds, process_seconds, cold.execution.cells_executed, cold.execution.episodes
 
 
+def corpus_copy(name: str, target: Path) -> Path | None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from testsupport import CORPUS
+
+    source = CORPUS / name
+    if not source.is_dir():
+        return None
+    shutil.copytree(source, target)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return target
+
+
+def gapminder(target: Path) -> Path | None:
+    lesson = corpus_copy("swcarpentry__r-novice-gapminder", target)
+    if lesson is None:
+        return None
+    config = lesson / "config.yaml"
+    config.write_text(re.sub(r"episodes: *\n(- .*\n)+", "episodes:\n- 01-rstudio-intro.Rmd\n- 02-project-intro.Rmd\n",
+                             config.read_text()))
+    for extra in lesson.glob("episodes/*.Rmd"):
+        if not extra.name.startswith(("01-", "02-")):
+            extra.unlink()
+    (lesson / "episodes/data").mkdir(exist_ok=True)
+    with open(lesson / "episodes/data/gapminder_data.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["country", "year", "pop", "continent", "lifeExp", "gdpPercap"])
+        writer.writerows([["Testland", 1952 + 5 * i, 1000 + i, "Asia", 50 + i, 700 + i] for i in range(11)])
+    return lesson
+
+
 def main() -> None:
-    lessons = [ROOT / "tests/fixtures/executable"]
-    lessons += [p for p in sorted((ROOT / "lessons").iterdir()) if (p / "config.yaml").is_file()
+    from lessonkit.execute.runner import IRKERNEL, kernel_available
+
+    lessons = [("executable (fixture)", ROOT / "tests/fixtures/executable")]
+    lessons += [(p.name, p) for p in sorted((ROOT / "lessons").iterdir()) if (p / "config.yaml").is_file()
                 and any(page.has_chunks for page in read_lesson(p).pages())]
-    print(f"{'lesson':28} {'pages with code':>15} {'chunks':>7} {'cold build':>11} {'warm build':>11} "
+    print(f"{'lesson':36} {'pages with code':>15} {'chunks':>7} {'cold build':>11} {'warm build':>11} "
           f"{'warm, new process':>18}")
     with tempfile.TemporaryDirectory() as tmp:
-        for lesson in lessons:
-            cold, warm, process, chunks, episodes = measure(lesson, Path(tmp) / lesson.name)
-            print(f"{lesson.name:28} {episodes:>15} {chunks:>7} {cold:>9.2f} s {warm:>9.2f} s {process:>16.2f} s")
+        if kernel_available(IRKERNEL):
+            lessons.append(("rlesson (R fixture)", ROOT / "tests/execution/fixtures/rlesson"))
+            template = corpus_copy("carpentries__workbench-template-rmd", Path(tmp) / "sources/template-rmd")
+            if template is not None:
+                lessons.append(("workbench-template-rmd (corpus, R)", template))
+            novice = gapminder(Path(tmp) / "sources/gapminder")
+            if novice is not None:
+                lessons.append(("r-novice-gapminder 1-2 (corpus, R)", novice))
+        else:
+            print("(R lessons skipped: no IRkernel; sudo apt-get install r-base-core r-cran-irkernel r-cran-knitr)")
+        for index, (name, lesson) in enumerate(lessons):
+            cold, warm, process, chunks, episodes = measure(lesson, Path(tmp) / f"work{index}")
+            print(f"{name:36} {episodes:>15} {chunks:>7} {cold:>9.2f} s {warm:>9.2f} s {process:>16.2f} s",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -274,3 +274,50 @@ def test_touched_files_are_recorded_so_the_next_process_need_not_read_them(lesso
     page = lesson / "episodes/counting-cells.md"
     assert cache.stats["episodes/counting-cells.md"][0] == page.stat().st_mtime_ns
     assert cache.unchanged(lesson, ("episodes/counting-cells.md", "episode", "counting-cells")) is not None
+
+
+def _new_process_build(lesson: Path, out: Path):
+    """A build as a new `lessonkit build` process starts it: nothing in memory, caches from disk."""
+    result = Builder(lesson, BuildOptions(out=out)).build()
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result
+
+
+def test_a_learner_page_title_edit_changes_every_pages_menu(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    setup = lesson / "learners/setup.md"
+    text = setup.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    setup.write_text(text.replace(title, "title: 'Getting your laptop ready'"))
+    again = _new_process_build(lesson, out)
+    assert again.pages_rendered >= 1
+    pages = [p for p in out.rglob("*.html") if p.name != "404.html"]
+    assert pages and all("Getting your laptop ready" in p.read_text() for p in pages), \
+        [p.name for p in pages if "Getting your laptop ready" not in p.read_text()]
+
+
+def test_editing_a_glossary_term_changes_the_pages_that_link_it(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    first = _new_process_build(lesson, out)
+    assert not [d for d in first.diagnostics if d.rule == "link-anchor-missing"]
+    reference = lesson / "learners/reference.md"
+    reference.write_text(reference.read_text().replace("Cell density\n", "Cell concentration\n"))
+    again = _new_process_build(lesson, out)
+    broken = [d for d in again.diagnostics if d.rule == "link-anchor-missing"]
+    assert [d.path for d in broken] == ["episodes/counting-cells.md"] and "cell-density" in broken[0].message
+    assert 'id="cell-concentration"' in (out / "reference.html").read_text()
+
+
+def test_deleting_an_episode_removes_its_page_and_its_search_entries(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    assert "blocks-and-tabs.html" in (out / "assets/search-index.js").read_text()
+    config = lesson / "config.yaml"
+    config.write_text(config.read_text().replace("- blocks-and-tabs.md\n", ""))
+    (lesson / "episodes/blocks-and-tabs.md").unlink()
+    again = Builder(lesson, BuildOptions(out=out)).build()
+    assert again.ok
+    assert not (out / "blocks-and-tabs.html").exists() and not (out / "instructor/blocks-and-tabs.html").exists()
+    assert "blocks-and-tabs.html" not in (out / "assets/search-index.js").read_text()
+    assert "blocks-and-tabs" not in (out / "assets/nav.js").read_text()

@@ -212,7 +212,10 @@ def _run_jobs(lesson: Lesson, folder: Path, jobs: list[_Job], options: Execution
               report: ExecutionReport, diagnostics: Report) -> None:
     from lessonkit.execute import knitr, workdir
 
-    folders = sorted({Path(job.page.source).parent.as_posix() for job in jobs} | {"episodes"})
+    # The pages' folders (with their data/, files/, fig/), and the lesson's top-level data/ and
+    # files/, so that "../data/x.csv" from an episode reads the copy too.
+    folders = sorted({Path(job.page.source).parent.as_posix() for job in jobs} | {"episodes"}
+                     | {name for name in cache.DATA_FOLDERS if (lesson.root / name).is_dir()})
     copy = workdir.make_copy(lesson.root, folders)
     try:
         env = workdir.kernel_environment(copy, folder)
