@@ -224,3 +224,24 @@ def test_all_in_one_overview_is_laid_out_like_an_episodes(page: Page, site: str)
     aio = layout("#aio-blocks-and-tabs")
     assert episode["display"] == "grid" and episode["sideBySide"]
     assert aio == episode
+
+
+def test_feedback_widget_speaks_the_lessons_language(browser: Browser, tmp_path: Path):
+    lesson = make_lesson(tmp_path / "lesson", "de")
+    config = (lesson / "config.yaml").read_text(encoding="utf-8")
+    (lesson / "config.yaml").write_text(config + "feedback_url: http://127.0.0.1:9\n", encoding="utf-8")
+    _build(lesson, tmp_path / "site")
+    server = serve(tmp_path / "site")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(server.url + "one.html")
+        widget = page.locator("#lessonkit-feedback")
+        expect(widget.get_by_role("heading")).to_have_text(DE.gettext("Feedback on this page"))
+        expect(widget.get_by_role("button", name=DE.gettext("Send feedback"))).to_be_visible()
+        expect(widget.get_by_label(DE.gettext("5 – very useful"))).to_have_count(1)
+        widget.get_by_role("button", name=DE.gettext("Send feedback")).click()  # nothing chosen yet
+        expect(widget.get_by_role("status")).to_have_text(DE.gettext("Choose a rating or write a comment first."))
+    finally:
+        context.close()
+        server.stop()

@@ -179,3 +179,19 @@ def test_english_fallback_per_string_and_unknown_languages():
     assert interface("pt-BR").catalogue == "pt" and interface("pt-BR").html_lang == "pt-BR"
     assert interface("xx").catalogue == "en" and interface("xx").gettext("Search") == "Search"
     assert interface("he").dir == "rtl" and interface("fr").dir == "ltr"
+
+
+def test_every_string_the_scripts_translate_is_in_the_catalogue():
+    """lessonkit.js and the feedback widget translate with t("..."): each message is sent to the
+    browser (SCRIPT_STRINGS) and translated in every catalogue."""
+    from lessonkit.site.assemble import SCRIPT_STRINGS
+
+    root = Path(__file__).resolve().parents[2] / "src" / "lessonkit"
+    used: set[str] = set()
+    for script in (root / "site/static/lessonkit.js", root / "feedback/widget/feedback.js"):
+        used |= set(re.findall(r'\btr?\("((?:[^"\\]|\\.)*)"', script.read_text(encoding="utf-8")))
+    assert len(used) > 20
+    assert used <= set(SCRIPT_STRINGS), used - set(SCRIPT_STRINGS)
+    for lang in ("de", "ja", "uk"):
+        ui = interface(lang)
+        assert all(ui.gettext(m) != m for m in used if m.strip()), lang

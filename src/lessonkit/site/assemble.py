@@ -59,8 +59,9 @@ SCRIPT_STRINGS = (
     N_("Choose a rating or write a comment first."), N_("Sending…"),
     N_("Your feedback is kept in this browser: press “Retry sending” to try again."),
     N_("Your text is still in the box: try again later."), N_("The feedback service answered %(status)s."),
-    N_("kept in this browser and sent when the service answers again."),
-    N_("Not useful"), N_("A little useful"), N_("Useful"), N_("Very useful"), N_("Extremely useful"),
+    N_("kept in this browser: press “Retry sending” to try again."), N_("1 – not useful"), N_("5 – very useful"),
+    N_("The feedback service is busy (%(message)s). "),
+    N_("Trying again in %(seconds)s s (attempt %(attempt)s of %(attempts)s)."),
 )
 
 
