@@ -46,7 +46,7 @@ class BodyOptions:
 
 
 def page_language(page: Page | None, default: str) -> str:
-    value = page.meta.get("lang") if page is not None and isinstance(page.meta, dict) else None
+    value = page.lang if page is not None else None  # known without opening a cached page
     return value.strip() if isinstance(value, str) and value.strip() else default
 
 
