@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -314,7 +315,7 @@ def test_block_titles_follow_the_page_outline(site: Path):
         page = doc(site, name)
         levels = [int(e.tag[1]) for e in page.find("main").descendants() if re.fullmatch(r"h[1-6]", e.tag)]
         assert levels[0] == 1
-        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (name, levels)
+        assert all(b <= a + 1 for a, b in pairwise(levels)), (name, levels)
     titles = {e.text(): int(e.tag[1]) for e in doc(site, "blocks-and-tabs.html").find_all(cls="callout-title")}
     assert titles["A note"] == 3  # after "## Blocks"
 
