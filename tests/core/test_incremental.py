@@ -20,6 +20,12 @@ def lesson(tmp_path: Path) -> Path:
     return target
 
 
+def forget_last_build(lesson: Path) -> None:
+    """Drop the no-change manifest (tests/core/test_no_change_build.py), so that the next build goes
+    through the incremental pipeline that these tests are about."""
+    (lesson / ".lessonkit" / "build.msgpack").unlink(missing_ok=True)
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
@@ -29,6 +35,7 @@ def test_second_build_renders_nothing_and_changes_nothing(lesson: Path, tmp_path
     first = Builder(lesson, BuildOptions(out=out)).build()
     assert first.ok and first.pages_rendered == 10 and first.pages_reused == 0
     before = snapshot(out)
+    forget_last_build(lesson)
     second = Builder(lesson, BuildOptions(out=out)).build()  # a new process would start like this
     assert second.ok and second.pages_rendered == 0 and second.pages_reused == 10
     site = second.lessons[0].site
@@ -138,6 +145,7 @@ def test_corrupt_cache_is_ignored(lesson: Path, tmp_path: Path):
     out = tmp_path / "out"
     Builder(lesson, BuildOptions(out=out)).build()
     (lesson / ".lessonkit/site-state.msgpack").write_bytes(b"not msgpack data")
+    forget_last_build(lesson)
     assert Builder(lesson, BuildOptions(out=out)).build().pages_rendered == 10
 
 
@@ -258,6 +266,7 @@ def test_old_outputs_left_by_an_interrupted_deletion_are_cleaned_up(lesson: Path
     assert Builder(lesson, BuildOptions(out=out)).build().ok
     assert leftover.exists()  # replaced moments ago: its deletion may still be running
     monkeypatch.setattr(output, "LEFTOVER_SECONDS", -1)  # as if a minute had passed
+    forget_last_build(lesson)
     assert Builder(lesson, BuildOptions(out=out)).build().ok
     assert not leftover.exists()
 
@@ -274,3 +283,67 @@ def test_touched_files_are_recorded_so_the_next_process_need_not_read_them(lesso
     page = lesson / "episodes/counting-cells.md"
     assert cache.stats["episodes/counting-cells.md"][0] == page.stat().st_mtime_ns
     assert cache.unchanged(lesson, ("episodes/counting-cells.md", "episode", "counting-cells")) is not None
+
+
+def _new_process_build(lesson: Path, out: Path):
+    """A build as a new `lessonkit build` process starts it: nothing in memory, caches from disk."""
+    result = Builder(lesson, BuildOptions(out=out)).build()
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result
+
+
+def test_a_learner_page_title_edit_changes_every_pages_menu(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    setup = lesson / "learners/setup.md"
+    text = setup.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    setup.write_text(text.replace(title, "title: 'Getting your laptop ready'"))
+    again = _new_process_build(lesson, out)
+    assert again.pages_rendered >= 1
+    pages = [p for p in out.rglob("*.html") if p.name != "404.html"]
+    assert pages and all("Getting your laptop ready" in p.read_text() for p in pages), \
+        [p.name for p in pages if "Getting your laptop ready" not in p.read_text()]
+
+
+def test_editing_a_glossary_term_changes_the_pages_that_link_it(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    first = _new_process_build(lesson, out)
+    assert not [d for d in first.diagnostics if d.rule == "link-anchor-missing"]
+    reference = lesson / "learners/reference.md"
+    reference.write_text(reference.read_text().replace("Cell density\n", "Cell concentration\n"))
+    again = _new_process_build(lesson, out)
+    broken = [d for d in again.diagnostics if d.rule == "link-anchor-missing"]
+    assert [d.path for d in broken] == ["episodes/counting-cells.md"] and "cell-density" in broken[0].message
+    assert 'id="cell-concentration"' in (out / "reference.html").read_text()
+
+
+def test_deleting_an_episode_removes_its_page_and_its_search_entries(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    assert "blocks-and-tabs.html" in (out / "assets/search-index.js").read_text()
+    config = lesson / "config.yaml"
+    config.write_text(config.read_text().replace("- blocks-and-tabs.md\n", ""))
+    (lesson / "episodes/blocks-and-tabs.md").unlink()
+    again = Builder(lesson, BuildOptions(out=out)).build()
+    assert again.ok
+    assert not (out / "blocks-and-tabs.html").exists() and not (out / "instructor/blocks-and-tabs.html").exists()
+    assert "blocks-and-tabs.html" not in (out / "assets/search-index.js").read_text()
+    assert "blocks-and-tabs" not in (out / "assets/nav.js").read_text()
+
+
+def test_an_edit_in_a_new_process_opens_only_the_edited_page(lesson: Path, tmp_path: Path):
+    """Cached pages are lazy: after one edit, a new process parses that page and no other (but the
+    pages whose code chunks execution looks at)."""
+    out = tmp_path / "out"
+    _age(lesson)
+    _new_process_build(lesson, out)
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+    builder = Builder(lesson, BuildOptions(out=out))
+    result = builder.build()
+    assert result.ok and result.pages_rendered == 1
+    live = builder.page_caches[lesson.resolve()].live.values()
+    opened = sorted(p.source for p in live if p.loaded and not p.has_chunks)
+    assert opened == ["episodes/counting-cells.md"]
+    assert len([p for p in live if not p.loaded]) >= 6

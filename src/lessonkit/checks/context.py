@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from lessonkit.checks.scan import Heading, Link, Scan, Spot, scan
 from lessonkit.markdown.parser import slugify

@@ -15,11 +15,12 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.fences import code_lines
 from lessonkit.markdown.parser import slugify
 
-ATX = re.compile(r"^( {0,3})(#{1,6})(?:[ \t]++(.*?))?(?:[ \t]++#++)?[ \t]*+$")
+ATX = linear.ATX  # the regex's lazy (.*?) before [ \t]*+$ was quadratic in runs of spaces (issue #11)
 SETEXT = re.compile(r"^ {0,3}(?:=++|-++)[ \t]*+$")
 DEFINITION = re.compile(r"^ {0,3}\[(?P<label>[^\]\n]{1,999})\]:[ \t]*+(?P<url><[^>\n]*+>|\S++)(?P<rest>.*)$")
 # After the ']' of a link text: (url "title"){attrs}. Possessive quantifiers: no backtracking.
@@ -47,6 +48,8 @@ TAGS = re.compile(r"<[^<>]{0,2000}>")
 BACKTICKS = re.compile(r"`+")
 BRACKETS = re.compile(r"[\[\]]")
 NOT_NEWLINE = re.compile(r"[^\n]")
+QUOTE_MARKERS = re.compile(r"^(?:[ \t]{0,3}>[ \t]?)++")
+MAY_INDENT_CODE = re.compile(r"\n[ \t]*+\n(?:    |\t)")  # indented code begins after a blank line
 #: A line with none of these characters (and not starting with - or =) holds no heading, link,
 #: table, fence or id.
 SPECIAL = frozenset("#[]<>|+`~{}!")
@@ -146,7 +149,9 @@ class _Paragraph:
 def scan(text: str, first_line: int, path: str = "") -> Scan:
     result = Scan()
     lines = text.split("\n")
-    code = code_lines(lines) if ("```" in text or "~~~" in text or "    " in text or "\t" in text) else None
+    may_hold_code = "```" in text or "~~~" in text or text.startswith(("    ", "\t")) or \
+        MAY_INDENT_CODE.search(text) is not None
+    code = code_lines(lines) if may_hold_code else None
     in_comment = False
     previous_blank = True
     table_header: tuple[int, str] | None = None
@@ -190,6 +195,7 @@ def scan(text: str, first_line: int, path: str = "") -> Scan:
         line = _mask_comments(raw) if "<!--" in raw else raw
 
         heading = ATX.match(raw) if stripped.startswith("#") else None
+        attrs = None
         if heading:
             end_paragraph()
             content = (heading.group(3) or "").strip()
@@ -226,8 +232,13 @@ def scan(text: str, first_line: int, path: str = "") -> Scan:
             _definition(definition, number, path, result)
         elif heading:
             if "[" in line or "<" in line:
+                if attrs is not None:  # the heading's own {#id .class}, not an image's attributes
+                    brace = line.rfind("{")
+                    line = line[:brace] + " " * (len(line) - brace)
                 _links(line, [number], path, result)
         elif stripped:
+            if stripped[0] == ">":  # blockquote markers are not part of the text (same columns kept)
+                line = QUOTE_MARKERS.sub(lambda m: " " * len(m.group(0)), line, count=1)
             paragraph.lines.append(line)
             paragraph.numbers.append(number)
         else:

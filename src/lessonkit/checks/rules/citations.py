@@ -8,6 +8,7 @@ renderer uses.
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 
 from lessonkit.checks.context import Context
@@ -35,12 +36,17 @@ def _finding(item: Diagnostic) -> Finding:
     return Finding(Spot(item.path, item.line, item.column), item.message, item.fix, item.severity)
 
 
+#: Where a citation can start: '@' (or '-@') then a key character, not inside a word or an e-mail
+#: address (the markdown-it citation rules need this too); a run of Markdown without one is not parsed.
+MAY_CITE = re.compile(r"(?:(?<![\w@.+-])@|(?<![\w@.+-])-@)[A-Za-z0-9_{]")
+
+
 def lesson_uses(lesson: Lesson, bare: bool, context: Context | None = None) -> list[tuple[str, CitationUse]]:
     """(file, use) for every citation in the lesson's pages (per page version, from the context's facts)."""
     def page_uses(page) -> list[list]:
         found = []
         for node, _ in page.walk():
-            if isinstance(node, Markdown) and "@" in node.text:
+            if isinstance(node, Markdown) and "@" in node.text and MAY_CITE.search(node.text):
                 path = node.source or page.source
                 found.extend([path, u.key, u.line, u.column, u.narrative] for u in _uses(node.text, node.line, bare))
         return found

@@ -8,6 +8,12 @@
  * delivered (service unreachable, busy or rate-limited) are kept in localStorage
  * with their client id and sent again later; the service stores each client id
  * once, so a retry never duplicates a comment.
+ *
+ * Retries are bounded: after a failure the widget tries again by itself with an
+ * exponential backoff (RETRY_BASE_MS doubling, at most RETRY_MAX_MS, or the
+ * service's Retry-After when it is longer), at most MAX_AUTO_RETRIES times per
+ * page view; then it waits for "Retry sending", another page of the lesson, or
+ * the browser coming back online.
  */
 (function () {
   "use strict";
@@ -16,7 +22,15 @@
   var DRAFT_PREFIX = "lessonkit-feedback:draft:v1:";
   var MAX_COMMENT = 4000;
   var TIMEOUT_MS = 10000;
-  var RATINGS = ["1 – not useful", "2", "3", "4", "5 – very useful"];
+  var RETRY_BASE_MS = 5000;
+  var RETRY_MAX_MS = 120000;
+  var MAX_AUTO_RETRIES = 5;
+  /* Interface strings in the page's language (assets/strings-LANG.js, written by lessonkit build). */
+  function tr(message, values) {
+    var text = (window.LK_STRINGS && window.LK_STRINGS[message]) || message;
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
+  }
+  var RATINGS = [tr("1 – not useful"), "2", "3", "4", tr("5 – very useful")];
 
   function storage() {
     try {
@@ -83,10 +97,11 @@
     }).then(function (response) {
       if (timer) clearTimeout(timer);
       if (response.ok) return { ok: true };
+      var retryAfter = parseInt(response.headers.get("Retry-After") || "", 10);
       return response.json().catch(function () { return {}; }).then(function (body) {
-        var message = (body && body.error) || ("The feedback service answered " + response.status + ".");
+        var message = (body && body.error) || tr("The feedback service answered %(status)s.", { status: response.status });
         var keep = response.status === 429 || response.status === 408 || response.status >= 500;
-        return { ok: false, keep: keep, message: message };
+        return { ok: false, keep: keep, message: message, retryAfter: isNaN(retryAfter) ? 0 : retryAfter };
       });
     }, function () {
       if (timer) clearTimeout(timer);
@@ -105,12 +120,12 @@
     var uid = "lk-fb-" + Math.random().toString(36).slice(2, 8);
     var draftKey = DRAFT_PREFIX + lesson + "/" + page;
 
-    var heading = el("h2", { id: uid + "-heading", "class": "lk-feedback__title" }, "Feedback on this page");
+    var heading = el("h2", { id: uid + "-heading", "class": "lk-feedback__title" }, tr("Feedback on this page"));
     box.setAttribute("aria-labelledby", uid + "-heading");
     var form = el("form", { "class": "lk-feedback__form", novalidate: "" });
 
     var rating = el("fieldset", { "class": "lk-feedback__rating" });
-    rating.appendChild(el("legend", null, "How useful was this page?"));
+    rating.appendChild(el("legend", null, tr("How useful was this page?")));
     RATINGS.forEach(function (label, i) {
       var id = uid + "-r" + (i + 1);
       var wrap = el("span", { "class": "lk-feedback__choice" });
@@ -121,9 +136,9 @@
     });
     form.appendChild(rating);
 
-    var sectionLabel = el("label", { "for": uid + "-section" }, "Which part of the page is this about?");
+    var sectionLabel = el("label", { "for": uid + "-section" }, tr("Which part of the page is this about?"));
     var section = el("select", { id: uid + "-section", name: "section" });
-    section.appendChild(el("option", { value: "" }, "The whole page"));
+    section.appendChild(el("option", { value: "" }, tr("The whole page")));
     var headings = document.querySelectorAll("main h2[id]");
     for (var i = 0; i < headings.length; i++) {
       if (box.contains(headings[i])) continue;
@@ -134,7 +149,7 @@
     form.appendChild(sectionLabel);
     form.appendChild(section);
 
-    var commentLabel = el("label", { "for": uid + "-comment" }, "Comment (optional)");
+    var commentLabel = el("label", { "for": uid + "-comment" }, tr("Comment (optional)"));
     var comment = el("textarea", { id: uid + "-comment", name: "comment", rows: "4", maxlength: String(MAX_COMMENT),
                                    "aria-describedby": uid + "-count" });
     var count = el("p", { id: uid + "-count", "class": "lk-feedback__count" }, "");
@@ -143,8 +158,8 @@
     form.appendChild(count);
 
     var buttons = el("div", { "class": "lk-feedback__buttons" });
-    var submit = el("button", { type: "submit", "class": "lk-feedback__send" }, "Send feedback");
-    var retry = el("button", { type: "button", "class": "lk-feedback__retry", hidden: "" }, "Retry sending");
+    var submit = el("button", { type: "submit", "class": "lk-feedback__send" }, tr("Send feedback"));
+    var retry = el("button", { type: "button", "class": "lk-feedback__retry", hidden: "" }, tr("Retry sending"));
     buttons.appendChild(submit);
     buttons.appendChild(retry);
     form.appendChild(buttons);
@@ -191,11 +206,11 @@
       var list = readPending(store);
       var todo = list.filter(mine);
       if (!todo.length) return Promise.resolve({ sent: 0, left: 0, unreachable: false });
-      var sent = 0, unreachable = false, failed = null;
+      var sent = 0, unreachable = false, failed = null, stopped = false, retryAfter = 0;
       var chain = Promise.resolve();
       todo.forEach(function (item) {
         chain = chain.then(function () {
-          if (unreachable) return;
+          if (stopped) return;
           return send(endpoint, item.payload).then(function (result) {
             if (result.ok || !result.keep) {
               var now = readPending(store).filter(function (other) {
@@ -204,24 +219,49 @@
               writePending(store, now);
               if (result.ok) sent++;
               else failed = result.message;
-            } else if (result.unreachable) {
-              unreachable = true;
+            } else {
+              // Unreachable, busy or rate-limited: the rest waits for the next try.
+              stopped = true;
+              unreachable = !!result.unreachable;
+              retryAfter = result.retryAfter || 0;
             }
           });
         });
       });
       return chain.then(function () {
-        return { sent: sent, left: showPending(), unreachable: unreachable, failed: failed };
+        return { sent: sent, left: showPending(), unreachable: unreachable, failed: failed, retryAfter: retryAfter };
       });
+    }
+
+    // Automatic retries: exponential backoff, capped in delay and in number per page view.
+    var autoRetries = 0, retryTimer = null;
+
+    function cancelRetry() {
+      if (retryTimer !== null) { clearTimeout(retryTimer); retryTimer = null; }
+    }
+
+    function scheduleRetry(retryAfterSeconds) {
+      cancelRetry();
+      if (autoRetries >= MAX_AUTO_RETRIES) return "";
+      var delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * Math.pow(2, autoRetries));
+      delay = Math.min(RETRY_MAX_MS, Math.max(delay, (retryAfterSeconds || 0) * 1000));
+      autoRetries++;
+      retryTimer = setTimeout(function () {
+        retryTimer = null;
+        flush().then(report);
+      }, delay);
+      return " " + tr("Trying again in %(seconds)s s (attempt %(attempt)s of %(attempts)s).",
+                     { seconds: Math.round(delay / 1000), attempt: autoRetries, attempts: MAX_AUTO_RETRIES });
     }
 
     function report(result) {
       if (result.left === 0 && result.sent > 0) {
-        say("Thank you! Your feedback was sent.", "ok");
+        cancelRetry();
+        say(tr("Thank you! Your feedback was sent."), "ok");
       } else if (result.left > 0) {
-        say((result.unreachable ? "The feedback service cannot be reached right now. " : "The feedback service is busy. ")
-            + (result.left === 1 ? "Your feedback is" : result.left + " comments are")
-            + " kept in this browser: press “Retry sending” to try again.", "error");
+        say((result.unreachable ? tr("The feedback service cannot be reached right now. ") : tr("The feedback service is busy. "))
+            + (result.left === 1 ? tr("Your feedback is") : tr("%(count)s comments are", { count: result.left }))
+            + " " + tr("kept in this browser: press “Retry sending” to try again.") + scheduleRetry(result.retryAfter), "error");
       } else if (result.failed) {
         say(result.failed, "error");
       }
@@ -232,7 +272,7 @@
       var chosen = form.querySelector("input[name=rating]:checked");
       var text = comment.value.trim();
       if (!chosen && !text) {
-        say("Choose a rating or write a comment first.", "error");
+        say(tr("Choose a rating or write a comment first."), "error");
         return;
       }
       var option = section.options[section.selectedIndex];
@@ -247,14 +287,14 @@
         comment: text
       };
       submit.disabled = true;
-      say("Sending…", "");
+      say(tr("Sending…"), "");
       send(endpoint, payload).then(function (result) {
         submit.disabled = false;
         if (result.ok) {
           form.reset();
           if (store) { try { store.removeItem(draftKey); } catch (e) { /* ignore */ } }
           updateCount();
-          say("Thank you! Your feedback was sent.", "ok");
+          say(tr("Thank you! Your feedback was sent."), "ok");
           return;
         }
         if (!result.keep) {
@@ -270,16 +310,19 @@
           updateCount();
         }
         showPending();
-        say((result.unreachable ? "The feedback service cannot be reached right now. "
-                                : "The feedback service is busy (" + result.message + "). ")
-            + (kept ? "Your feedback is kept in this browser: press “Retry sending” to try again."
-                    : "Your text is still in the box: try again later."), "error");
+        say((result.unreachable ? tr("The feedback service cannot be reached right now. ")
+                                : tr("The feedback service is busy (%(message)s). ", { message: result.message }))
+            + (kept ? tr("Your feedback is kept in this browser: press “Retry sending” to try again.")
+                      + scheduleRetry(result.retryAfter)
+                    : tr("Your text is still in the box: try again later.")), "error");
       });
     });
 
     retry.addEventListener("click", function () {
+      cancelRetry();
+      autoRetries = 0;  // a person asked: the automatic retries start over
       retry.disabled = true;
-      say("Sending…", "");
+      say(tr("Sending…"), "");
       flush().then(function (result) {
         retry.disabled = false;
         report(result);
