@@ -15,10 +15,20 @@ server started like the tests start it), this script
    retry what was not acknowledged (retries reuse the client id, so they never
    duplicate), then verifies again that each of the N is stored exactly once.
 
+5. with ``--workers 4`` (the default run adds one such run on PostgreSQL):
+   the same with ``serve --workers 4`` (four processes over one database; the
+   SIGKILL goes to all of them), then the *limits* phase: a rate limit of
+   L per hour, clients from A addresses (``X-Forwarded-For`` through
+   ``--trust-proxy 127.0.0.1``) each sending 2L submissions spread over the
+   four workers; it checks that each address got exactly L accepted (four
+   per-process limits would have let up to 4L through) and that each accepted
+   one is stored exactly once.
+
 All traffic goes to 127.0.0.1; every loop is bounded in count and time.
 
-    python benchmarks/feedback_load.py                      # both databases
+    python benchmarks/feedback_load.py                      # both databases, then 4 workers on PostgreSQL
     python benchmarks/feedback_load.py --db sqlite -n 2000  # quicker
+    python benchmarks/feedback_load.py --db postgresql --workers 4 -n 4000
 """
 
 from __future__ import annotations
@@ -63,8 +73,9 @@ def free_port() -> int:
 class Server:
     """``lessonkit feedback serve`` in a subprocess."""
 
-    def __init__(self, db_url: str, port: int, log: Path) -> None:
+    def __init__(self, db_url: str, port: int, log: Path, workers: int = 1, extra: tuple[str, ...] = ()) -> None:
         self.db_url, self.port, self.log = db_url, port, log
+        self.workers, self.extra = workers, extra
         self.process: subprocess.Popen | None = None
 
     @property
@@ -74,9 +85,11 @@ class Server:
     def start(self) -> None:
         """Start the service; a restart uses the same port, so clients find it again."""
         command = [sys.executable, "-m", "lessonkit", "feedback", "serve", "--db", self.db_url, "--host",
-                   "127.0.0.1", "--port", str(self.port), "--rate-limit", "off", "--log-level", "warning"]
+                   "127.0.0.1", "--port", str(self.port), "--log-level", "warning", "--workers", str(self.workers),
+                   *(self.extra or ("--rate-limit", "off"))]
         with self.log.open("a") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            # A session of its own, so that a kill reaches every worker process.
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -92,8 +105,9 @@ class Server:
         raise RuntimeError("the service did not answer within 60 s")
 
     def kill(self) -> None:
+        """SIGKILL to the server and all its workers at once."""
         assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
@@ -102,7 +116,7 @@ class Server:
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
 
@@ -136,13 +150,14 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post_json(self, path: str, payload: dict) -> tuple[int, bytes]:
+    async def post_json(self, path: str, payload: dict, forwarded_for: str | None = None) -> tuple[int, bytes]:
         body = json.dumps(payload).encode()
+        extra = f"X-Forwarded-For: {forwarded_for}\r\n" if forwarded_for else ""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nOrigin: {ORIGIN}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}\r\n")
         try:
             self.writer.write(head.encode() + body)
             await self.writer.drain()
@@ -258,10 +273,11 @@ def prepare(db_url: str) -> None:
     database.dispose()
 
 
-def benchmark(name: str, db_url: str, work: Path, count: int, clients: int, kill_after: float) -> dict:
+def benchmark(name: str, db_url: str, work: Path, count: int, clients: int, kill_after: float,
+              workers: int = 1) -> dict:
     prepare(db_url)
-    server = Server(db_url, free_port(), work / f"{name}-server.log")
-    result: dict = {"database": name, "submissions": count, "clients": clients}
+    server = Server(db_url, free_port(), work / f"{name}-server.log", workers=workers)
+    result: dict = {"database": name, "submissions": count, "clients": clients, "workers": workers}
     try:
         # 1. Throughput and latency.
         server.start()
@@ -313,6 +329,70 @@ def benchmark(name: str, db_url: str, work: Path, count: int, clients: int, kill
     return result
 
 
+async def run_limited(port: int, payloads: list[tuple[str, dict]], clients: int) -> dict[str, list[str]]:
+    """Send each (address, payload) once (a 503 is sent again); returns the accepted client ids per address."""
+    queue: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
+    for item in payloads:
+        queue.put_nowait(item)
+    accepted: dict[str, list[str]] = {}
+    refused: dict[str, int] = {}
+    deadline = time.monotonic() + RUN_DEADLINE
+
+    async def client() -> None:
+        connection = Connection("127.0.0.1", port)
+        try:
+            while not queue.empty():
+                address, payload = queue.get_nowait()
+                while True:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the limits phase did not finish in time")
+                    try:
+                        status, body = await asyncio.wait_for(
+                            connection.post_json("/api/v1/feedback", payload, forwarded_for=address), REQUEST_TIMEOUT)
+                    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                        connection.close()
+                        continue
+                    if status in (200, 201):
+                        accepted.setdefault(address, []).append(payload["client_id"])
+                    elif status == 429:
+                        refused[address] = refused.get(address, 0) + 1
+                    elif status < 500:
+                        raise RuntimeError(f"refused: {status} {body[:300]!r}")
+                    else:
+                        continue
+                    break
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return accepted
+
+
+def limits_phase(name: str, db_url: str, work: Path, workers: int, limit: int, addresses: int,
+                 clients: int) -> dict:
+    """A rate limit of ``limit`` per hour per address, enforced once across ``workers`` processes."""
+    server = Server(db_url, free_port(), work / f"{name}-limits.log", workers=workers,
+                    extra=("--rate-limit", f"{limit}/3600", "--trust-proxy", "127.0.0.1"))
+    sources = [f"203.0.113.{i + 1}" for i in range(addresses)]
+    payloads = [(address, p) for i, p in enumerate(make_payloads(2 * limit * addresses, "limits"))
+                for address in [sources[i % addresses]]]
+    try:
+        server.start()
+        started = time.perf_counter()
+        accepted = asyncio.run(run_limited(server.port, payloads, clients))
+        elapsed = time.perf_counter() - started
+    finally:
+        server.stop()
+    refill = limit / 3600 * elapsed  # tokens that came back while the phase ran
+    per_address = {address: len(accepted.get(address, [])) for address in sources}
+    stored = verify(db_url, {cid for ids in accepted.values() for cid in ids}, "limits")
+    within = all(limit <= n <= limit + int(refill) + 1 for n in per_address.values())
+    return {"workers": workers, "limit_per_hour": limit, "addresses": addresses,
+            "sent_per_address": 2 * limit, "accepted_per_address": per_address,
+            "per_process_limits_would_allow_up_to": min(2 * limit, workers * limit),
+            "seconds": round(elapsed, 2), "stored": stored, "ok": within and stored["ok"]}
+
+
 def verify_subset(db_url: str, acked: set[str], prefix: str) -> dict:
     """Right after the kill: every acknowledged submission is stored once; SQLite passes integrity_check."""
     report = verify(db_url, acked, prefix)
@@ -326,35 +406,55 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("-n", "--submissions", type=int, default=10_000)
     parser.add_argument("-c", "--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="service processes (default: 1 for each database, then a 4-worker PostgreSQL run)")
     parser.add_argument("--kill-after", type=float, default=0.4, help="kill the server after this share of acks")
+    parser.add_argument("--limit", type=int, default=200, help="the limits phase's rate limit (per hour)")
+    parser.add_argument("--addresses", type=int, default=5, help="client addresses in the limits phase")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     args = parser.parse_args()
-    if args.submissions < 1 or args.clients < 1 or not 0 < args.kill_after < 1:
+    if args.submissions < 1 or args.clients < 1 or not 0 < args.kill_after < 1 or args.workers < 0:
         parser.error("submissions and clients must be positive; --kill-after between 0 and 1")
-    results = []
+    runs = ([(db, args.workers) for db in ("sqlite", "postgresql") if args.db in (db, "both")] if args.workers
+            else [(db, 1) for db in ("sqlite", "postgresql") if args.db in (db, "both")]
+            + ([("postgresql", 4)] if args.db in ("postgresql", "both") else []))
+    results, limits = [], []
     with tempfile.TemporaryDirectory(prefix="lessonkit-load-") as tmp:
         work = Path(tmp)
-        if args.db in ("sqlite", "both"):
-            results.append(benchmark("sqlite", f"sqlite:///{work / 'feedback.sqlite3'}", work, args.submissions,
-                                     args.clients, args.kill_after))
-        if args.db in ("postgresql", "both"):
+        for index, (db, workers) in enumerate(runs):
+            name = f"{db}-{workers}w"
+            if db == "sqlite":
+                url = f"sqlite:///{work / f'feedback-{index}.sqlite3'}"
+                results.append(benchmark(name, url, work, args.submissions, args.clients, args.kill_after, workers))
+                if workers > 1:
+                    limits.append(limits_phase(name, url, work, workers, args.limit, args.addresses, args.clients))
+                continue
             with TemporaryPostgres(fsync=True) as postgres:
-                results.append(benchmark("postgresql", postgres.create_database("feedback_load"), work,
-                                         args.submissions, args.clients, args.kill_after))
+                url = postgres.create_database("feedback_load")
+                results.append(benchmark(name, url, work, args.submissions, args.clients, args.kill_after, workers))
+                if workers > 1:
+                    limits.append(limits_phase(name, url, work, workers, args.limit, args.addresses, args.clients))
     ok = True
-    print(f"{'database':<11} {'subs':>6} {'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+    print(f"{'run':<14} {'subs':>6} {'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'stored once':>11} {'kill: acked kept':>16} {'after restart':>13}")
     for r in results:
         crash = r["crash"]
         kept = crash["acked_before_kill_present"]
-        print(f"{r['database']:<11} {r['submissions']:>6} {r['clients']:>7} {r['throughput_per_s']:>8} "
+        print(f"{r['database']:<14} {r['submissions']:>6} {r['clients']:>7} {r['throughput_per_s']:>8} "
               f"{r['latency_ms']['p50']:>7} {r['latency_ms']['p99']:>7} {r['verify']['ok']!s:>11} "
               f"{(str(kept['ok']) + ' (' + str(crash['killed_after_acks']) + ')') if kept else 'no kill':>16} "
               f"{crash['final']['ok']!s:>13}")
         ok = ok and r["verify"]["ok"] and bool(kept and kept["ok"]) and crash["final"]["ok"]
-    print(json.dumps(results, indent=2))
+    for phase in limits:
+        print(f"limits, {phase['workers']} workers: {phase['limit_per_hour']}/hour per address, "
+              f"{phase['sent_per_address']} sent from each of {phase['addresses']} addresses -> accepted "
+              f"{sorted(set(phase['accepted_per_address'].values()))} per address (per-process limits: up to "
+              f"{phase['per_process_limits_would_allow_up_to']}); stored once: {phase['stored']['ok']}; "
+              f"ok: {phase['ok']}")
+        ok = ok and phase["ok"]
+    print(json.dumps({"runs": results, "limits": limits}, indent=2))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        args.json.write_text(json.dumps({"runs": results, "limits": limits}, indent=2) + "\n")
     print("ALL CHECKS PASSED" if ok else "SOME CHECKS FAILED")
     return 0 if ok else 1
 

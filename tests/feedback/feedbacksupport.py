@@ -31,8 +31,9 @@ def settings_for(db_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def client_for(db_url: str, **overrides: Any) -> TestClient:
-    return TestClient(create_app(settings_for(db_url, **overrides)))
+def client_for(db_url: str, client: tuple[str, int] = ("testclient", 50000), **overrides: Any) -> TestClient:
+    """A test client of a fresh application (one "worker"), seen as coming from ``client``."""
+    return TestClient(create_app(settings_for(db_url, **overrides)), client=client)
 
 
 def seed(db_url: str, lesson: str = "demo", sites: tuple[str, ...] = (SITE,),
@@ -105,6 +106,24 @@ def widget_payload(**overrides: Any) -> dict[str, Any]:
                "comment": "Clear and useful."}
     payload.update(overrides)
     return payload
+
+
+class WriteLock:
+    """Another process's writer: holds SQLite's write lock until the block ends."""
+
+    def __init__(self, db_url: str) -> None:
+        import sqlite3
+
+        self.connection = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None,
+                                          check_same_thread=False)
+
+    def __enter__(self) -> WriteLock:
+        self.connection.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.execute("ROLLBACK")
+        self.connection.close()
 
 
 def free_port() -> int:

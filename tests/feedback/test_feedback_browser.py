@@ -6,12 +6,14 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from feedbacksupport import (
     BrowserThread,
     LiveService,
+    WriteLock,
     add_user,
     in_db,
     open_round_with_invitation,
@@ -75,6 +77,13 @@ def browser_thread() -> Iterator[BrowserThread]:
     thread = BrowserThread()
     yield thread
     thread.close()
+
+
+def freeze_clock(page: Page) -> None:
+    """Fake timers, paused: the widget's automatic retries fire only when the test runs the clock."""
+    start = datetime(2026, 12, 1, 9, 0, 0)
+    page.clock.install(time=start)
+    page.clock.pause_at(start + timedelta(seconds=1))
 
 
 def pending(page: Page) -> list:
@@ -150,6 +159,7 @@ def test_widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup
 
 
 def _widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup: Setup, page: Page) -> None:
+    freeze_clock(page)  # the widget's automatic retries wait for this test's clock
     # The service is not running yet: its port refuses connections.
     page.goto(setup.origin + "/counting-cells.html")
     widget = page.locator("#lessonkit-feedback")
@@ -181,11 +191,47 @@ def _widget_keeps_feedback_when_the_service_is_unreachable_and_retries(setup: Se
     assert rows[0].client_id == kept["payload"]["client_id"]
 
 
+def test_widget_retries_a_busy_service_with_backoff_and_a_cap(setup: Setup, browser_thread: BrowserThread):
+    browser_thread.run(lambda page: _widget_retries_a_busy_service_with_backoff_and_a_cap(setup, page))
+
+
+def _widget_retries_a_busy_service_with_backoff_and_a_cap(setup: Setup, page: Page) -> None:
+    """Issue #11 item 5: a 5xx is retried with backoff, at most five times, not forever."""
+    setup.service.start()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/api/v1/feedback" in r.url
+            else None)
+    freeze_clock(page)
+    page.goto(setup.origin + "/counting-cells.html")
+    widget = page.locator("#lessonkit-feedback")
+    status = widget.get_by_role("status")
+    with WriteLock(setup.db_url):  # another process holds SQLite's write lock: the service answers 503
+        widget.get_by_label("Comment (optional)").fill("Sent while the database was busy.")
+        widget.get_by_role("button", name="Send feedback").click()
+        expect(status).to_contain_text("busy")
+        expect(status).to_contain_text("Trying again in 5 s (attempt 1 of 5)")
+        for attempt, seconds, waited in ((2, 10, 5), (3, 20, 10), (4, 40, 20), (5, 80, 40)):
+            page.clock.run_for(waited * 1000)
+            expect(status).to_contain_text(f"Trying again in {seconds} s (attempt {attempt} of 5)")
+        page.clock.run_for(80_000)
+        expect(status).to_contain_text("kept in this browser")
+        expect(status).not_to_contain_text("Trying again")
+        page.clock.run_for(3_600_000)  # an hour later: no more automatic tries
+        page.evaluate("1")
+        assert len(posts) == 6  # the first send and five automatic retries
+    assert len(pending(page)) == 1
+    widget.get_by_role("button", name="Retry sending").click()
+    expect(status).to_have_text("Thank you! Your feedback was sent.")
+    assert [r.comment for r in setup.rows()] == ["Sent while the database was busy."]
+    assert pending(page) == []
+
+
 def test_widget_sends_kept_feedback_when_the_next_page_loads(setup: Setup, browser_thread: BrowserThread):
     browser_thread.run(lambda page: _widget_sends_kept_feedback_when_the_next_page_loads(setup, page))
 
 
 def _widget_sends_kept_feedback_when_the_next_page_loads(setup: Setup, page: Page) -> None:
+    freeze_clock(page)
     page.goto(setup.origin + "/counting-cells.html")
     widget = page.locator("#lessonkit-feedback")
     widget.get_by_label("Comment (optional)").fill("Queued comment.")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import subprocess
 import sys
 import uuid
 
 import pytest
-from feedbacksupport import client_for, free_port, seed, widget_payload
+from feedbacksupport import WriteLock, client_for, free_port, seed, widget_payload
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -23,21 +22,6 @@ def sub(**fields) -> Submission:
     values = {"client_id": uuid.uuid4().hex, "lesson": "demo", "page": "intro", "rating": 3}
     values.update(fields)
     return Submission(**values)
-
-
-class WriteLock:
-    """Another process's writer: holds SQLite's write lock until released."""
-
-    def __init__(self, db_url: str) -> None:
-        self.connection = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
-
-    def __enter__(self) -> WriteLock:
-        self.connection.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.connection.execute("ROLLBACK")
-        self.connection.close()
 
 
 def test_a_locked_sqlite_fails_the_batch_once_instead_of_per_submission(sqlite_url):

@@ -76,6 +76,7 @@ class CORSMiddleware:
                 out.append("Vary", "Origin")
                 if allowed:
                     out["Access-Control-Allow-Origin"] = origin
+                    out["Access-Control-Expose-Headers"] = "Retry-After"  # the widget's backoff reads it
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

@@ -8,6 +8,12 @@
  * delivered (service unreachable, busy or rate-limited) are kept in localStorage
  * with their client id and sent again later; the service stores each client id
  * once, so a retry never duplicates a comment.
+ *
+ * Retries are bounded: after a failure the widget tries again by itself with an
+ * exponential backoff (RETRY_BASE_MS doubling, at most RETRY_MAX_MS, or the
+ * service's Retry-After when it is longer), at most MAX_AUTO_RETRIES times per
+ * page view; then it waits for "Retry sending", another page of the lesson, or
+ * the browser coming back online.
  */
 (function () {
   "use strict";
@@ -16,6 +22,9 @@
   var DRAFT_PREFIX = "lessonkit-feedback:draft:v1:";
   var MAX_COMMENT = 4000;
   var TIMEOUT_MS = 10000;
+  var RETRY_BASE_MS = 5000;
+  var RETRY_MAX_MS = 120000;
+  var MAX_AUTO_RETRIES = 5;
   var RATINGS = ["1 – not useful", "2", "3", "4", "5 – very useful"];
 
   function storage() {
@@ -83,10 +92,11 @@
     }).then(function (response) {
       if (timer) clearTimeout(timer);
       if (response.ok) return { ok: true };
+      var retryAfter = parseInt(response.headers.get("Retry-After") || "", 10);
       return response.json().catch(function () { return {}; }).then(function (body) {
         var message = (body && body.error) || ("The feedback service answered " + response.status + ".");
         var keep = response.status === 429 || response.status === 408 || response.status >= 500;
-        return { ok: false, keep: keep, message: message };
+        return { ok: false, keep: keep, message: message, retryAfter: isNaN(retryAfter) ? 0 : retryAfter };
       });
     }, function () {
       if (timer) clearTimeout(timer);
@@ -191,11 +201,11 @@
       var list = readPending(store);
       var todo = list.filter(mine);
       if (!todo.length) return Promise.resolve({ sent: 0, left: 0, unreachable: false });
-      var sent = 0, unreachable = false, failed = null;
+      var sent = 0, unreachable = false, failed = null, stopped = false, retryAfter = 0;
       var chain = Promise.resolve();
       todo.forEach(function (item) {
         chain = chain.then(function () {
-          if (unreachable) return;
+          if (stopped) return;
           return send(endpoint, item.payload).then(function (result) {
             if (result.ok || !result.keep) {
               var now = readPending(store).filter(function (other) {
@@ -204,24 +214,49 @@
               writePending(store, now);
               if (result.ok) sent++;
               else failed = result.message;
-            } else if (result.unreachable) {
-              unreachable = true;
+            } else {
+              // Unreachable, busy or rate-limited: the rest waits for the next try.
+              stopped = true;
+              unreachable = !!result.unreachable;
+              retryAfter = result.retryAfter || 0;
             }
           });
         });
       });
       return chain.then(function () {
-        return { sent: sent, left: showPending(), unreachable: unreachable, failed: failed };
+        return { sent: sent, left: showPending(), unreachable: unreachable, failed: failed, retryAfter: retryAfter };
       });
+    }
+
+    // Automatic retries: exponential backoff, capped in delay and in number per page view.
+    var autoRetries = 0, retryTimer = null;
+
+    function cancelRetry() {
+      if (retryTimer !== null) { clearTimeout(retryTimer); retryTimer = null; }
+    }
+
+    function scheduleRetry(retryAfterSeconds) {
+      cancelRetry();
+      if (autoRetries >= MAX_AUTO_RETRIES) return "";
+      var delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * Math.pow(2, autoRetries));
+      delay = Math.min(RETRY_MAX_MS, Math.max(delay, (retryAfterSeconds || 0) * 1000));
+      autoRetries++;
+      retryTimer = setTimeout(function () {
+        retryTimer = null;
+        flush().then(report);
+      }, delay);
+      return " Trying again in " + Math.round(delay / 1000) + " s (attempt " + autoRetries + " of "
+             + MAX_AUTO_RETRIES + ").";
     }
 
     function report(result) {
       if (result.left === 0 && result.sent > 0) {
+        cancelRetry();
         say("Thank you! Your feedback was sent.", "ok");
       } else if (result.left > 0) {
         say((result.unreachable ? "The feedback service cannot be reached right now. " : "The feedback service is busy. ")
             + (result.left === 1 ? "Your feedback is" : result.left + " comments are")
-            + " kept in this browser: press “Retry sending” to try again.", "error");
+            + " kept in this browser: press “Retry sending” to try again." + scheduleRetry(result.retryAfter), "error");
       } else if (result.failed) {
         say(result.failed, "error");
       }
@@ -273,11 +308,14 @@
         say((result.unreachable ? "The feedback service cannot be reached right now. "
                                 : "The feedback service is busy (" + result.message + "). ")
             + (kept ? "Your feedback is kept in this browser: press “Retry sending” to try again."
+                      + scheduleRetry(result.retryAfter)
                     : "Your text is still in the box: try again later."), "error");
       });
     });
 
     retry.addEventListener("click", function () {
+      cancelRetry();
+      autoRetries = 0;  // a person asked: the automatic retries start over
       retry.disabled = true;
       say("Sending…", "");
       flush().then(function (result) {
