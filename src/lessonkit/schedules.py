@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from lessonkit.diagnostics import Diagnostic, Severity
+from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import split_trailing_attributes
 from lessonkit.markdown.parser import slugify
 from lessonkit.model import Block, Lesson, Markdown, Page
@@ -51,7 +52,7 @@ MAX_TEACHING_RUN = 20  # minutes of teaching after which a challenge is due
 MAX_MINUTES = 24 * 60
 SCHEDULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_ATX2 = re.compile(r"^ {0,3}##(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX2 = linear.AtxOfLevel(2)  # the regex it replaced was quadratic in runs of spaces (issue #11)
 
 
 # -- time marks in episodes -------------------------------------------------------------------

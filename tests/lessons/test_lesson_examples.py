@@ -56,3 +56,46 @@ def test_the_pytest_example_fails_when_the_function_is_wrong(tmp_path):
     files["src/plates.py"] = files["src/plates.py"].replace("100 * value / mean", "100 * value / (mean + 1)")
     result = run_pytest(write_project(tmp_path, files))
     assert result.returncode == 1 and "1 failed" in result.stdout, result.stdout
+
+
+PITFALLS = ROOT / "lessons/intro-data-science-ai/episodes/08-pitfalls.md"
+
+
+def chunk(page: Path, label: str) -> str:
+    match = re.search(r"^```\{python " + re.escape(label) + r"\b[^\n]*\}\n(.*?)^```", page.read_text(encoding="utf-8"),
+                      re.S | re.M)
+    assert match, label
+    return match.group(1)
+
+
+def test_the_real_image_split_shows_what_the_pitfalls_text_says():
+    """Tiles split at random look predictive of made-up labels; split by field they do not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    namespace = {"np": np, "pd": __import__("pandas"),
+                 "folds": StratifiedKFold(n_splits=5, shuffle=True, random_state=0),
+                 "cross_val_score": __import__("sklearn.model_selection", fromlist=["x"]).cross_val_score}
+    assert "StratifiedKFold(n_splits=5, shuffle=True, random_state=0)" in chunk(PITFALLS, "leakage-demo")
+    for label in ("ihc-fields", "ihc-tiles", "ihc-split"):
+        exec(compile(chunk(PITFALLS, label).replace("plt.show()", "plt.close('all')"), label, "exec"), namespace)
+    assert len(namespace["tiles"]) == 16 * 13 * 13 and len(set(namespace["field_of_tile"])) == 16
+    assert namespace["by_tile"].mean() >= 0.7      # "about four tiles in five"
+    assert 0.35 <= namespace["by_field"].mean() <= 0.65  # "about one half"
+
+
+def test_the_citation_file_example_is_valid_citation_file_format():
+    """The CITATION.cff shown in the publishing episode has the fields the format requires."""
+    import yaml
+
+    page = ROOT / "lessons/managing-computational-projects/episodes/06-publishing-and-credit.md"
+    [example] = [body for language, body in FENCE.findall(page.read_text(encoding="utf-8"))
+                 if language == "yaml" and "cff-version" in body]
+    data = yaml.safe_load(example)
+    assert data["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors"} <= set(data)
+    assert all("family-names" in a and "given-names" in a for a in data["authors"])
+    assert str(data["doi"]).startswith("10.") and str(data["date-released"]) == "2026-05-01"

@@ -81,3 +81,21 @@ def test_masterclass_pages_are_accessible(built, browser: Browser):
     finally:
         server.stop()
     assert problems == [], "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("name", ["intro-data-science-ai", "managing-computational-projects"])
+def test_instructor_view_shows_the_three_hour_schedule_with_computed_times(built, name: str):
+    import re
+
+    from lessonkit.readers import read_lesson
+    from lessonkit.schedules import clock, lesson_schedules
+
+    site, _ = built
+    [plan] = lesson_schedules(read_lesson(LESSONS / name))
+    html = (site / name / "instructor/index.html").read_text()
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.split('id="named-schedules"')[1]).split())
+    assert "Three-hour live masterclass" in text
+    assert f"Total {clock(plan.minutes)} ({plan.live_minutes} minutes live, {plan.break_minutes} minutes of breaks)" in text
+    assert plan.minutes <= 180
+    learner = " ".join(re.sub(r"<[^>]+>", " ", (site / name / "index.html").read_text()).split())
+    assert "Live sessions and self-study" in learner and "For self-study:" in learner

@@ -137,3 +137,28 @@ def test_ai_lesson_runs_python_on_bundled_data_with_alt_text_on_figures():
     for package in ("scikit-learn", "pandas", "matplotlib"):
         assert package in requirements
     assert "intro-data-science-ai/requirements.txt" in (LESSONS / "requirements.txt").read_text()
+
+
+def test_ai_lesson_folds_its_code_and_keeps_every_chunk_short():
+    """Issue 16: code collapsed by default for a non-programming audience, no chunk over 15 lines."""
+    lesson = read_lesson(LESSONS / "intro-data-science-ai")
+    assert lesson.config.extra.get("fold_code") is True
+    chunks = [(p.source, n) for p in lesson.episodes for n, _ in p.walk() if isinstance(n, CodeChunk)]
+    long = [(source, c.label, len(c.code.rstrip("\n").splitlines())) for source, c in chunks
+            if len(c.code.rstrip("\n").splitlines()) > 15]
+    assert long == []
+    labels = [c.label for _, c in chunks]
+    assert len(labels) == len(set(labels)) and None not in labels
+
+
+def test_both_lessons_are_alpha_and_the_profiles_name_the_same_people():
+    profiles = {}
+    for name in NAMES:
+        lesson = read_lesson(LESSONS / name)
+        assert lesson.config.life_cycle == "alpha"
+        for page in lesson.profiles:
+            profiles.setdefault(page.title.split(",")[0], set()).add(page.title)
+    assert all(len(titles) == 1 for titles in profiles.values()), profiles
+    assert "Dr Amara Okafor" in profiles
+    catalogue = yaml.safe_load((LESSONS / "catalogue.yaml").read_text())
+    assert "co-developed" not in catalogue["description"] and "Suggested order" in catalogue["description"]

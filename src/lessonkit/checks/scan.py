@@ -15,11 +15,12 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.fences import code_lines
 from lessonkit.markdown.parser import slugify
 
-ATX = re.compile(r"^( {0,3})(#{1,6})(?:[ \t]++(.*?))?(?:[ \t]++#++)?[ \t]*+$")
+ATX = linear.ATX  # the regex's lazy (.*?) before [ \t]*+$ was quadratic in runs of spaces (issue #11)
 SETEXT = re.compile(r"^ {0,3}(?:=++|-++)[ \t]*+$")
 DEFINITION = re.compile(r"^ {0,3}\[(?P<label>[^\]\n]{1,999})\]:[ \t]*+(?P<url><[^>\n]*+>|\S++)(?P<rest>.*)$")
 # After the ']' of a link text: (url "title"){attrs}. Possessive quantifiers: no backtracking.

@@ -55,19 +55,20 @@ def parse_attributes(text: str) -> Attributes:
     return attrs
 
 
-_TRAILING = re.compile(r"\s*\{([^{}]*)\}\s*$")
-
-
 def split_trailing_attributes(text: str) -> tuple[str, Attributes | None]:
-    """Split ``Heading text {#id .class}`` into the text and its attributes."""
-    m = _TRAILING.search(text)
-    if not m:
+    """Split ``Heading text {#id .class}`` into the text and its attributes.
+
+    String methods, not a regex searched from every position: that was quadratic in a
+    heading's runs of spaces (a hostile lesson, issue #11)."""
+    stripped = text.rstrip()
+    opening = stripped.rfind("{") if stripped.endswith("}") else -1
+    if opening == -1 or "}" in stripped[opening + 1:-1]:
         return text, None
-    inner = m.group(1).strip()
+    inner = stripped[opening + 1:-1].strip()
     # Only treat it as attributes when it looks like them (not "{x}" in maths or code).
     if not inner or not re.match(r"^[.#]|^[A-Za-z_][\w-]*\s*=", inner):
         return text, None
     attrs = parse_attributes(inner)
     if attrs.invalid:
         return text, None
-    return text[: m.start()].rstrip(), attrs
+    return text[:opening].rstrip(), attrs

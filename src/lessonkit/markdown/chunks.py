@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from lessonkit.markdown.frontmatter import safe_yaml
+
 # ```{r ...}  ```{python ...}  ```{bash} - an engine name right after the brace.
 CHUNK_HEADER = re.compile(r"^\{\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:[ ,](.*))?\}\s*$", re.S)
 
@@ -116,8 +118,8 @@ def split_hash_pipe_options(code: str) -> tuple[dict[str, Any], str, list[str]]:
     if not taken:
         return {}, code, []
     try:
-        data = yaml.safe_load("\n".join(taken))
-    except yaml.YAMLError as exc:
+        data = safe_yaml("\n".join(taken))  # refuses alias bombs
+    except (yaml.YAMLError, RecursionError) as exc:
         return {}, "\n".join(lines), [f"cannot read '#|' chunk options: {str(exc).splitlines()[0]}"]
     if not isinstance(data, dict):
         return {}, "\n".join(lines), ["'#|' chunk options must be 'key: value' lines"]

@@ -9,17 +9,19 @@ HTML comments are text.  R Markdown chunks (```` ```{r} ````) become
 
 from __future__ import annotations
 
-import re
-
 from lessonkit.diagnostics import Report
+from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.chunks import parse_chunk_header, parse_exec_marker, split_hash_pipe_options
 from lessonkit.markdown.fences import div_fence, open_fence
 from lessonkit.model import BLOCKS, Block, CodeChunk, Markdown, Node
 
-ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+ATX_HEADING = linear.ATX_HEADING  # linear time (the regex was quadratic in runs of spaces)
 
 SPECIAL_STARTS = frozenset("`~:<")
+#: Blocks nested deeper than this are not blocks (a lesson nests three or four; 10,000 nested
+#: divs would exhaust the stack of every stage after the reader).
+MAX_BLOCK_DEPTH = 32
 TITLE_TAKING = {k for k, spec in BLOCKS.items() if spec.role in ("callout", "collapsible", "instructor")}
 
 
@@ -32,6 +34,7 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
     lines = text.split("\n")
     number = first_line - 1
     index = 0
+    too_deep = 0  # fences opened (and not closed) beyond MAX_BLOCK_DEPTH: kept as text
 
     def current() -> list[Node]:
         return stack[-1][1] if stack else root
@@ -106,6 +109,19 @@ def parse_body(text: str, first_line: int, path: str, report: Report) -> list[No
         div = div_fence(line) if first == ":" else None
         if div:
             rest = div.rest
+            if too_deep and not rest:
+                too_deep -= 1
+                buffer.append(line)
+                continue
+            if rest and len(stack) >= MAX_BLOCK_DEPTH:
+                if not too_deep:
+                    report.error(path, number, "block-too-deep",
+                                 f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this fence and the blocks "
+                                 "inside it are kept as text",
+                                 "Close the blocks above before opening new ones.", column=len(div.indent) + 1)
+                too_deep += 1
+                buffer.append(line)
+                continue
             if not rest:
                 if stack:
                     flush(number + 1)

@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 _CODE_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$")
-_DIV_FENCE = re.compile(r"^([ \t]*)(:{3,})[ \t]*(.*?)[ \t]*$")
+# ((?:.*[^ \t])?) rather than a lazy (.*?) before [ \t]*$: the same groups, in linear time
+# (the lazy group was quadratic in a run of spaces: issue #11).
+_DIV_FENCE = re.compile(r"^([ \t]*)(:{3,})[ \t]*((?:.*[^ \t])?)[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from lessonkit.diagnostics import Report
 from lessonkit.markdown.attributes import parse_attributes
-from lessonkit.markdown.fenced_divs import parse_body, take_title
+from lessonkit.markdown.fenced_divs import MAX_BLOCK_DEPTH, parse_body, take_title
 from lessonkit.markdown.fences import Fence, fence_end, open_fence
 from lessonkit.model import BLOCKS, Block, Node
 
@@ -100,6 +100,7 @@ class KramdownReader:
     def __init__(self, path: str, report: Report):
         self.path = path
         self.report = report
+        self.too_deep = False
 
     def _misplaced(self, ial: str, number: int) -> None:
         classes = [c for c in parse_attributes(ial).classes if c in BLOCKS]
@@ -115,7 +116,7 @@ class KramdownReader:
         lines = [Line(t, first_line + i) for i, t in enumerate(text.split("\n"))]
         return self.region(lines)
 
-    def region(self, lines: list[Line]) -> list[Node]:
+    def region(self, lines: list[Line], depth: int = 0) -> list[Node]:
         """Nodes for a run of lines (at one blockquote depth)."""
         nodes: list[Node] = []
         pending: list[Line] = []  # plain Markdown lines waiting to be parsed
@@ -172,6 +173,13 @@ class KramdownReader:
                 classes += attrs.classes
                 block_id = attrs.id or block_id
                 pairs.update(attrs.pairs)
+            if classes and depth >= MAX_BLOCK_DEPTH:
+                if not self.too_deep:
+                    self.too_deep = True
+                    self.report.error(self.path, run[0].number, "block-too-deep",
+                                      f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this one is kept as a "
+                                      "plain blockquote", "Close the blocks above before opening new ones.")
+                classes = []
             if not classes:
                 # A plain blockquote (its IALs only style the site).
                 for quote in run:
@@ -195,7 +203,7 @@ class KramdownReader:
                 )
             inner = [Line(QUOTE.match(quote.text).group(2), quote.number) for quote in run]
             kind = classes[0].lower()
-            block = Block(kind, run[0].number, ials[-1].number, self.region(inner), tuple(classes), block_id, pairs)
+            block = Block(kind, run[0].number, ials[-1].number, self.region(inner, depth + 1), tuple(classes), block_id, pairs)
             take_title(block)
             nodes.append(block)
             index = end

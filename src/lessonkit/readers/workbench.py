@@ -192,9 +192,11 @@ def _include_children(nodes: list[Node], root: Path, folder: Path, rel: str, rep
                              "Remove the child= chunk that closes the cycle.")
                 continue
             if budget[0] <= 0:
-                report.error(rel, node.line, "chunk-child",
-                             f"more than {MAX_CHILD_INCLUSIONS} child documents are included into one page",
-                             "Include each child document once, or split the page.")
+                if budget[0] == 0:  # said once per page
+                    report.error(rel, node.line, "chunk-child",
+                                 f"more than {MAX_CHILD_INCLUSIONS} child documents are included into one page",
+                                 "Include each child document once, or split the page.")
+                    budget[0] = -1
                 continue
             budget[0] -= 1
             if depth >= MAX_CHILD_DEPTH:

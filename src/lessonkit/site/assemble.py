@@ -59,8 +59,9 @@ SCRIPT_STRINGS = (
     N_("Choose a rating or write a comment first."), N_("Sending…"),
     N_("Your feedback is kept in this browser: press “Retry sending” to try again."),
     N_("Your text is still in the box: try again later."), N_("The feedback service answered %(status)s."),
-    N_("kept in this browser and sent when the service answers again."),
-    N_("Not useful"), N_("A little useful"), N_("Useful"), N_("Very useful"), N_("Extremely useful"),
+    N_("kept in this browser: press “Retry sending” to try again."), N_("1 – not useful"), N_("5 – very useful"),
+    N_("The feedback service is busy (%(message)s). "),
+    N_("Trying again in %(seconds)s s (attempt %(attempt)s of %(attempts)s)."),
 )
 
 
@@ -272,8 +273,11 @@ def render_page(
     parts = shared.parts(page_language(page, config.lang))
     ui = parts.ui
     _ = ui.gettext
-    if kind == "generated" or (kind == "index" and title == "Summary and schedule"):
+    home_title = _("Summary and Schedule") if view == "instructor" else _("Summary and Setup")
+    if kind == "generated":
         title = _(title)
+    elif slug == "index" and kind == "index":
+        title = home_title  # the lesson's title is in the header of every page
     root = "../" if view == "instructor" else ""
     other_view = f"../{slug}.html" if view == "instructor" else f"instructor/{slug}.html"
     path = f"{'instructor/' if view == 'instructor' else ''}{slug}.html"
@@ -283,7 +287,6 @@ def render_page(
     headings = [h for h in (rendered.headings if rendered else []) if h[0] == 2] if toc else []
     if view == "learner" and rendered is not None and rendered.instructor_notes and isinstance(body, str):
         headings = [h for h in headings if f'id="{h[1]}"' in body]  # not those inside instructor notes
-    home_title = _("Summary and Schedule") if view == "instructor" else _("Summary and Setup")
     updated = shared.updated.get(page.source, "") if page is not None else ""
     # 404.html is served at any depth: its links and assets are absolute when the site's address is known.
     # (as paths from the server's root, e.g. /lesson/assets/lessonkit.css: the same on any host serving it).
@@ -305,7 +308,7 @@ def render_page(
         "root": root,
         "base": base,
         "feedback": shared.feedback if kind == "episode" else None,
-        "jsonld": jsonld(lesson, page, path, plain(title)),
+        "jsonld": jsonld(lesson, page, path, config.title if slug == "index" else plain(title)),
         "view": view,
         "kind": kind,
         "slug": slug,

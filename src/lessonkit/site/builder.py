@@ -237,8 +237,8 @@ class SiteBuilder:
             state.outputs = {}  # the output folder holds something else: render everything
         self.feedback = self._feedback()
         self.site = SiteMap.of(lesson)
+        self.credit = LessonCredit.of(lesson)  # citations, figure credits, credit pages, footer citation
         self.shared = Shared.of(lesson, {}, self.feedback)
-        self.credit = LessonCredit.of(lesson)  # citations, figure credits and credit pages (lessonkit.credit)
         for entries in self.shared.resources.values():
             entries.extend(self.credit.links())
 

@@ -352,12 +352,10 @@ def jsonld(workshop: Workshop, table: Timetable, bases: dict[str, str], page_url
     if workshop.audience:
         instance["audience"] = {"@type": "Audience", "audienceType": workshop.audience}
     if workshop.contact_email:
-        instance["organizer"] = {"@type": "Organization" if not workshop.contact_name else "Person",
-                                 "name": workshop.contact_name or workshop.contact_email,
+        instance["organizer"] = {"@type": "Organization", "name": workshop.contact_name or workshop.contact_email,
                                  "email": workshop.contact_email}
     if workshop.registration.url:
-        offer: dict = {"@type": "Offer", "url": workshop.registration.url, "price": 0, "priceCurrency": "GBP",
-                       "availability": "https://schema.org/InStock"}
+        offer: dict = {"@type": "Offer", "url": workshop.registration.url}
         if workshop.registration.opens:
             offer["validFrom"] = workshop.registration.opens.isoformat()
         if workshop.registration.closes:
