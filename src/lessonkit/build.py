@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -273,9 +272,12 @@ class Builder:
         except OSError:
             return None
         execution = self.options.execution
+        from lessonkit.execute.runner import execution_signature  # R/Python environments (rexec)
+
         request = manifest.request_key(self.source, out, (self.options.strict, execution.enabled, execution.timeout,
                                                            execution.keep_going, execution.kernel,
-                                                           str(getattr(execution, "prerendered", None))))
+                                                           str(getattr(execution, "prerendered", None)),
+                                                           execution_signature(execution, folder / "exec")))
         return folder, request, {str(out), str(folder), str(self.source / "site") if out == self.source / "site" else ""}
 
     def _nothing_changed(self, out: Path, result: BuildResult) -> bool:
@@ -334,7 +336,7 @@ def catalogue_page(root: Path, lessons: list[Lesson], extra: str = "", report: R
     from lessonkit.site.markdown_html import render_markdown
 
     report = report if report is not None else Report()
-    title, intro = root.name.replace("-", " ").capitalize(), ""
+    title, intro, lang = root.name.replace("-", " ").capitalize(), "", "en"
     config = root / "catalogue.yaml"
     if config.is_file():
         read = read_text(config, "catalogue.yaml", report)
@@ -342,47 +344,14 @@ def catalogue_page(root: Path, lessons: list[Lesson], extra: str = "", report: R
         if isinstance(data, dict):
             title = str(data.get("title") or title)
             intro = render_markdown(str(data.get("description") or ""), {})
+            lang = str(data.get("lang") or "en")
         elif data is not None:
             report.warning("catalogue.yaml", 1, "catalogue-format", "catalogue.yaml is not a mapping of keys to values",
                            "Write it as 'title: ...' and 'description: ...' lines.")
-    items = []
-    for lesson in lessons:
-        summary = ""
-        if lesson.index is not None:
-            summary = _first_paragraph(lesson)
-        minutes = sum(p.minutes for p in lesson.episodes)
-        items.append(
-            f'<li><h2><a href="{escape(lesson.name)}/index.html">{escape(lesson.config.title)}</a></h2>'
-            f"<p>{summary}</p>"
-            f"<p class=\"meta\">{len(lesson.episodes)} episodes · about {round(minutes / 60, 1)} hours · "
-            f"{escape(lesson.config.life_cycle)}</p></li>"
-        )
-    first = lessons[0].name if lessons else ""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title>
-<link rel="stylesheet" href="{escape(first)}/assets/lessonkit.css">
-</head>
-<body class="catalogue-page">
-<a class="skip-link" href="#main-content">Skip to main content</a>
-<header class="site-header"><div class="site-title">{escape(title)}</div></header>
-<div class="layout" style="grid-template-columns: 1fr;">
-<main id="main-content" tabindex="-1">
-<h1>{escape(title)}</h1>
-{intro}
-<ul class="catalogue">
-{''.join(items)}
-</ul>
-{extra}
-</main>
-</div>
-<footer class="site-footer"><p>Built with lessonkit.</p></footer>
-</body>
-</html>
-"""
+    from lessonkit.site.generated import catalogue
+
+    summaries = [_first_paragraph(lesson) if lesson.index is not None else "" for lesson in lessons]
+    return catalogue(title, intro, lessons, summaries, extra, lang)
 
 
 def _first_paragraph(lesson: Lesson) -> str:

@@ -42,7 +42,7 @@ class Manifest:
 
 
 def walk(source: Path, skip: set[str]) -> dict[str, list[int]] | None:
-    """Every file and folder under ``source`` (hidden ones, the output and the cache left out)."""
+    """Every file and folder under ``source`` (hidden folders, the output and the cache left out)."""
     tree: dict[str, list[int]] = {}
     stack = [(str(source), "")]
     try:
@@ -51,11 +51,14 @@ def walk(source: Path, skip: set[str]) -> dict[str, list[int]] | None:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     name = entry.name
-                    if name[0] == "." or name in SKIPPED or entry.path in skip:
+                    if name in SKIPPED or entry.path in skip:
                         continue
+                    is_dir = entry.is_dir(follow_symlinks=True)
+                    if is_dir and name[0] == ".":
+                        continue  # .git, .lessonkit, .venv: not the lesson (hidden files such as .zenodo.json are)
                     st = entry.stat(follow_symlinks=True)
                     rel = prefix + name
-                    if entry.is_dir(follow_symlinks=True):
+                    if is_dir:
                         tree[rel + "/"] = [st.st_mtime_ns, -1, st.st_ino]
                         stack.append((entry.path, rel + "/"))
                     else:
@@ -92,14 +95,9 @@ def request_key(source: Path, out: Path, options: object) -> str:
 
 
 def output_token(out: Path) -> str | None:
-    try:
-        text = (out / ".lessonkit-site").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith("token: "):
-            return line[len("token: "):].strip()
-    return None
+    from lessonkit.output import read_token
+
+    return read_token(out)
 
 
 def load(folder: Path) -> Manifest | None:

@@ -127,6 +127,7 @@ class Page:
     teaching: int | None = None
     exercises: int | None = None
     has_chunks: bool = False  # set by the reader: whether the body holds any CodeChunk
+    lang: str = ""  # the page's own ``lang:`` (front matter), "" for the lesson's language
     # A page read from the cache is *lazy*: ``body`` and ``meta`` are loaded the first time
     # something asks for them (an unchanged page of a large lesson is usually never opened).
     _load: Callable[[], Page] | None = field(default=None, repr=False, compare=False)
@@ -144,10 +145,10 @@ class Page:
 
     @classmethod
     def lazy(cls, kind: str, source: str, slug: str, title: str, digest: str, teaching: int | None,
-             exercises: int | None, has_chunks: bool, load: Callable[[], Page]) -> Page:
+             exercises: int | None, has_chunks: bool, load: Callable[[], Page], lang: str = "") -> Page:
         """A page whose body and front matter are read by ``load`` when first needed."""
         page = cls(kind, source, slug, title, digest=digest, teaching=teaching, exercises=exercises,
-                   has_chunks=has_chunks, _load=load)
+                   has_chunks=has_chunks, lang=lang, _load=load)
         del page.body, page.meta
         return page
 

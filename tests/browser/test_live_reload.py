@@ -7,14 +7,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
 from lessonkit.build import Builder, BuildOptions
-from testsupport import FIXTURES
+from testsupport import FIXTURES, copy_lesson, poll
 
 
 def free_port() -> int:
@@ -24,32 +23,36 @@ def free_port() -> int:
 
 
 def test_open_page_reloads_after_an_edit(browser: Browser, tmp_path: Path):
-    lesson = tmp_path / "lesson"
-    shutil.copytree(FIXTURES / "workbench", lesson)
+    lesson = copy_lesson(FIXTURES / "workbench", tmp_path / "lesson")
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "lessonkit", "serve", str(lesson), "--out", str(tmp_path / "site"),
                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/counting-cells.html"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url, timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        # the first build runs the fixture's code chunks
+        poll(lambda: urllib.request.urlopen(url, timeout=5).close() or True, timeout=180, what="the server")
         page = browser.new_page()
         page.goto(url)
-        expect(page.locator("h2#why-count")).to_have_text("Why count cells?")
-        time.sleep(0.5)
+        heading = page.locator("h2#why-count")
+        expect(heading).to_have_text("Why count cells?")
         episode = lesson / "episodes/counting-cells.md"
-        episode.write_text(episode.read_text().replace("## Why count cells? {#why-count}",
-                                                       "## Why count cells at all? {#why-count}"))
-        # No navigation by the test: the page reloads itself when the rebuild is done.
-        expect(page.locator("h2#why-count")).to_have_text("Why count cells at all?", timeout=15000)
+        edited = episode.read_text().replace("## Why count cells? {#why-count}", "## Why count cells at all? {#why-count}")
+
+        def reloaded() -> bool:
+            # Written again until the watcher, which starts once the site is served, has seen it;
+            # no navigation by the test: the page reloads itself when the rebuild is done.
+            episode.write_text(edited)
+            try:
+                expect(heading).to_have_text("Why count cells at all?", timeout=3000)
+            except AssertionError:
+                return False
+            return True
+
+        poll(reloaded, timeout=90, every=0, what="the page to reload itself")
         page.close()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
 
 
 def test_search_works_from_the_file_system(browser: Browser, tmp_path: Path):

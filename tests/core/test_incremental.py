@@ -20,6 +20,12 @@ def lesson(tmp_path: Path) -> Path:
     return target
 
 
+def forget_last_build(lesson: Path) -> None:
+    """Drop the no-change manifest (tests/core/test_no_change_build.py), so that the next build goes
+    through the incremental pipeline that these tests are about."""
+    (lesson / ".lessonkit" / "build.msgpack").unlink(missing_ok=True)
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
@@ -29,6 +35,7 @@ def test_second_build_renders_nothing_and_changes_nothing(lesson: Path, tmp_path
     first = Builder(lesson, BuildOptions(out=out)).build()
     assert first.ok and first.pages_rendered == 10 and first.pages_reused == 0
     before = snapshot(out)
+    forget_last_build(lesson)
     second = Builder(lesson, BuildOptions(out=out)).build()  # a new process would start like this
     assert second.ok and second.pages_rendered == 0 and second.pages_reused == 10
     site = second.lessons[0].site
@@ -138,6 +145,7 @@ def test_corrupt_cache_is_ignored(lesson: Path, tmp_path: Path):
     out = tmp_path / "out"
     Builder(lesson, BuildOptions(out=out)).build()
     (lesson / ".lessonkit/site-state.msgpack").write_bytes(b"not msgpack data")
+    forget_last_build(lesson)
     assert Builder(lesson, BuildOptions(out=out)).build().pages_rendered == 10
 
 
@@ -258,6 +266,7 @@ def test_old_outputs_left_by_an_interrupted_deletion_are_cleaned_up(lesson: Path
     assert Builder(lesson, BuildOptions(out=out)).build().ok
     assert leftover.exists()  # replaced moments ago: its deletion may still be running
     monkeypatch.setattr(output, "LEFTOVER_SECONDS", -1)  # as if a minute had passed
+    forget_last_build(lesson)
     assert Builder(lesson, BuildOptions(out=out)).build().ok
     assert not leftover.exists()
 
@@ -321,3 +330,20 @@ def test_deleting_an_episode_removes_its_page_and_its_search_entries(lesson: Pat
     assert not (out / "blocks-and-tabs.html").exists() and not (out / "instructor/blocks-and-tabs.html").exists()
     assert "blocks-and-tabs.html" not in (out / "assets/search-index.js").read_text()
     assert "blocks-and-tabs" not in (out / "assets/nav.js").read_text()
+
+
+def test_an_edit_in_a_new_process_opens_only_the_edited_page(lesson: Path, tmp_path: Path):
+    """Cached pages are lazy: after one edit, a new process parses that page and no other (but the
+    pages whose code chunks execution looks at)."""
+    out = tmp_path / "out"
+    _age(lesson)
+    _new_process_build(lesson, out)
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+    builder = Builder(lesson, BuildOptions(out=out))
+    result = builder.build()
+    assert result.ok and result.pages_rendered == 1
+    live = builder.page_caches[lesson.resolve()].live.values()
+    opened = sorted(p.source for p in live if p.loaded and not p.has_chunks)
+    assert opened == ["episodes/counting-cells.md"]
+    assert len([p for p in live if not p.loaded]) >= 6

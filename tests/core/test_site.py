@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from htmlquery import Document
 from lessonkit.build import Builder, BuildOptions
 from lessonkit.execute import ExecutionOptions
+from lessonkit.model import Markdown, Page
 from testsupport import FIXTURES
 
 NO_EXECUTION = ExecutionOptions(enabled=False)
@@ -253,3 +255,148 @@ def test_code_colours_have_aa_contrast(site: Path):
     for part, background in ((light, CODE_BACKGROUNDS["light"]), (dark, CODE_BACKGROUNDS["dark"])):
         colours = regex.findall(r"(?<![-\w])color: (#[0-9A-Fa-f]{3,6})", part)
         assert colours and all(contrast(c, background) >= 4.5 for c in colours)
+
+
+# -- issue 15: bugs and Workbench features --------------------------------------------------------
+
+def _variant(tmp_path: Path, config_extra: str = "", episode: str | None = None) -> Path:
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    if config_extra:
+        (lesson / "config.yaml").write_text((lesson / "config.yaml").read_text() + config_extra)
+    if episode is not None:
+        (lesson / "episodes/counting-cells.md").write_text(episode)
+    result = Builder(lesson, BuildOptions(out=tmp_path / "out", execution=NO_EXECUTION)).build()
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return tmp_path / "out"
+
+
+def test_alt_text_on_a_reference_style_image_definition(tmp_path: Path):
+    out = _variant(tmp_path, episode="---\ntitle: Grid\n---\n\n![A counting grid][grid]\n\n"
+                                     '[grid]: fig/grid.svg {alt="Nine squares in a grid"}\n')
+    img = Document.load(out / "counting-cells.html").find("figure").find("img")
+    assert img.attrs["alt"] == "Nine squares in a grid"
+    assert img.attrs["src"] == "fig/grid.svg"
+
+
+def test_titles_with_quotes_are_escaped_once(tmp_path: Path):
+    out = _variant(tmp_path, episode="---\ntitle: \"Don't panic: \\\"quotes\\\" & more\"\n---\n\nText.\n")
+    html = (out / "counting-cells.html").read_text()
+    assert "<title>Don&#39;t panic" in html or "<title>Don&#x27;t panic" in html
+    assert "&amp;#" not in html and "&amp;quot;" not in html
+    title = Document.load(out / "counting-cells.html").find("title").text()
+    assert title.startswith("Don't panic: \"quotes\" & more")
+    nav = json.loads((out / "assets/nav.js").read_text().removeprefix("window.LK_NAV = ").rstrip().rstrip(";"))
+    assert nav["episodes"][0]["t"] == "Don't panic: \"quotes\" & more"
+    index = (out / "assets/search-index.js").read_text()
+    assert "Don't panic" in index and "&#" not in index
+
+
+def test_404_links_its_assets_from_the_site_root_when_url_is_set(site: Path):
+    page = doc(site, "404.html")
+    stylesheet = next(e for e in page.find_all("link") if e.attrs.get("rel") == "stylesheet")
+    assert stylesheet.attrs["href"] == "/fixture-lesson/assets/lessonkit.css"
+    assert page.find("a", cls=None) is not None
+    links = {a.attrs.get("href") for a in page.find_all("a")}
+    assert "/fixture-lesson/index.html" in links
+    assert "/fixture-lesson/instructor/index.html" in {a.attrs.get("href") for a in
+                                                       doc(site, "instructor/404.html").find_all("a")}
+
+
+def test_images_page_shows_each_images_alt_text(site: Path):
+    page = doc(site, "instructor/images.html")
+    alts = [p.text() for p in page.find_all("p", cls="figure-alt")]
+    assert any("Alt text:" in alt and "A square grid of nine large squares used to count cells" in alt for alt in alts)
+
+
+def test_block_titles_follow_the_page_outline(site: Path):
+    """A block title is one level below the heading it follows: never a skipped level."""
+    for name in ("blocks-and-tabs.html", "counting-cells.html", "key-points.html"):
+        page = doc(site, name)
+        levels = [int(e.tag[1]) for e in page.find("main").descendants() if re.fullmatch(r"h[1-6]", e.tag)]
+        assert levels[0] == 1
+        assert all(b <= a + 1 for a, b in pairwise(levels)), (name, levels)
+    titles = {e.text(): int(e.tag[1]) for e in doc(site, "blocks-and-tabs.html").find_all(cls="callout-title")}
+    assert titles["A note"] == 3  # after "## Blocks"
+
+
+def test_fold_code_collapses_the_source_of_executable_chunks_only():
+    from lessonkit.model import CodeChunk, Output
+    from lessonkit.site.body import BodyOptions, render_body
+    from lessonkit.site.links import LinkResolver, SiteMap
+
+    chunk = CodeChunk("python", "print(6 * 7)", 3, outputs=[Output("stdout", "42\n")], executed=True)
+    page = Page(kind="episode", source="episodes/x.md", slug="x", title="X",
+                body=[Markdown("```python\nplain = 1\n```\n", 1), chunk], has_chunks=True)
+    html = render_body(page, LinkResolver(SiteMap(), page.source), {}, options=BodyOptions(fold_code=True)).html
+    folded = Document(html)
+    details = folded.find("details", cls="code-fold")
+    assert details is not None and details.find("summary").text() == "Show the code"
+    assert "print" in details.text() and "42" not in details.text()  # the output stays visible, after it
+    assert "42" in folded.find("div", cls="code-output").text()
+    assert "plain" not in details.text()  # a plain code block is not an executable chunk
+    unfolded = render_body(page, LinkResolver(SiteMap(), page.source), {}).html
+    assert "code-fold" not in unfolded
+
+
+def test_branding_doi_licence_url_sidebar_numbering_and_analytics(tmp_path: Path):
+    out = _variant(tmp_path, config_extra=(
+        "carpentry_description: 'Institute of Counting'\nbrand_colour: '#123456'\nlogo: fig/grid.svg\n"
+        "doi: 10.5281/zenodo.123\nlicense_url: https://example.org/our-licence\n"
+        "disable_sidebar_numbering: true\nanalytics: '<script src=\"stats.js\" defer></script>'\n"
+    ).replace("life_cycle: 'beta'", ""))
+    page = doc(out, "counting-cells.html")
+    body = page.find("body")
+    assert "carpentry-incubator" in body.classes and "--brand: #123456" in body.attrs["style"]
+    assert "no-sidebar-numbers" in body.classes
+    assert page.find("span", cls="carpentry").text() == "Institute of Counting"
+    assert page.find("img", cls="site-logo").attrs["src"] == "fig/grid.svg"
+    footer_links = {a.attrs["href"] for a in page.find("footer").find_all("a")}
+    assert "https://example.org/our-licence" in footer_links
+    assert page.find("a", cls="doi-badge") is None  # only for stable lessons
+    assert '<script src="stats.js" defer></script>' in page.html
+    plain = doc(_variant(tmp_path / "plain"), "counting-cells.html")
+    assert "stats.js" not in plain.html  # analytics only when asked for
+
+
+def test_stable_lesson_with_doi_has_a_badge_and_each_carpentry_its_colour(tmp_path: Path):
+    out = _variant(tmp_path, config_extra="doi: 'https://doi.org/10.5281/zenodo.123'\n")
+    assert doc(out, "index.html").find("a", cls="doi-badge") is None  # beta
+    lesson = tmp_path / "lesson"
+    (lesson / "config.yaml").write_text((lesson / "config.yaml").read_text()
+                                        .replace("life_cycle: 'beta'", "life_cycle: 'stable'")
+                                        .replace("carpentry: 'incubator'", "carpentry: 'swc'"))
+    assert Builder(lesson, BuildOptions(out=tmp_path / "out2", execution=NO_EXECUTION)).build().ok
+    page = doc(tmp_path / "out2", "index.html")
+    badge = page.find("a", cls="doi-badge")
+    assert badge.attrs["href"] == "https://doi.org/10.5281/zenodo.123"
+    assert "carpentry-swc" in page.find("body").classes and "--brand: #2b3990" in page.find("body").attrs["style"]
+    assert page.find("span", cls="carpentry").text() == "Software Carpentry"
+
+
+def test_a_theme_folder_overrides_templates_and_adds_a_stylesheet(tmp_path: Path):
+    theme = tmp_path / "lesson-theme"
+    (theme / "templates/blocks").mkdir(parents=True)
+    (theme / "templates/blocks/callout.html").write_text(
+        '<aside class="our-box {{ kind }}" id="{{ id }}"><p class="our-title">{{ title|safe }}</p>'
+        "{{ content|safe }}</aside>")
+    (theme / "theme.css").write_text(".our-box { border: 2px solid #123456; }\n")
+    out = _variant(tmp_path, config_extra=f"theme: '{theme}'\n")
+    page = doc(out, "blocks-and-tabs.html")
+    assert page.find("aside", cls="our-box") is not None and page.find("section", cls="callout") is None
+    assert (out / "assets/theme.css").read_text().startswith(".our-box")
+    assert any(e.attrs.get("href") == "assets/theme.css" for e in page.find_all("link"))
+
+
+def test_catalogue_page_is_a_template_in_the_catalogues_language(tmp_path: Path):
+    from lessonkit.build import catalogue_page
+    from lessonkit.readers import read_lesson
+
+    (tmp_path / "catalogue.yaml").write_text("title: Unsere Kurse\nlang: de\n")
+    lesson = read_lesson(FIXTURES / "workbench")
+    html = catalogue_page(tmp_path, [lesson])
+    page = Document(html)
+    assert page.find("html").attrs["lang"] == "de"
+    assert page.find("h1").text() == "Unsere Kurse"
+    assert "3 Episoden" in page.find("p", cls="meta").text()
+    assert "Erstellt mit lessonkit." in page.find("footer").text()

@@ -35,6 +35,8 @@ def test_bracketed_syntax_items_prefix_locator_suffix_and_suppressed_author():
     ]
     assert parse_bracketed("@a, chap. 3") == [CitationItem("a", locator="3", label="chapter")]
     assert parse_bracketed("not a citation") is None
+    uses = list(citation_uses("Data [@uci1998]: 1,797 images.", 1))
+    assert [u.key for u in uses] == ["uci1998"]  # a colon after the bracket is not a definition
     assert parse_bracketed("e-mail a@b.org; @c") is None  # every part must hold a key
 
 
@@ -134,3 +136,38 @@ def test_broken_bibtex_and_duplicate_keys_are_diagnostics_not_tracebacks(tmp_pat
     assert bad.line == 1 and "invalid JSON" in bad.message
     run = subprocess.run([sys.executable, "-m", "lessonkit", "check", str(root2)], capture_output=True, text=True)
     assert run.returncode == 1 and "Traceback" not in run.stderr + run.stdout
+
+
+def test_lesson_csl_file_outside_the_lesson_or_with_a_dtd_is_not_used(tmp_path):
+    secret = tmp_path / "secret.csl"
+    secret.write_text("<style/>")
+    root = lesson_with(tmp_path, "Bias [@obermeyer2019] [@turingway2022].", {
+        "references.bib": BIB,
+        "evil.csl": '<?xml version="1.0"?><!DOCTYPE style [<!ENTITY x SYSTEM "file:///etc/passwd">]><style>&x;</style>',
+    }, config_extra="citation_style: evil.csl")
+    [warning] = rules(root, "citation-bibliography")
+    assert warning.severity.name == "WARNING" and "evil.csl" in warning.message
+    out = build(root, tmp_path)
+    page = (out / "introduction.html").read_text()
+    assert "(Obermeyer et al., 2019)" in page and "root:" not in page  # APA, nothing from /etc/passwd
+    (root / "config.yaml").write_text((root / "config.yaml").read_text().replace("evil.csl", "../secret.csl"))
+    assert rules(root, "citation-bibliography")[0].severity.name == "WARNING"
+
+
+def test_formatted_citations_are_kept_in_the_cache_folder_for_the_next_build(tmp_path, monkeypatch):
+    from lessonkit.credit import bibliography
+
+    root = lesson_with(tmp_path, "Bias [@obermeyer2019, p. 450] and [@turingway2022].", {"references.bib": BIB})
+    first = (build(root, tmp_path / "one") / "introduction.html").read_text()
+    assert (root / ".lessonkit" / "citations.msgpack").is_file()
+    bibliography._MEMOS.clear()  # as in a new process
+
+    def no_citeproc(*args, **kwargs):
+        raise AssertionError("citeproc-py was asked again")
+
+    monkeypatch.setattr(bibliography, "_format_entries", no_citeproc)
+    monkeypatch.setattr(bibliography.PageCitations, "_cite", no_citeproc)
+    (root / "episodes" / "introduction.md").write_text((root / "episodes" / "introduction.md").read_text() + "\nMore.\n")
+    second = (build(root, tmp_path / "two") / "introduction.html").read_text()
+    assert second.count("(Obermeyer et al., 2019, p. 450)") == first.count("(Obermeyer et al., 2019, p. 450)") == 1
+    assert 'id="ref-turingway2022"' in second

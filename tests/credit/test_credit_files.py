@@ -196,5 +196,20 @@ def test_pages_credit_line_contributors_image_credits_and_cite(tmp_path):
     cite = (site / "citation.html").read_text()
     assert "Lovelace, A. (" in cite and "@misc{" in cite and 'author = &quot;Lovelace, Ada&quot;' in cite
     index = (site / "index.html").read_text()
+    # The footer cites the lesson from contributors.yaml (the scaffold's CITATION.cff names others).
+    assert '<span class="citation">Lovelace, A. (' in index and "The lesson authors" not in index
     for href in ("contributors.html", "image-credits.html", "citation.html"):
         assert f'href="{href}"' in index
+
+
+def test_credit_files_and_bibliography_leading_outside_the_lesson_are_not_read(tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("people:\n  - name: Not From The Lesson\n    roles: [software]\n")
+    root = lesson_with(tmp_path / "l", "Bias [@x].")
+    (root / "contributors.yaml").symlink_to(secret)
+    (root / "references.bib").symlink_to(secret)
+    diagnostics = found(root, "credit-file", "citation-bibliography")
+    assert {d.path for d in diagnostics} == {"contributors.yaml", "references.bib"}
+    assert all("outside the lesson" in d.message for d in diagnostics)
+    result = Builder(root, BuildOptions(out=tmp_path / "site")).build()
+    assert not result.ok

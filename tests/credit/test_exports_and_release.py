@@ -139,3 +139,24 @@ def test_release_refuses_a_lesson_with_warnings_and_writes_nothing(tmp_path):
     assert "Traceback" not in refused.stderr
     assert not (root / "releases").exists()
     assert "version" not in yaml.safe_load((root / "CITATION.cff").read_text())
+
+
+def test_release_of_a_catalogue_is_all_or_nothing(tmp_path):
+    catalogue = tmp_path / "catalogue"
+    good = lesson_with(catalogue / "a", "Text.", {"contributors.yaml": CONTRIBUTORS})
+    bad = lesson_with(catalogue / "b", "Text.", {"contributors.yaml": CONTRIBUTORS + "  - name: Nobody\n"})
+    good = good.rename(catalogue / "lesson-a")
+    bad = bad.rename(catalogue / "lesson-b")
+    refused = run("release", str(catalogue), "--version", "2.0.0", "--no-execute")
+    assert refused.returncode == 1 and "lesson-b/contributors.yaml" in refused.stderr
+    assert not (catalogue / "releases").exists()
+    (bad / "contributors.yaml").write_text(CONTRIBUTORS)
+    done = run("release", str(catalogue), "--version", "2.0.0", "--date", "2026-12-01", "--no-execute")
+    assert done.returncode == 0, done.stderr
+    releases = catalogue / "releases"
+    assert sorted(p.name for p in releases.iterdir()) == ["catalogue-2.0.0.jsonld", "lesson-a-2.0.0",
+                                                          "lesson-b-2.0.0"]
+    listing = json.loads((releases / "catalogue-2.0.0.jsonld").read_text())
+    assert [item["version"] for item in listing["@graph"]] == ["2.0.0", "2.0.0"]
+    validator = Draft202012Validator(schema("training-material.schema.json"))
+    assert all(validator.is_valid(item) for item in listing["@graph"])

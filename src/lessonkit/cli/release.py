@@ -23,7 +23,7 @@ from lessonkit.execute import ExecutionOptions
 @execution_options
 def release(path: Path, version: str, date: str, out: Path | None, no_write_back: bool,
             execution: ExecutionOptions) -> None:
-    """Release the lesson at PATH as version --version: check it strictly, build it, and write
+    """Release the lesson at PATH (or every lesson of the catalogue at PATH) as version --version: check it strictly, build it, and write
     OUT/NAME-VERSION/ with a zip of the source, the built site and the metadata, and the
     CITATION.cff, .zenodo.json, codemeta.json and lesson.jsonld to deposit with it
     (each carrying the version and date, each validated against its schema).
@@ -41,7 +41,11 @@ def release(path: Path, version: str, date: str, out: Path | None, no_write_back
         console.print(f"[bold red]Release refused[/bold red] ({summary(result.diagnostics)}); nothing was written.",
                       highlight=False)
         sys.exit(1)
-    console.print(f"Released {path.resolve().name} {version} into {result.folder}: {result.archive.name}, "
-                  f"{', '.join(result.files)}.", highlight=False)
+    if len(result.folders) > 1:
+        console.print(f"Released {len(result.folders)} lessons at {version} into {result.folder}: "
+                      f"{', '.join(f.name for f in result.folders)}, and catalogue-{version}.jsonld.", highlight=False)
+    else:
+        console.print(f"Released {path.resolve().name} {version} into {result.folder}: {result.archive.name}, "
+                      f"{', '.join(result.files)}.", highlight=False)
     if not no_write_back:
         console.print("The lesson's CITATION.cff and .zenodo.json now describe this version.", highlight=False)

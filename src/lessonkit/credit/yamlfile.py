@@ -52,15 +52,24 @@ def _lines(node: yaml.Node, where: Path_, lines: dict[Path_, int], duplicates: l
             _lines(item, (*where, index), lines, duplicates)
 
 
+def read_lesson_file(root: Path, rel: str, rule: str, report: Report) -> bytes | None:
+    """A lesson file's bytes through the readers' safe reader (inside the lesson, not a pipe,
+    at most the source size limit); its problems are reported under ``rule``."""
+    from lessonkit.readers.sources import read_bytes
+
+    local = Report()
+    data = read_bytes(root / rel, rel, local, root)
+    for item in local:
+        report.error(item.path, item.line, rule, item.message, item.fix, column=item.column)
+    return data
+
+
 def read_yaml_file(root: Path, rel: str, report: Report) -> YamlFile | None:
     """The file's data with the line of each value; None (and a diagnostic) when it cannot be read."""
     import hashlib
 
-    path = root / rel
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        report.error(rel, 0, "credit-file", f"cannot read {rel}: {exc.strerror}", "Check the file's permissions.")
+    raw = read_lesson_file(root, rel, "credit-file", report)
+    if raw is None:
         return None
     try:
         text = raw.decode("utf-8").lstrip("\ufeff")

@@ -137,8 +137,8 @@ def _bracketed_rule(state: StateInline, silent: bool) -> bool:
     if close == -1:
         return False
     after = src[close + 1:close + 2]
-    if after in ("(", "[", ":"):
-        return False  # a link, a reference link or a definition
+    if after in ("(", "["):
+        return False  # a link or a reference link (definitions are blocks, parsed before this)
     content = src[pos + 1:close]
     if "\n\n" in content or content.startswith("^"):
         return False

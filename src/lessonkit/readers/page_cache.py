@@ -66,24 +66,26 @@ class Entry:
     exercises: int | None
     has_chunks: bool
     diagnostics: list[Diagnostic]
+    lang: str = ""
 
     @classmethod
     def of(cls, files: dict[str, str], page: Page, diagnostics: list[Diagnostic]) -> Entry:
-        return cls(files, page.title, page.digest, page.teaching, page.exercises, page.has_chunks, diagnostics)
+        return cls(files, page.title, page.digest, page.teaching, page.exercises, page.has_chunks, diagnostics,
+                   page.lang)
 
     def as_data(self, key: PageKey) -> list:
-        return [*key, self.files, self.title, self.digest, self.teaching, self.exercises, self.has_chunks,
+        return [*key, self.files, self.title, self.digest, self.teaching, self.exercises, self.has_chunks, self.lang,
                 [[d.path, d.line, d.column, d.rule, int(d.severity), d.message, d.fix] for d in self.diagnostics]]
 
     @classmethod
     def from_data(cls, row: list) -> tuple[PageKey, Entry]:
-        rel, kind, slug, files, title, page_digest, teaching, exercises, has_chunks, diagnostics = row
+        rel, kind, slug, files, title, page_digest, teaching, exercises, has_chunks, lang, diagnostics = row
         found = [Diagnostic(p, int(line), int(col), str(rule), Severity(sev), str(msg), str(fix))
                  for p, line, col, rule, sev, msg, fix in diagnostics]
         if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())):
             raise ValueError("bad file digests")
         return (str(rel), str(kind), str(slug)), cls(files, str(title), str(page_digest), teaching, exercises,
-                                                     bool(has_chunks), found)
+                                                     bool(has_chunks), found, str(lang))
 
 
 @dataclass
@@ -109,7 +111,7 @@ class PageCache:
                 raise LookupError(f"{key[0]} was recognised from the cache without a way to read it again")
         if page is None or page.digest != entry.digest:
             page = Page.lazy(key[1], key[0], key[2], entry.title, entry.digest, entry.teaching, entry.exercises,
-                             entry.has_chunks, load)
+                             entry.has_chunks, load, entry.lang)
             self.live[key] = page
         return page
 

@@ -58,4 +58,6 @@ def make_page(kind: str, source: str, slug: str, front: FrontMatter, body: list,
         exercises=as_minutes(front.data, "exercises", source, report),
     )
     page.has_chunks = bool(page.chunks())
+    lang = front.data.get("lang")
+    page.lang = lang.strip() if isinstance(lang, str) else ""
     return page

@@ -25,6 +25,8 @@ from lessonkit.signature import code_signature
 from lessonkit.site.body import BodyOptions, RenderedBody, for_view, page_language
 from lessonkit.site.markdown_html import make_html_renderer
 from lessonkit.site.metadata import branding, footer_context, jsonld, last_updated
+from lessonkit.site.pages import GENERATED
+from lessonkit.site.pages import menu as generated_menu
 from lessonkit.site.theme import environment, theme_folder, theme_signature
 
 VIEWS = ("learner", "instructor")
@@ -59,8 +61,9 @@ SCRIPT_STRINGS = (
     N_("Choose a rating or write a comment first."), N_("Sending…"),
     N_("Your feedback is kept in this browser: press “Retry sending” to try again."),
     N_("Your text is still in the box: try again later."), N_("The feedback service answered %(status)s."),
-    N_("kept in this browser and sent when the service answers again."),
-    N_("Not useful"), N_("A little useful"), N_("Useful"), N_("Very useful"), N_("Extremely useful"),
+    N_("kept in this browser: press “Retry sending” to try again."), N_("1 – not useful"), N_("5 – very useful"),
+    N_("The feedback service is busy (%(message)s). "),
+    N_("Trying again in %(seconds)s s (attempt %(attempt)s of %(attempts)s)."),
 )
 
 
@@ -135,19 +138,24 @@ class Shared:
         ui = interface(code)
         _ = ui.gettext
         home = "index.html"
-        learner: list[dict] = [{"slug": "key-points", "title": _("Key Points"), "href": "key-points.html"}]
+        has_profiles = bool(lesson.profiles)
+
+        def generated(place: str) -> list[dict]:  # the generated pages' menu entries (site/pages.py)
+            return [{"slug": g.slug, "title": _(g.menu_title or g.title), "href": f"{g.slug}.html"}
+                    for g in generated_menu(place, has_profiles)]
+
+        learner = generated("learner-first")
         for page in lesson.learners:
             href = f"{home}#setup" if page.slug == "setup" else page.filename
             learner.append({"slug": page.slug, "title": page.title, "href": href})
-        if lesson.profiles:
-            learner.append({"slug": "profiles", "title": _("Learner Profiles"), "href": "profiles.html"})
-        learner.append({"slug": "aio", "title": _("All episodes on one page"), "href": "aio.html"})
+        learner += generated("learner-last")
         instructor = [dict(item, href=item["href"].replace(f"{home}#setup", "setup.html")) for item in learner]
-        instructor.append({"slug": "instructor-notes", "title": _("Instructor Notes"), "href": "instructor-notes.html"})
+        instructor += generated("instructor-first")
+        merged = {g.slug for g in GENERATED if g.merges_lesson_page}
         for page in lesson.instructors:
-            if page.slug != "instructor-notes":
+            if page.slug not in merged:
                 instructor.append({"slug": page.slug, "title": page.title, "href": page.filename})
-        instructor.append({"slug": "images", "title": _("All figures"), "href": "images.html"})
+        instructor += generated("instructor-last")
         footer = environment(self.theme).get_template("footer.html").render(
             footer_context(lesson, {p.slug for p in lesson.extras}), _=_, brand=self.brand)
         banner = BANNERS.get(lesson.config.life_cycle, "")
@@ -272,8 +280,11 @@ def render_page(
     parts = shared.parts(page_language(page, config.lang))
     ui = parts.ui
     _ = ui.gettext
-    if kind == "generated" or (kind == "index" and title == "Summary and schedule"):
+    home_title = _("Summary and Schedule") if view == "instructor" else _("Summary and Setup")
+    if kind == "generated":
         title = _(title)
+    elif slug == "index" and kind == "index":
+        title = home_title  # the lesson's title is in the header of every page
     root = "../" if view == "instructor" else ""
     other_view = f"../{slug}.html" if view == "instructor" else f"instructor/{slug}.html"
     path = f"{'instructor/' if view == 'instructor' else ''}{slug}.html"
@@ -283,7 +294,6 @@ def render_page(
     headings = [h for h in (rendered.headings if rendered else []) if h[0] == 2] if toc else []
     if view == "learner" and rendered is not None and rendered.instructor_notes and isinstance(body, str):
         headings = [h for h in headings if f'id="{h[1]}"' in body]  # not those inside instructor notes
-    home_title = _("Summary and Schedule") if view == "instructor" else _("Summary and Setup")
     updated = shared.updated.get(page.source, "") if page is not None else ""
     # 404.html is served at any depth: its links and assets are absolute when the site's address is known.
     # (as paths from the server's root, e.g. /lesson/assets/lessonkit.css: the same on any host serving it).
@@ -305,7 +315,7 @@ def render_page(
         "root": root,
         "base": base,
         "feedback": shared.feedback if kind == "episode" else None,
-        "jsonld": jsonld(lesson, page, path, plain(title)),
+        "jsonld": jsonld(lesson, page, path, config.title if slug == "index" else plain(title)),
         "view": view,
         "kind": kind,
         "slug": slug,

@@ -46,7 +46,7 @@ class BodyOptions:
 
 
 def page_language(page: Page | None, default: str) -> str:
-    value = page.meta.get("lang") if page is not None and isinstance(page.meta, dict) else None
+    value = page.lang if page is not None else None  # known without opening a cached page
     return value.strip() if isinstance(value, str) and value.strip() else default
 
 
@@ -96,6 +96,43 @@ def split_footnotes(text: str) -> tuple[str, dict[str, str]]:
     return "\n".join(lines), definitions
 
 
+#: A reference definition with pandoc attributes: ``[label]: url "title" {alt="..." width=300}``.
+_REFERENCE_ATTRIBUTES = re.compile(
+    r"""^( {0,3}\[([^\]\n]+)\]:[ \t]*\S+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?)[ \t]*(\{[^}\n]*\})[ \t]*$""",
+    re.M)
+_IMAGE_REFERENCE = re.compile(r"!\[((?:[^\]\\]|\\.)*)\](?:\[([^\]\n]*)\])?(?![(\[{:])")
+
+
+def reference_attributes(nodes: list[Markdown], texts: dict[int, str]) -> dict[str, str]:
+    """Take ``{...}`` attributes off reference definitions (which CommonMark would not read as
+    definitions then); returns them by label, for :func:`apply_reference_attributes`."""
+    found: dict[str, str] = {}
+    for node in nodes:
+        text = texts.get(id(node), node.text)
+        if "]:" not in text or "{" not in text:
+            continue
+
+        def strip(m: re.Match) -> str:
+            found[" ".join(m.group(2).lower().split())] = m.group(3)
+            return m.group(1)
+
+        texts[id(node)] = _REFERENCE_ATTRIBUTES.sub(strip, text)
+    return found
+
+
+def apply_reference_attributes(text: str, attributes: dict[str, str]) -> str:
+    """``![caption][label]`` (or ``![label]``) gets the attributes its definition carried, unless it has its own."""
+    if "![" not in text:
+        return text
+
+    def add(m: re.Match) -> str:
+        label = m.group(2) if m.group(2) else m.group(1)
+        attrs = attributes.get(" ".join(label.lower().split()))
+        return m.group(0) + attrs if attrs else m.group(0)
+
+    return _IMAGE_REFERENCE.sub(add, text)
+
+
 class BodyRenderer:
     def __init__(self, page: Page, resolver: LinkResolver, lesson_references: dict, extra_env: dict | None = None,
                  options: BodyOptions | None = None):
@@ -104,16 +141,22 @@ class BodyRenderer:
         self.options = options or BodyOptions()
         self.ui: Interface = interface(page_language(page, self.options.lang))
         self.templates = environment(self.options.theme)
-        texts = [n.text for n, _ in page.walk() if isinstance(n, Markdown)]
+        self.texts: dict[int, str] = {}  # Markdown node -> text to render (footnote definitions taken out)
+        markdown = [n for n, _ in page.walk() if isinstance(n, Markdown)]
+        attributes = reference_attributes(markdown, self.texts)
+        texts = [self.texts.get(id(n), n.text) for n in markdown]
         references = dict(lesson_references)
         references.update(page_references(texts))
         self.env: dict = {"references": references, "links": resolver, "ids": set(), "ui": self.ui,
                           **(extra_env or {})}
-        self.texts: dict[int, str] = {}  # Markdown node -> text to render (footnote definitions taken out)
+        if attributes:
+            for node in markdown:
+                self.texts[id(node)] = apply_reference_attributes(self.texts.get(id(node), node.text), attributes)
         self.footnotes: dict[str, str] = {}
-        for node, _ in page.walk():
-            if isinstance(node, Markdown) and "[^" in node.text:
-                text, found = split_footnotes(node.text)
+        for node in markdown:
+            text = self.texts.get(id(node), node.text)
+            if "[^" in text:
+                text, found = split_footnotes(text)
                 if found:
                     self.texts[id(node)] = text
                     self.footnotes.update(found)
@@ -200,7 +243,9 @@ class BodyRenderer:
         if spec is None:
             return self.plain_div(block, self.nodes(block.children))
         level = min(6, self.levels[-1] + 1)
-        self.levels.append(level)
+        # Only a box's title is a heading: the content of a solution, tabs or an instructor note
+        # follows the heading the block itself follows.
+        self.levels.append(level if spec.role == "callout" else self.levels[-1])
         try:
             inner = self.nodes(block.children)
         finally:

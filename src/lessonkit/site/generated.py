@@ -224,3 +224,18 @@ def _text(html: str) -> str:
     import html as html_module
 
     return " ".join(html_module.unescape(_TAG.sub(" ", html)).split())
+
+
+def catalogue(title: str, intro: str, lessons: list[Lesson], summaries: list[str], extra: str = "",
+              lang: str | None = None) -> str:
+    """The index page of a folder of lessons (templates/catalogue.html), in ``lang`` (catalogue.yaml's
+    ``lang:``, else English)."""
+    from lessonkit.site.theme import environment
+
+    ui = interface(lang)
+    rows = [{"name": lesson.name, "title": lesson.config.title, "summary": summary,
+             "episodes": len(lesson.episodes), "hours": round(sum(p.minutes for p in lesson.episodes) / 60, 1),
+             "life_cycle": lesson.config.life_cycle} for lesson, summary in zip(lessons, summaries, strict=True)]
+    return environment().get_template("catalogue.html").render(
+        title=title, intro=intro, lessons=rows, extra=extra, lang=ui.html_lang, dir=ui.dir,
+        stylesheet=f"{lessons[0].name}/assets/lessonkit.css" if lessons else "", _=ui.gettext, ngettext=ui.ngettext)

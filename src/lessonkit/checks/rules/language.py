@@ -37,6 +37,6 @@ def language_unsupported(lesson: Lesson, config: ConfigFile):
         line = config.line("lang")
         yield _finding(Spot(config.name, line, 1 if line else 0), value)
     for page in lesson.pages():
-        own = page.meta.get("lang") if isinstance(page.meta, dict) else None
+        own = page.lang or None  # known without opening a cached page
         if _unsupported(own) and own != value:
             yield _finding(Spot(page.source, _front_matter_line(lesson, page.source), 1), own)

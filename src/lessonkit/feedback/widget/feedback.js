@@ -25,7 +25,12 @@
   var RETRY_BASE_MS = 5000;
   var RETRY_MAX_MS = 120000;
   var MAX_AUTO_RETRIES = 5;
-  var RATINGS = ["1 – not useful", "2", "3", "4", "5 – very useful"];
+  /* Interface strings in the page's language (assets/strings-LANG.js, written by lessonkit build). */
+  function tr(message, values) {
+    var text = (window.LK_STRINGS && window.LK_STRINGS[message]) || message;
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return values && name in values ? values[name] : all; });
+  }
+  var RATINGS = [tr("1 – not useful"), "2", "3", "4", tr("5 – very useful")];
 
   function storage() {
     try {
@@ -94,7 +99,7 @@
       if (response.ok) return { ok: true };
       var retryAfter = parseInt(response.headers.get("Retry-After") || "", 10);
       return response.json().catch(function () { return {}; }).then(function (body) {
-        var message = (body && body.error) || ("The feedback service answered " + response.status + ".");
+        var message = (body && body.error) || tr("The feedback service answered %(status)s.", { status: response.status });
         var keep = response.status === 429 || response.status === 408 || response.status >= 500;
         return { ok: false, keep: keep, message: message, retryAfter: isNaN(retryAfter) ? 0 : retryAfter };
       });
@@ -115,12 +120,12 @@
     var uid = "lk-fb-" + Math.random().toString(36).slice(2, 8);
     var draftKey = DRAFT_PREFIX + lesson + "/" + page;
 
-    var heading = el("h2", { id: uid + "-heading", "class": "lk-feedback__title" }, "Feedback on this page");
+    var heading = el("h2", { id: uid + "-heading", "class": "lk-feedback__title" }, tr("Feedback on this page"));
     box.setAttribute("aria-labelledby", uid + "-heading");
     var form = el("form", { "class": "lk-feedback__form", novalidate: "" });
 
     var rating = el("fieldset", { "class": "lk-feedback__rating" });
-    rating.appendChild(el("legend", null, "How useful was this page?"));
+    rating.appendChild(el("legend", null, tr("How useful was this page?")));
     RATINGS.forEach(function (label, i) {
       var id = uid + "-r" + (i + 1);
       var wrap = el("span", { "class": "lk-feedback__choice" });
@@ -131,9 +136,9 @@
     });
     form.appendChild(rating);
 
-    var sectionLabel = el("label", { "for": uid + "-section" }, "Which part of the page is this about?");
+    var sectionLabel = el("label", { "for": uid + "-section" }, tr("Which part of the page is this about?"));
     var section = el("select", { id: uid + "-section", name: "section" });
-    section.appendChild(el("option", { value: "" }, "The whole page"));
+    section.appendChild(el("option", { value: "" }, tr("The whole page")));
     var headings = document.querySelectorAll("main h2[id]");
     for (var i = 0; i < headings.length; i++) {
       if (box.contains(headings[i])) continue;
@@ -144,7 +149,7 @@
     form.appendChild(sectionLabel);
     form.appendChild(section);
 
-    var commentLabel = el("label", { "for": uid + "-comment" }, "Comment (optional)");
+    var commentLabel = el("label", { "for": uid + "-comment" }, tr("Comment (optional)"));
     var comment = el("textarea", { id: uid + "-comment", name: "comment", rows: "4", maxlength: String(MAX_COMMENT),
                                    "aria-describedby": uid + "-count" });
     var count = el("p", { id: uid + "-count", "class": "lk-feedback__count" }, "");
@@ -153,8 +158,8 @@
     form.appendChild(count);
 
     var buttons = el("div", { "class": "lk-feedback__buttons" });
-    var submit = el("button", { type: "submit", "class": "lk-feedback__send" }, "Send feedback");
-    var retry = el("button", { type: "button", "class": "lk-feedback__retry", hidden: "" }, "Retry sending");
+    var submit = el("button", { type: "submit", "class": "lk-feedback__send" }, tr("Send feedback"));
+    var retry = el("button", { type: "button", "class": "lk-feedback__retry", hidden: "" }, tr("Retry sending"));
     buttons.appendChild(submit);
     buttons.appendChild(retry);
     form.appendChild(buttons);
@@ -245,18 +250,18 @@
         retryTimer = null;
         flush().then(report);
       }, delay);
-      return " Trying again in " + Math.round(delay / 1000) + " s (attempt " + autoRetries + " of "
-             + MAX_AUTO_RETRIES + ").";
+      return " " + tr("Trying again in %(seconds)s s (attempt %(attempt)s of %(attempts)s).",
+                     { seconds: Math.round(delay / 1000), attempt: autoRetries, attempts: MAX_AUTO_RETRIES });
     }
 
     function report(result) {
       if (result.left === 0 && result.sent > 0) {
         cancelRetry();
-        say("Thank you! Your feedback was sent.", "ok");
+        say(tr("Thank you! Your feedback was sent."), "ok");
       } else if (result.left > 0) {
-        say((result.unreachable ? "The feedback service cannot be reached right now. " : "The feedback service is busy. ")
-            + (result.left === 1 ? "Your feedback is" : result.left + " comments are")
-            + " kept in this browser: press “Retry sending” to try again." + scheduleRetry(result.retryAfter), "error");
+        say((result.unreachable ? tr("The feedback service cannot be reached right now. ") : tr("The feedback service is busy. "))
+            + (result.left === 1 ? tr("Your feedback is") : tr("%(count)s comments are", { count: result.left }))
+            + " " + tr("kept in this browser: press “Retry sending” to try again.") + scheduleRetry(result.retryAfter), "error");
       } else if (result.failed) {
         say(result.failed, "error");
       }
@@ -267,7 +272,7 @@
       var chosen = form.querySelector("input[name=rating]:checked");
       var text = comment.value.trim();
       if (!chosen && !text) {
-        say("Choose a rating or write a comment first.", "error");
+        say(tr("Choose a rating or write a comment first."), "error");
         return;
       }
       var option = section.options[section.selectedIndex];
@@ -282,14 +287,14 @@
         comment: text
       };
       submit.disabled = true;
-      say("Sending…", "");
+      say(tr("Sending…"), "");
       send(endpoint, payload).then(function (result) {
         submit.disabled = false;
         if (result.ok) {
           form.reset();
           if (store) { try { store.removeItem(draftKey); } catch (e) { /* ignore */ } }
           updateCount();
-          say("Thank you! Your feedback was sent.", "ok");
+          say(tr("Thank you! Your feedback was sent."), "ok");
           return;
         }
         if (!result.keep) {
@@ -305,11 +310,11 @@
           updateCount();
         }
         showPending();
-        say((result.unreachable ? "The feedback service cannot be reached right now. "
-                                : "The feedback service is busy (" + result.message + "). ")
-            + (kept ? "Your feedback is kept in this browser: press “Retry sending” to try again."
+        say((result.unreachable ? tr("The feedback service cannot be reached right now. ")
+                                : tr("The feedback service is busy (%(message)s). ", { message: result.message }))
+            + (kept ? tr("Your feedback is kept in this browser: press “Retry sending” to try again.")
                       + scheduleRetry(result.retryAfter)
-                    : "Your text is still in the box: try again later."), "error");
+                    : tr("Your text is still in the box: try again later.")), "error");
       });
     });
 
@@ -317,7 +322,7 @@
       cancelRetry();
       autoRetries = 0;  // a person asked: the automatic retries start over
       retry.disabled = true;
-      say("Sending…", "");
+      say(tr("Sending…"), "");
       flush().then(function (result) {
         retry.disabled = false;
         report(result);

@@ -150,9 +150,55 @@
     }
   }
 
-  /* ---- Search (index loaded on demand from assets/search-index.js) ---- */
+  /* ---- Search (index loaded on demand from assets/search-index.js), in the page's language ---- */
+  /* Accents folded (é → e, ü → u, ß → ss); only Latin combining marks go, so that Japanese
+     voiced marks (が) and Cyrillic letters (й) keep their meaning. */
   function normalise(text) {
-    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u00df/g, "ss").normalize("NFC");
+  }
+
+  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
+
+  /* The words of a query: Intl.Segmenter splits Japanese and Chinese (written without spaces) into
+     words; without it, runs of CJK characters are split into overlapping pairs. */
+  function queryWords(query, lang) {
+    var text = normalise(query);
+    var found = [];
+    if (window.Intl && Intl.Segmenter) {
+      var segmenter = new Intl.Segmenter(lang || undefined, { granularity: "word" });
+      Array.from(segmenter.segment(text)).forEach(function (part) {
+        if (part.isWordLike) { found.push(part.segment); }
+      });
+    } else {
+      text.split(/[^\p{L}\p{N}_]+/u).forEach(function (word) {
+        if (!word) { return; }
+        if (CJK.test(word) && word.length > 2) {
+          for (var i = 0; i + 1 < word.length; i++) { found.push(word.slice(i, i + 2)); }
+        } else { found.push(word); }
+      });
+    }
+    return found.filter(function (w, i) { return w.length > 0 && found.indexOf(w) === i; });
+  }
+
+  /* Word endings a search may ignore, per language, so that "Zählkammern" finds "Zählkammer" and
+     "célula" finds "células". Matching is by substring, so a compound ("Zellzählkammer") is found
+     from any of its parts. */
+  var ENDINGS = {
+    de: ["ungen", "ern", "en", "er", "es", "e", "n", "s"],
+    en: ["ing", "es", "ed", "s"],
+    es: ["es", "s", "a", "o"], pt: ["es", "s", "a", "o"], it: ["i", "e", "a", "o"],
+    fr: ["es", "s", "e", "x"]
+  };
+
+  function stem(word, lang) {
+    var endings = ENDINGS[(lang || "").slice(0, 2)] || [];
+    for (var i = 0; i < endings.length; i++) {
+      var ending = endings[i];
+      if (word.length - ending.length >= 4 && word.slice(-ending.length) === ending) {
+        return word.slice(0, -ending.length);
+      }
+    }
+    return word;
   }
 
   function loadIndex(callback) {
@@ -187,8 +233,9 @@
     return fragment;
   }
 
-  function search(index, query) {
-    var words = normalise(query).split(/[^\p{L}\p{N}_]+/u).filter(function (w) { return w.length > 0; });
+  function search(index, query, lang) {
+    lang = lang || document.documentElement.lang || "en";
+    var words = queryWords(query, lang).map(function (w) { return stem(w, lang); });
     if (!words.length) { return { words: words, hits: [] }; }
     var hits = [];
     index.forEach(function (entry) {
