@@ -185,6 +185,9 @@ def test_right_to_left_lesson(page: Page, site: str):
     page.goto(site + "ar/one.html")
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    # Nothing sticks out sideways: the page is as wide as the window, with the content in view.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert 0 <= page.locator("h1").bounding_box()["x"] < 1280
     # The sidebar is at the right of the content, and the "next" link at the left.
     sidebar = page.locator("nav.sidebar").bounding_box()
     main = page.locator("main").bounding_box()
