@@ -272,9 +272,12 @@ class Builder:
         except OSError:
             return None
         execution = self.options.execution
+        from lessonkit.execute.runner import execution_signature  # R/Python environments (rexec)
+
         request = manifest.request_key(self.source, out, (self.options.strict, execution.enabled, execution.timeout,
                                                            execution.keep_going, execution.kernel,
-                                                           str(getattr(execution, "prerendered", None))))
+                                                           str(getattr(execution, "prerendered", None)),
+                                                           execution_signature(execution, folder / "exec")))
         return folder, request, {str(out), str(folder), str(self.source / "site") if out == self.source / "site" else ""}
 
     def _nothing_changed(self, out: Path, result: BuildResult) -> bool:

@@ -92,14 +92,9 @@ def request_key(source: Path, out: Path, options: object) -> str:
 
 
 def output_token(out: Path) -> str | None:
-    try:
-        text = (out / ".lessonkit-site").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith("token: "):
-            return line[len("token: "):].strip()
-    return None
+    from lessonkit.output import read_token
+
+    return read_token(out)
 
 
 def load(folder: Path) -> Manifest | None:

@@ -139,6 +139,18 @@ def refusal(out: Path, protect: Iterable[Path] = ()) -> str | None:
     return None
 
 
+def read_token(folder: Path) -> str | None:
+    """The stamp a build wrote into the output folder's marker, or None."""
+    try:
+        text = (folder / MARKER).read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("token: "):
+            return line[len("token: "):].strip()
+    return None
+
+
 class OutputError(Exception):
     pass
 
@@ -224,16 +236,7 @@ class StagedOutput:
         self.token = uuid.uuid4().hex
 
     def _read_token(self) -> str | None:
-        if self.previous is None:
-            return None
-        try:
-            text = (self.previous / MARKER).read_text()
-        except OSError:
-            return None
-        for line in text.splitlines():
-            if line.startswith("token: "):
-                return line[len("token: "):].strip()
-        return None
+        return read_token(self.previous) if self.previous is not None else None
 
     def _parent(self, path: Path) -> None:
         parent = path.parent

@@ -44,6 +44,7 @@ from typing import Any
 from lessonkit.diagnostics import Diagnostic, Severity
 from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import split_trailing_attributes
+from lessonkit.markdown.fences import code_mask
 from lessonkit.markdown.parser import slugify
 from lessonkit.model import Block, Lesson, Markdown, Page
 
@@ -51,7 +52,6 @@ TIMED_BLOCKS = ("challenge", "discussion")
 MAX_TEACHING_RUN = 20  # minutes of teaching after which a challenge is due
 MAX_MINUTES = 24 * 60
 SCHEDULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _ATX2 = linear.AtxOfLevel(2)  # the regex it replaced was quadratic in runs of spaces (issue #11)
 
 
@@ -142,16 +142,9 @@ def episode_times(page: Page) -> EpisodeTimes:
     for node in page.body:
         if isinstance(node, Markdown):
             path = node.source or page.source
-            fence = ""
-            for offset, raw in enumerate(node.text.split("\n")):
-                opening = _FENCE.match(raw)
-                if fence:
-                    if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
-                            and raw.strip() == opening.group(1):
-                        fence = ""
-                    continue
-                if opening:
-                    fence = opening.group(1)
+            lines = node.text.split("\n")
+            for offset, (raw, code) in enumerate(zip(lines, code_mask(lines), strict=True)):
+                if code:  # the one fence definition (markdown/fences.py)
                     continue
                 heading = _ATX2.match(raw) if raw.lstrip().startswith("##") else None
                 if heading:

@@ -68,3 +68,10 @@ def test_links_in_code_spans_and_blocks_are_not_links():
     text = "`[a](http://x.org)` and ``[b](http://x.org) ` `` text\n\n```\n[c](http://x.org)\n```\n\n    [d](http://x.org)"
     assert check_markdown(text, "link-insecure") == []
     assert spots("`unclosed [e](http://x.org)", "link-insecure") == [(1, 11)]
+
+
+def test_html_alt_text_may_hold_the_other_quote_and_span_lines():
+    text = ("<img src=\"fig/a.png\" alt=\"Three boxes labelled 'data sets'.\nA second line.\">\n\n"
+            "<img src='fig/b.png' alt='A \"quoted\" word'>")
+    assert check_markdown(text, "image-alt-missing") == []
+    assert spots(text, "link-target-missing") == [(1, 1), (4, 1)]  # both images are seen

@@ -399,3 +399,16 @@ def test_without_r_prerendered_sandpaper_outputs_are_shown(tmp_path: Path):
     assert (tmp_path / "site" / figure.find("img").attrs["src"]).read_bytes() == tiny_png()
     assert items[-1] == ("R", "not_in_the_rendering()")  # not in the rendering: code only
     assert [d.rule for d in result.diagnostics if d.rule == "kernel-missing"] == ["kernel-missing"]  # other pages
+
+
+def test_installing_r_is_a_change_even_when_the_lesson_is_not(tmp_path: Path, monkeypatch):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURE, lesson)
+    monkeypatch.setenv("LESSONKIT_R_KERNEL", "no-such-kernel")
+    without = build(lesson, tmp_path / "site")
+    assert without.ok and "kernel-missing" in {d.rule for d in without.diagnostics}
+    assert Document.load(tmp_path / "site/knitr-options.html").find("figure", cls="chunk-figure") is None
+    monkeypatch.delenv("LESSONKIT_R_KERNEL")
+    with_r = build(lesson, tmp_path / "site")  # same lesson, same output folder: R now runs
+    assert with_r.ok and with_r.execution.cells_executed > 15
+    assert Document.load(tmp_path / "site/knitr-options.html").find("figure", cls="chunk-figure") is not None

@@ -61,7 +61,9 @@ def test_workbench_rmd_template_draws_its_figure_with_alt_text_and_caption(tmp_p
     assert png.startswith(b"\x89PNG") and len(png) > 2000  # a drawn pie, not an empty image
     assert "R" in [label for label, _ in code_blocks(tmp_path / "site/introduction.html")]
     second = build(lesson, tmp_path / "site")
-    assert second.ok and second.execution.cells_executed == 0 and second.execution.cells_cached == 1
+    assert second.ok and second.execution.cells_executed == 0
+    third = build(lesson, tmp_path / "site2")  # another output folder: the page is rebuilt, its code is not run
+    assert third.ok and third.execution.cells_executed == 0 and third.execution.cells_cached == 1
     assert tree(lesson) == before  # the source lesson is byte-for-byte unchanged
 
 

@@ -73,19 +73,20 @@ def test_failed_logins_are_limited_per_account_across_addresses_and_workers(db_u
     for worker in workers:
         worker.__enter__()
     try:
-        def attempt(worker, username: str, password: str) -> int:
+        def attempt(worker, username: str, password: str):
             token = csrf(worker, "/login")
             return worker.post("/login", data={"csrf_token": token, "username": username, "password": password},
-                               follow_redirects=False).status_code
+                               follow_redirects=False)
 
-        failures = [attempt(workers[i], "ada", "wrong password!") for i in range(3)]
+        failures = [attempt(workers[i], "ada", "wrong password!").status_code for i in range(3)]
         blocked = attempt(workers[3], "ada", PASSWORD)  # the right password, from a fourth address and worker
-        other = attempt(workers[3], "bob", PASSWORD)
+        other = attempt(workers[3], "bob", PASSWORD).status_code
     finally:
         for worker in workers:
             worker.__exit__(None, None, None)
     assert failures == [401, 401, 401]
-    assert blocked == 429
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+    assert "Too many failed logins for this account" in blocked.text
     assert other == 303
 
 

@@ -38,7 +38,7 @@ def test_help_lists_the_commands():
     result = run("--help")
     assert result.exit_code == 0
     for command in ("serve", "create-user", "add-lesson", "open-round", "invite", "revoke", "close-round",
-                    "load-questionnaire", "export", "migrate", "set-password"):
+                    "load-questionnaire", "export", "migrate", "set-password", "grant"):
         assert command in result.output
     top = CliRunner().invoke(main, ["--help"])
     assert "feedback" in top.output
@@ -157,3 +157,25 @@ def test_read_site_refuses_a_folder_that_is_not_a_built_site(tmp_path):
         lessons.read_site(tmp_path)
     result = run("add-lesson", "x", "--from-site", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'f.db'}")
     assert result.exit_code == 1 and "not a site built by lessonkit build" in result.output
+
+
+def test_authors_lessons_from_the_command_line(sqlite_url):
+    db = ["--db", sqlite_url]
+    assert run("add-lesson", "demo", *db).exit_code == 0 and run("add-lesson", "other", *db).exit_code == 0
+    created = run("create-user", "ada", "--password-stdin", "--lesson", "demo", *db, stdin="long enough pw\n")
+    assert created.exit_code == 0 and "created author ada for demo" in created.output
+    granted = run("grant", "ada", "other", *db)
+    assert granted.exit_code == 0 and "ada triages: demo, other" in granted.output
+    withdrawn = run("grant", "ada", "demo", "--withdraw", *db)
+    assert withdrawn.exit_code == 0 and "ada triages: other" in withdrawn.output
+    unknown = run("grant", "ada", "nope", *db)
+    assert unknown.exit_code == 1 and "there is no lesson 'nope'" in unknown.output
+    nobody = run("grant", "ghost", "demo", *db)
+    assert nobody.exit_code == 1 and "no user called 'ghost'" in nobody.output
+
+
+def test_serve_options_are_checked():
+    bad_url = run("serve", "--public-url", "feedback.example.org")
+    assert bad_url.exit_code == 2 and "not a web origin" in bad_url.output
+    bad_rate = run("serve", "--login-account-rate-limit", "lots")
+    assert bad_rate.exit_code == 2 and "not a rate" in bad_rate.output

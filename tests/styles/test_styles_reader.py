@@ -168,7 +168,8 @@ def test_the_site_of_a_styles_lesson(tmp_path: Path):
     assert "Teach slowly." in (site / "instructor/instructor-notes.html").read_text()
     index = Document.load(site / "index.html")
     assert "01-pipettes.html" in {a.attrs.get("href") for a in index.find_all("a")}
-    assert "00h 15m 2. Plates" in index.find("section", cls="schedule").text()
+    schedule = Document.load(site / "instructor/index.html").find("section", cls="schedule")
+    assert "00h 15m 2. Plates" in schedule.text()  # the schedule is on the instructor home page (#15.5)
     assert (site / "files/plate.csv").is_file()
 
 

@@ -67,8 +67,15 @@ def test_the_shipped_examples_check_cleanly_and_fit(path: Path):
     assert found == [], [d.format() for d in found]
     table = fit(workshop)
     assert table.diagnostics == []
-    assert 150 <= table.needed <= table.available <= 210  # a three-hour masterclass
-    assert workshop.lessons[0].root.parent == ROOT / "lessons"
+    assert 150 <= table.needed <= table.available == 180  # a three-hour masterclass, in one afternoon
+    [choice] = workshop.lessons
+    assert choice.root.parent == ROOT / "lessons" and choice.schedule == "masterclass-3h"
+    # the workshop's timetable is the lesson's schedule: same episodes, same minutes, its break
+    from lessonkit.schedules import lesson_schedules
+
+    schedule = next(s for s in lesson_schedules(choice.lesson) if s.id == "masterclass-3h")
+    assert [(r.kind, r.minutes) for r in table.rows] == [
+        ("break" if hasattr(e, "after") else "episode", e.minutes) for e in schedule.entries]
 
 
 def test_one_example_per_masterclass():

@@ -147,115 +147,144 @@ class _Paragraph:
 
 
 def scan(text: str, first_line: int, path: str = "") -> Scan:
-    result = Scan()
-    lines = text.split("\n")
-    may_hold_code = "```" in text or "~~~" in text or text.startswith(("    ", "\t")) or \
-        MAY_INDENT_CODE.search(text) is not None
-    code = code_lines(lines) if may_hold_code else None
-    in_comment = False
-    previous_blank = True
-    table_header: tuple[int, str] | None = None
-    paragraph = _Paragraph()
+    """Headings, links, tables and anchors of ``text``, whose first line is line ``first_line`` of ``path``."""
+    return _Scanner(text, first_line, path).run()
 
-    def end_paragraph() -> None:
+
+class _Scanner:
+    """One pass over the lines: code and comments are skipped, each other line is looked at for a
+    heading, a table, a reference definition and anchors, and joined to its paragraph for links."""
+
+    def __init__(self, text: str, first_line: int, path: str):
+        self.result = Scan()
+        self.lines = text.split("\n")
+        self.first_line = first_line
+        self.path = path
+        may_hold_code = "```" in text or "~~~" in text or text.startswith(("    ", "\t")) or \
+            MAY_INDENT_CODE.search(text) is not None
+        self.code = code_lines(self.lines) if may_hold_code else None
+        self.previous_blank = True
+        self.table_header: tuple[int, str] | None = None
+        self.paragraph = _Paragraph()
+
+    def run(self) -> Scan:
+        in_comment = False
+        for index, raw in enumerate(self.lines):
+            stripped = raw.strip()
+            if self.code is not None and self.code[index]:
+                self.end_paragraph()
+                self.previous_blank, self.table_header = False, None
+            elif in_comment:
+                in_comment = "-->" not in raw
+                self.previous_blank = not stripped
+            elif stripped[:1] not in ("-", "=") and SPECIAL.isdisjoint(raw):
+                self.prose(index, raw, stripped)
+            elif stripped.startswith("<!--") and "-->" not in stripped:
+                self.end_paragraph()
+                in_comment = True
+            else:
+                self.special(index, raw, stripped)
+        self.end_paragraph()
+        return self.result
+
+    def end_paragraph(self) -> None:
+        paragraph = self.paragraph
         if paragraph.lines:
-            _links("\n".join(paragraph.lines), paragraph.numbers, path, result)
+            _links("\n".join(paragraph.lines), paragraph.numbers, self.path, self.result)
             paragraph.lines, paragraph.numbers = [], []
 
-    for index, raw in enumerate(lines):
-        number = first_line + index
-        stripped = raw.strip()
-        if code is not None and code[index]:
-            end_paragraph()
-            previous_blank = False
-            table_header = None
-            continue
-        if not in_comment and stripped[:1] not in ("-", "=") and SPECIAL.isdisjoint(raw):
-            # Plain prose (most lines): only a glossary term can hide here.
-            if not stripped:
-                end_paragraph()
-            else:
-                if paragraph.lines:  # a link's text may go on over this line
-                    paragraph.lines.append(raw)
-                    paragraph.numbers.append(number)
-                if index + 1 < len(lines) and _is_definition(lines[index + 1]):
-                    result.anchors.append(slugify(stripped))
-            table_header = None
-            previous_blank = not stripped
-            continue
-        if in_comment:
-            if "-->" in raw:
-                in_comment = False
-            previous_blank = not stripped
-            continue
-        if stripped.startswith("<!--") and "-->" not in stripped:
-            end_paragraph()
-            in_comment = True
-            continue
+    def glossary_term(self, index: int, stripped: str) -> None:
+        """A line followed by a definition (":   ...") line is a glossary term, with an anchor."""
+        if stripped and not stripped.startswith(":") and index + 1 < len(self.lines) and \
+                _is_definition(self.lines[index + 1]):
+            self.result.anchors.append(slugify(stripped))
+
+    def prose(self, index: int, raw: str, stripped: str) -> None:
+        """Plain prose (most lines): it may go on with a link's text, or be a glossary term."""
+        if not stripped:
+            self.end_paragraph()
+        else:
+            if self.paragraph.lines:
+                self.paragraph.lines.append(raw)
+                self.paragraph.numbers.append(self.first_line + index)
+            self.glossary_term(index, stripped)
+        self.table_header = None
+        self.previous_blank = not stripped
+
+    def special(self, index: int, raw: str, stripped: str) -> None:
+        number = self.first_line + index
         line = _mask_comments(raw) if "<!--" in raw else raw
-
-        heading = ATX.match(raw) if stripped.startswith("#") else None
-        attrs = None
-        if heading:
-            end_paragraph()
-            content = (heading.group(3) or "").strip()
-            title, attrs = split_trailing_attributes(content)
-            result.headings.append(Heading(len(heading.group(2)), title, Spot(path, number, len(heading.group(1)) + 1),
-                                           attrs.id if attrs else None))
-        elif stripped[:1] in ("=", "-") and index > 0 and not previous_blank and lines[index - 1].strip() \
-                and SETEXT.match(line) and not TABLE_SEPARATOR.match(line) and "|" not in lines[index - 1]:
-            level = 1 if stripped.startswith("=") else 2
-            if not lines[index - 1].lstrip().startswith(("-", "*", "+", ">", "|")):
-                result.headings.append(Heading(level, lines[index - 1].strip(), Spot(path, number - 1, 1)))
-
-        # Tables: a pipe table's second line is its separator; a grid table's header ends with '==='.
-        has_pipe = "|" in line
-        if has_pipe and table_header is not None and TABLE_SEPARATOR.match(line):
-            header_line, header = table_header
-            cells = [c.strip() for c in header.strip().strip("|").split("|")]
-            result.tables.append(Table(Spot(path, header_line, 1), any(cells)))
-        if line[:1] == "+" and previous_blank and GRID_BORDER.match(line):
-            following = lines[index + 1:index + 60]
-            end = next((i for i, row in enumerate(following) if not row.strip()), len(following))
-            has_header = any(row.startswith("+=") for row in following[:end])
-            result.tables.append(Table(Spot(path, number, 1), has_header))
-        if "<" in line and HTML_TABLE.search(line):
-            rest = "\n".join(lines[index:index + 400])
-            end = rest.lower().find("</table>")
-            block = rest[: end if end != -1 else len(rest)]
-            result.tables.append(Table(Spot(path, number, 1), HTML_TH.search(block) is not None))
-        table_header = (number, line) if has_pipe else None
-
+        heading = self.heading(index, raw, line, stripped)
+        self.tables(index, line)
         definition = DEFINITION.match(line) if stripped[:1] == "[" else None
         if definition:
-            end_paragraph()
-            _definition(definition, number, path, result)
-        elif heading:
+            self.end_paragraph()
+            _definition(definition, number, self.path, self.result)
+        elif heading is not None:
             if "[" in line or "<" in line:
-                if attrs is not None:  # the heading's own {#id .class}, not an image's attributes
-                    brace = line.rfind("{")
-                    line = line[:brace] + " " * (len(line) - brace)
-                _links(line, [number], path, result)
+                _links(heading, [number], self.path, self.result)
         elif stripped:
             if stripped[0] == ">":  # blockquote markers are not part of the text (same columns kept)
                 line = QUOTE_MARKERS.sub(lambda m: " " * len(m.group(0)), line, count=1)
-            paragraph.lines.append(line)
-            paragraph.numbers.append(number)
+            self.paragraph.lines.append(line)
+            self.paragraph.numbers.append(number)
         else:
-            end_paragraph()
+            self.end_paragraph()
+        self.anchors(line, heading is not None)
+        self.glossary_term(index, stripped)
+        self.previous_blank = not stripped
+
+    def heading(self, index: int, raw: str, line: str, stripped: str) -> str | None:
+        """Record an ATX or setext heading; for an ATX heading, the line to look for links in
+        (its own trailing ``{#id .class}`` blanked out: it is not an image's attributes)."""
+        number = self.first_line + index
+        m = ATX.match(raw) if stripped.startswith("#") else None
+        if m:
+            self.end_paragraph()
+            title, attrs = split_trailing_attributes((m.group(3) or "").strip())
+            self.result.headings.append(Heading(len(m.group(2)), title, Spot(self.path, number, len(m.group(1)) + 1),
+                                                attrs.id if attrs else None))
+            if attrs is not None:
+                brace = line.rfind("{")
+                line = line[:brace] + " " * (len(line) - brace)
+            return line
+        above = self.lines[index - 1] if index > 0 else ""
+        if stripped[:1] in ("=", "-") and index > 0 and not self.previous_blank and above.strip() \
+                and SETEXT.match(line) and not TABLE_SEPARATOR.match(line) and "|" not in above \
+                and not above.lstrip().startswith(("-", "*", "+", ">", "|")):
+            level = 1 if stripped.startswith("=") else 2
+            self.result.headings.append(Heading(level, above.strip(), Spot(self.path, number - 1, 1)))
+        return None
+
+    def tables(self, index: int, line: str) -> None:
+        """A pipe table's second line is its separator; a grid table's header ends with '==='."""
+        number = self.first_line + index
+        tables = self.result.tables
+        has_pipe = "|" in line
+        if has_pipe and self.table_header is not None and TABLE_SEPARATOR.match(line):
+            header_line, header = self.table_header
+            cells = [c.strip() for c in header.strip().strip("|").split("|")]
+            tables.append(Table(Spot(self.path, header_line, 1), any(cells)))
+        if line[:1] == "+" and self.previous_blank and GRID_BORDER.match(line):
+            following = self.lines[index + 1:index + 60]
+            end = next((i for i, row in enumerate(following) if not row.strip()), len(following))
+            tables.append(Table(Spot(self.path, number, 1), any(row.startswith("+=") for row in following[:end])))
+        if "<" in line and HTML_TABLE.search(line):
+            rest = "\n".join(self.lines[index:index + 400])
+            end = rest.lower().find("</table>")
+            block = rest[: end if end != -1 else len(rest)]
+            tables.append(Table(Spot(self.path, number, 1), HTML_TH.search(block) is not None))
+        self.table_header = (number, line) if has_pipe else None
+
+    def anchors(self, line: str, heading: bool) -> None:
+        """Explicit ids: ``{#id}`` (not a heading's: the heading gave its anchor) and ``id="..."``."""
         if "{" in line and not heading:
             for m in ATTR_ID.finditer(line):
                 ids = ID_IN_ATTRIBUTES.findall(m.group(0))
                 if ids:
-                    result.anchors.append(ids[-1])
+                    self.result.anchors.append(ids[-1])
         if "<" in line and "id" in line:
-            result.anchors.extend(m.group("id") for m in HTML_ID.finditer(line))
-        # A glossary term: a line followed by a definition (":   ...") line.
-        if stripped and not stripped.startswith(":") and index + 1 < len(lines) and _is_definition(lines[index + 1]):
-            result.anchors.append(slugify(stripped))
-        previous_blank = not stripped
-    end_paragraph()
-    return result
+            self.result.anchors.extend(m.group("id") for m in HTML_ID.finditer(line))
 
 
 def _mask_comments(line: str) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from lessonkit.cli.execution import execution_options
+
 FORMATS = ["text", "json", "sarif", "github"]
 
 
@@ -73,14 +75,14 @@ def check(file: Path, output_format: str, strict: bool, quiet: bool, today: str 
               help="Output folder; replaced only when the build succeeds.")
 @click.option("--link-lessons", is_flag=True,
               help="Link to each lesson's published site (its config.yaml 'url') instead of building it into DIR.")
-@click.option("--no-execute", is_flag=True, help="Do not run the lessons' code chunks.")
 @click.option("--url", "page_url", default="", help="Address the workshop page will be published at (for the "
               "calendar and the JSON-LD).")
 @click.option("--today", metavar="YYYY-MM-DD", help="Judge past dates as of this day (default: today).")
 @click.option("--allow-past", is_flag=True, help="Build a workshop whose dates are past (an archive).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
-def build(file: Path, out: Path, link_lessons: bool, no_execute: bool, page_url: str, today: str | None,
-          allow_past: bool, quiet: bool) -> None:
+@execution_options
+def build(file: Path, out: Path, link_lessons: bool, page_url: str, today: str | None,
+          allow_past: bool, quiet: bool, execution) -> None:
     """Build the workshop website of FILE into --out: landing page with the computed schedule
     (workshop and local times), workshop.ics, JSON-LD, exercise handouts (HTML and PDF) and
     the lessons' own sites.
@@ -91,7 +93,7 @@ def build(file: Path, out: Path, link_lessons: bool, no_execute: bool, page_url:
     from lessonkit.workshop.build import build_workshop
 
     console = Console(stderr=True, highlight=False)
-    result = build_workshop(file, out, include_lessons=not link_lessons, execute=not no_execute,
+    result = build_workshop(file, out, include_lessons=not link_lessons, execution=execution,
                             today=_today(today), allow_past=allow_past, page_url=page_url,
                             progress=None if quiet else lambda text: console.print(f"[dim]{text}...[/dim]"))
     print_diagnostics(console, result.diagnostics)

@@ -43,13 +43,14 @@ class LessonMetadata:
 
 
 def read_cff(lesson: Lesson) -> dict:
-    path = lesson.root / "CITATION.cff"
-    if not path.is_file():
+    from lessonkit.credit.yamlfile import read_lesson_file
+
+    if not (lesson.root / "CITATION.cff").is_file():
         return {}
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"), "CITATION.cff", Report())
-    except (OSError, UnicodeDecodeError):
+    raw = read_lesson_file(lesson.root, "CITATION.cff", "citation-format", Report())
+    if raw is None:
         return {}
+    data = load_yaml(raw.decode("utf-8", errors="replace").lstrip("\ufeff"), "CITATION.cff", Report())
     return data if isinstance(data, dict) else {}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from lessonkit.markdown.fences import code_mask
 from lessonkit.model import CodeChunk, Markdown, Page
 
 PYTHON = {"python", "python3", "py", "ipython"}
@@ -42,7 +43,6 @@ def runnable(engine: str) -> bool:
 
 # `r expr` in prose (not ``r ...`` with more backticks, not inside fenced code).
 INLINE_R = re.compile(r"(?<!`)`r[ \t]+([^`\n]+?)`(?!`)")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 
 def inline_spans(text: str) -> list[re.Match]:
@@ -50,13 +50,10 @@ def inline_spans(text: str) -> list[re.Match]:
     if "`r " not in text and "`r\t" not in text:
         return []
     found: list[re.Match] = []
-    fence = ""
     offset = 0
-    for line in text.split("\n"):
-        m = _FENCE.match(line)
-        if m and (not fence or (m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence))):
-            fence = "" if fence else m.group(1)
-        elif not fence:
+    lines = text.split("\n")
+    for line, code in zip(lines, code_mask(lines), strict=True):  # the one fence definition
+        if not code:
             found.extend(INLINE_R.finditer(text, offset, offset + len(line)))
         offset += len(line) + 1
     return found

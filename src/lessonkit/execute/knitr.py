@@ -114,14 +114,16 @@ class _Runner:
         name = self.context.r_kernel if engine == "r" else self.context.python_kernel
         if name is None:
             return None
+        session = None
         try:
             session = Session(name, self.context.cwd, self.context.env)
             if engine == "r":
-                reply = session.execute(HELPER, 60)
+                reply = session.execute(HELPER, max(120, self.context.timeout))
                 if reply.status != "ok":
-                    session.close()
                     raise KernelDied(f"the R helper could not be installed: {reply.error and reply.error.get('evalue')}")
         except Exception as exc:  # no such kernel, it died while starting, ...
+            if session is not None:
+                session.close()
             self.failed[engine] = str(exc) or type(exc).__name__
             return None
         self.sessions[engine] = session

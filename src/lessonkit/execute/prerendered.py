@@ -19,9 +19,10 @@ from pathlib import Path
 from lessonkit.diagnostics import Report
 from lessonkit.execute import layout
 from lessonkit.execute.engines import KNITR_DEFAULTS, engine_of
+from lessonkit.markdown.fences import fence_end, open_fence
 from lessonkit.model import Lesson, Output, Page
 
-_FENCE = re.compile(r"^(`{3,}|~{3,})\s*\{?\s*\.?([A-Za-z0-9_-]*)")
+_INFO = re.compile(r"\{?\s*\.?([A-Za-z0-9_-]*)")
 _IMG = re.compile(r"<img\b[^>]*>|!\[([^\]]*)\]\(([^)\s]+)[^)]*\)(\{[^}]*\})?")
 _ATTR = re.compile(r"""(\w[\w-]*)\s*=\s*("([^"]*)"|'([^']*)')""")
 _CAPTION = re.compile(r'<p class="caption">(.*?)</p>', re.S)
@@ -62,15 +63,12 @@ def pieces(text: str) -> list[Piece]:
     index = 0
     while index < len(lines):
         line = lines[index]
-        m = _FENCE.match(line.strip())
-        if m:
-            fence, info = m.group(1), m.group(2).lower()
-            body: list[str] = []
-            index += 1
-            while index < len(lines) and not lines[index].strip().startswith(fence):
-                body.append(lines[index])
-                index += 1
-            index += 1
+        fence = open_fence(line)  # the one fence definition (markdown/fences.py)
+        if fence:
+            info = _INFO.match(fence.info.strip()).group(1).lower()
+            end = fence_end(lines, fence, index + 1)
+            body = lines[index + 1:end if end is not None else len(lines)]
+            index = (end if end is not None else len(lines)) + 1
             content = "\n".join(body)
             if info == "r":
                 found.append(Piece("code", content))

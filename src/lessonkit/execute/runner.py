@@ -79,6 +79,19 @@ def kernel_available(name: str) -> bool:
         return False
 
 
+def execution_signature(options: ExecutionOptions, folder: Path | None = None) -> str:
+    """What, besides the lesson's files, decides what code runs and what it outputs: the R kernel
+    (and whether it is installed), R's and Python's installed packages. A build whose lesson did
+    not change is still not "unchanged" when this changed (R installed, ggplot2 upgraded)."""
+    if not options.enabled or no_execute_requested():
+        return "no-execute"
+    r_kernel = options.r_kernel or os.environ.get(R_KERNEL) or IRKERNEL
+    parts = [r_kernel, cache.environment_signature(options.kernel)]
+    if kernel_available(r_kernel):
+        parts.append(cache.r_signature(r_kernel, folder))
+    return "\x1f".join(parts)
+
+
 def no_execute_requested(environ=None) -> bool:
     """Whether ``LESSONKIT_NO_EXECUTE`` asks for no code to run (any value but "", "0", "false", "no")."""
     value = (os.environ if environ is None else environ).get(NO_EXECUTE, "")

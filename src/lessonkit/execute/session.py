@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,19 +32,34 @@ class Reply:
     error: dict | None = None  # ename, evalue, traceback
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+    """Linux: the kernel gets SIGKILL when the thread that started it ends, so that a build that
+    is killed (Ctrl-C twice, a CI timeout) leaves no R session running. IRkernel, unlike
+    ipykernel, does not watch its parent."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 class Session:
     def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str], startup_timeout: float = 120):
         from jupyter_client.manager import KernelManager
 
         self.kernel_name = kernel_name
         self.manager = KernelManager(kernel_name=kernel_name)
+        extra = {"preexec_fn": _die_with_parent} if sys.platform.startswith("linux") else {}
         # The kernel's own log lines would mix with the build's output.
-        self.manager.start_kernel(cwd=str(cwd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.manager.start_kernel(cwd=str(cwd), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  **extra)
         self.client = self.manager.client()
         self.client.start_channels()
         try:
             self.client.wait_for_ready(timeout=startup_timeout)
-        except RuntimeError as exc:
+        except Exception as exc:
             self.close()
             raise KernelDied(f"the {kernel_name} kernel did not start: {exc}") from exc
 

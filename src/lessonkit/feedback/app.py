@@ -103,7 +103,7 @@ async def login(request: Request) -> Response:
     account, account_rate = account_key(username), settings(request).rate_login_account
     wait = await run_in_threadpool(limiter(request).blocked, "login-account", account, account_rate)
     if wait > 0:
-        raise too_many(wait, "for this account")
+        raise too_many(wait, "Too many failed logins for this account")
 
     def check() -> str | None:
         with database(request).write() as session:

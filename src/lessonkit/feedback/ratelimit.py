@@ -84,10 +84,9 @@ def account_key(username: str) -> str:
     return "user:" + " ".join(username.split()).casefold()[:KEY_MAX - 5]
 
 
-def too_many(wait: float, who: str = "your address") -> ClientError:
+def too_many(wait: float, what: str = "Too many requests from your address") -> ClientError:
     seconds = max(1, int(wait + 0.999))
-    return ClientError(429, f"Too many requests from {who}; try again in {seconds} s.",
-                       headers={"Retry-After": str(seconds)})
+    return ClientError(429, f"{what}; try again in {seconds} s.", headers={"Retry-After": str(seconds)})
 
 
 _TABLE = RateBucket.__table__
@@ -133,10 +132,10 @@ class RateLimiter:
         with self.database.write_connection(durable=False) as connection:
             return self.hit_in(connection, bucket, key, rate)
 
-    def check(self, bucket: str, key: str, rate: Rate, who: str = "your address") -> None:
+    def check(self, bucket: str, key: str, rate: Rate) -> None:
         wait = self.hit(bucket, key, rate)
         if wait > 0:
-            raise too_many(wait, who)
+            raise too_many(wait)
 
     def blocked(self, bucket: str, key: str, rate: Rate) -> float:
         """Seconds until ``key`` may try again (0: now), without taking a token."""

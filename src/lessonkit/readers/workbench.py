@@ -12,14 +12,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lessonkit.diagnostics import Report
 from lessonkit.markdown.fenced_divs import parse_body
 from lessonkit.markdown.frontmatter import load_yaml, split_front_matter
 from lessonkit.markdown.references import collect_references
 from lessonkit.model import Asset, CodeChunk, Lesson, LessonConfig, Node, Page
-from lessonkit.readers.formats import PAGE_SUFFIXES, UNREADABLE, ConfigFile, LessonFormat, PageSource
+from lessonkit.readers.formats import (
+    PAGE_SUFFIXES,
+    UNREADABLE,
+    ConfigFile,
+    LessonFormat,
+    PageSource,
+    key_positions,
+)
 from lessonkit.readers.page_cache import PageCache
 from lessonkit.readers.page_text import make_page
 from lessonkit.readers.paths import entry_problem, resolve_inside, walk_files
@@ -65,17 +70,11 @@ class ConfigLines(dict):
 def _list_lines(config_text: str) -> dict[str, list[int]]:
     """Line numbers of the entries of the episodes/learners/... lists in config.yaml."""
     lines: dict[str, list[int]] = {}
-    try:
-        node = yaml.compose(config_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
-        return lines
-    if not isinstance(node, yaml.MappingNode):
-        return lines
-    for key, value in node.value:
-        if isinstance(key, yaml.ScalarNode) and key.value in FOLDERS:
-            if isinstance(value, yaml.SequenceNode):
-                lines[key.value] = [item.start_mark.line + 1 for item in value.value]
-            lines[key.value + ":key"] = [key.start_mark.line + 1]
+    for key, (line, items) in key_positions(config_text).items():
+        if key in FOLDERS:
+            if items:
+                lines[key] = items
+            lines[key + ":key"] = [line]
     return lines
 
 

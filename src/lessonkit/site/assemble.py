@@ -25,6 +25,8 @@ from lessonkit.signature import code_signature
 from lessonkit.site.body import BodyOptions, RenderedBody, for_view, page_language
 from lessonkit.site.markdown_html import make_html_renderer
 from lessonkit.site.metadata import branding, footer_context, jsonld, last_updated
+from lessonkit.site.pages import GENERATED
+from lessonkit.site.pages import menu as generated_menu
 from lessonkit.site.theme import environment, theme_folder, theme_signature
 
 VIEWS = ("learner", "instructor")
@@ -136,19 +138,24 @@ class Shared:
         ui = interface(code)
         _ = ui.gettext
         home = "index.html"
-        learner: list[dict] = [{"slug": "key-points", "title": _("Key Points"), "href": "key-points.html"}]
+        has_profiles = bool(lesson.profiles)
+
+        def generated(place: str) -> list[dict]:  # the generated pages' menu entries (site/pages.py)
+            return [{"slug": g.slug, "title": _(g.menu_title or g.title), "href": f"{g.slug}.html"}
+                    for g in generated_menu(place, has_profiles)]
+
+        learner = generated("learner-first")
         for page in lesson.learners:
             href = f"{home}#setup" if page.slug == "setup" else page.filename
             learner.append({"slug": page.slug, "title": page.title, "href": href})
-        if lesson.profiles:
-            learner.append({"slug": "profiles", "title": _("Learner Profiles"), "href": "profiles.html"})
-        learner.append({"slug": "aio", "title": _("All episodes on one page"), "href": "aio.html"})
+        learner += generated("learner-last")
         instructor = [dict(item, href=item["href"].replace(f"{home}#setup", "setup.html")) for item in learner]
-        instructor.append({"slug": "instructor-notes", "title": _("Instructor Notes"), "href": "instructor-notes.html"})
+        instructor += generated("instructor-first")
+        merged = {g.slug for g in GENERATED if g.merges_lesson_page}
         for page in lesson.instructors:
-            if page.slug != "instructor-notes":
+            if page.slug not in merged:
                 instructor.append({"slug": page.slug, "title": page.title, "href": page.filename})
-        instructor.append({"slug": "images", "title": _("All figures"), "href": "images.html"})
+        instructor += generated("instructor-last")
         footer = environment(self.theme).get_template("footer.html").render(
             footer_context(lesson, {p.slug for p in lesson.extras}), _=_, brand=self.brand)
         banner = BANNERS.get(lesson.config.life_cycle, "")

@@ -193,6 +193,17 @@ def _state_signature() -> str:
     return _hash(__version__, template_signature())
 
 
+@dataclass(frozen=True, slots=True)
+class _PageOutput:
+    """One HTML file of a lesson page: where, in which view, its recipe key, its pager."""
+
+    rel: str
+    view: str
+    key: str
+    previous: Page | None
+    next: Page | None
+
+
 @dataclass
 class SiteResult:
     pages_rendered: int = 0
@@ -233,6 +244,7 @@ class SiteBuilder:
         self.progress = progress
         self.result = SiteResult()
         self.new_outputs: dict[str, str] = {}
+        self.written: set[str] = set()  # files already written by the workers that rendered their pages
         if state.token is None or state.token != staged.previous_token:
             state.outputs = {}  # the output folder holds something else: render everything
         self.feedback = self._feedback()
@@ -247,6 +259,9 @@ class SiteBuilder:
     def _emit(self, rel: str, key: str, make: Callable[[], str | bytes | list[bytes]]) -> None:
         """Write ``rel`` unless the previous build wrote it with the same key."""
         self.new_outputs[rel] = key
+        if rel in self.written:  # written already, by the worker that rendered its page
+            self.result.files_written += 1
+            return
         if self.state.outputs.get(rel) == key and self.staged.reuse(self.prefix + rel):
             self.result.files_reused += 1
             return
@@ -260,11 +275,13 @@ class SiteBuilder:
         from the whole lesson, assets), reusing each one whose recipe key is unchanged."""
         lesson = self.lesson
         pages = lesson.pages()
-        keys = self._render_stale(pages)
         shared_key = self.shared.signature()
+        keys = self._record_keys(pages)
+        outputs = self._page_outputs(pages, keys, shared_key)
+        self._render_stale(pages, keys, outputs)
         for view in VIEWS:
             folder = "instructor/" if view == "instructor" else ""
-            self._pages(view, folder, pages, keys, shared_key)
+            self._pages(view, pages, keys, outputs)
             self._generated(view, folder, keys, shared_key)
         everything = _hash(shared_key, *(keys[p.source] for p in pages))
         self._assets(everything)
@@ -273,15 +290,41 @@ class SiteBuilder:
         self.result.pages = sorted(p for p in self.new_outputs if p.endswith(".html"))
         return self.result
 
-    def _render_stale(self, pages: list[Page]) -> dict[str, str]:
-        """Render the pages whose record key changed (on every core); returns every page's key."""
+    def _record_keys(self, pages: list[Page]) -> dict[str, str]:
+        """Every page's record key: a hash of everything its rendered body depends on."""
         site_signature = self.site.signature()
         references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in self.lesson.references.items()),
                                self.credit.signature())
-        keys = {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
-                                   chunk_signature(page), page.source, page.slug, page.title,
-                                   self.shared.body_options.signature())
+        options = self.shared.body_options.signature()
+        return {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
+                                   chunk_signature(page), page.source, page.slug, page.title, options)
                 for page in pages}
+
+    def _page_outputs(self, pages: list[Page], keys: dict[str, str], shared_key: str
+                      ) -> dict[str, list[_PageOutput]]:
+        """The HTML files of each page (one per view) with their recipe keys and neighbours."""
+        episode_list = self.lesson.episodes
+        positions = {id(page): index for index, page in enumerate(episode_list)}
+        found: dict[str, list[_PageOutput]] = {}
+        for page in pages:
+            if page.kind == "index" or (page.kind == "instructor" and page.slug == "instructor-notes"):
+                continue  # both are part of generated pages
+            previous = next_page = None
+            if page.kind == "episode":
+                position = positions[id(page)]
+                previous = episode_list[position - 1] if position > 0 else HOME
+                next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
+            neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
+            found[page.source] = [
+                _PageOutput(f"{'instructor/' if view == 'instructor' else ''}{page.filename}", view,
+                            _hash(shared_key, keys[page.source], view, neighbours,
+                                  self.shared.episode_numbers.get(page.slug), self.shared.updated.get(page.source)),
+                            previous, next_page)
+                for view in VIEWS]
+        return found
+
+    def _render_stale(self, pages: list[Page], keys: dict[str, str], outputs: dict[str, list[_PageOutput]]) -> None:
+        """Render the pages whose record key changed, and write their HTML files, on every core."""
         infos = self.state.infos
         stale = [p for p in pages if (info := infos.get(p.source)) is None or info.key != keys[p.source]]
         done = len(pages) - len(stale)
@@ -294,37 +337,38 @@ class SiteBuilder:
             if self.progress is not None:
                 self.progress(done, len(pages))
 
-        fresh = map_pages(lambda i: self._render(stale[i], keys[stale[i].source]), len(stale), advance)
-        for page, record in zip(stale, fresh, strict=True):
+        def task(i: int) -> tuple[PageRecord, list[str]]:
+            page = stale[i]
+            record = self._render(page, keys[page.source])
+            written = []
+            for out in outputs.get(page.source, []):
+                if self.state.outputs.get(out.rel) != out.key:  # else carried over from the previous output
+                    self.staged.write(self.prefix + out.rel,
+                                      self._page(page, record.body, out.view, out.previous, out.next))
+                    written.append(out.rel)
+            return record, written
+
+        for page, (record, written) in zip(stale, map_pages(task, len(stale), advance), strict=True):
             self.state.records.add(record)
             infos[page.source] = RecordInfo.of(record)
+            self.written.update(written)
         self.state.infos = {page.source: infos[page.source] for page in pages}
         for source, info in self.state.infos.items():
             if info.unresolved:
                 self.result.unresolved[source] = list(info.unresolved)
-        return keys
 
     def _body(self, source: str) -> RenderedBody:
         return self.state.record(source).body
 
-    def _pages(self, view: str, folder: str, pages: list[Page], keys: dict[str, str], shared_key: str) -> None:
-        """Each page of the lesson in one view, and the notebook downloads of executable episodes."""
-        episode_list = self.lesson.episodes
-        positions = {id(page): index for index, page in enumerate(episode_list)}
+    def _pages(self, view: str, pages: list[Page], keys: dict[str, str], outputs: dict[str, list[_PageOutput]]
+               ) -> None:
+        """Each page of the lesson in one view (those just rendered were written by ``_render_stale``),
+        and the notebook downloads of executable episodes."""
         for page in pages:
-            if page.kind == "index" or (page.kind == "instructor" and page.slug == "instructor-notes"):
-                continue  # both are part of generated pages
-            previous = next_page = None
-            if page.kind == "episode":
-                position = positions[id(page)]
-                previous = episode_list[position - 1] if position > 0 else HOME
-                next_page = episode_list[position + 1] if position + 1 < len(episode_list) else None
-            neighbours = [(p.slug, p.title) if p else None for p in (previous, next_page)]
-            key = _hash(shared_key, keys[page.source], view, neighbours, self.shared.episode_numbers.get(page.slug),
-                        self.shared.updated.get(page.source))
-            self._emit(f"{folder}{page.filename}", key,
-                       lambda page=page, previous=previous, next_page=next_page, view=view:
-                       self._page(page, self._body(page.source), view, previous, next_page))
+            for out in outputs.get(page.source, []):
+                if out.view == view:
+                    self._emit(out.rel, out.key, lambda page=page, out=out: self._page(
+                        page, self._body(page.source), out.view, out.previous, out.next))
         if view != "learner":
             return
         title = self.lesson.config.title

@@ -114,7 +114,7 @@ def write_site(workshop: Workshop, table: Timetable, staged: StagedOutput, prefi
     return written
 
 
-def _build_lessons(workshop: Workshop, staged: StagedOutput, prefix: str, execute: bool) -> list[Diagnostic]:
+def _build_lessons(workshop: Workshop, staged: StagedOutput, prefix: str, execution) -> list[Diagnostic]:
     """Each lesson's own site in ``<prefix><lesson name>/`` (checked, executed, rendered as by ``lessonkit build``)."""
     from lessonkit.build import _prefixed
     from lessonkit.cache import cache_dir
@@ -131,7 +131,7 @@ def _build_lessons(workshop: Workshop, staged: StagedOutput, prefix: str, execut
         if _errors(found):
             continue
         cache = cache_dir(choice.root)
-        executed = execute_lesson(lesson, cache / "exec", ExecutionOptions(enabled=execute))
+        executed = execute_lesson(lesson, cache / "exec", execution or ExecutionOptions())
         found.extend(_prefixed(executed.diagnostics, shown))
         if _errors(found):
             continue
@@ -139,7 +139,7 @@ def _build_lessons(workshop: Workshop, staged: StagedOutput, prefix: str, execut
     return found
 
 
-def build_workshop(path: Path, out: Path, *, include_lessons: bool = True, execute: bool = True,
+def build_workshop(path: Path, out: Path, *, include_lessons: bool = True, execution=None,
                    today: date | None = None, allow_past: bool = False, page_url: str = "",
                    progress: Callable[[str], None] | None = None) -> WorkshopResult:
     workshop, table, found = check_workshop(path, today, allow_past)
@@ -161,7 +161,7 @@ def build_workshop(path: Path, out: Path, *, include_lessons: bool = True, execu
         if include_lessons:
             if progress:
                 progress("building the lessons")
-            problems = _build_lessons(workshop, staged, "", execute)
+            problems = _build_lessons(workshop, staged, "", execution)
             result.diagnostics.extend(problems)
             if _errors(problems):
                 staged.abort()

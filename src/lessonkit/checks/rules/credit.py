@@ -13,6 +13,7 @@ from lessonkit.checks.scan import Spot
 from lessonkit.credit.contributors import Contributors, load_contributors
 from lessonkit.credit.illustrations import Illustrations, load_illustrations
 from lessonkit.credit.metadata import read_cff
+from lessonkit.credit.yamlfile import read_lesson_file
 from lessonkit.diagnostics import Report, Severity
 from lessonkit.model import Lesson
 
@@ -135,13 +136,15 @@ def _names_of(entries) -> list[str]:
     return found
 
 
+def _text(lesson: Lesson, rel: str) -> str | None:
+    raw = read_lesson_file(lesson.root, rel, "credit-metadata-mismatch", Report())
+    return raw.decode("utf-8", errors="replace") if raw is not None else None
+
+
 def _line_of(lesson: Lesson, rel: str, needle: str) -> int:
-    try:
-        for number, line in enumerate((lesson.root / rel).read_text(encoding="utf-8").split("\n"), start=1):
-            if needle in line:
-                return number
-    except (OSError, UnicodeDecodeError):
-        return 0
+    for number, line in enumerate((_text(lesson, rel) or "").split("\n"), start=1):
+        if needle in line:
+            return number
     return 0
 
 
@@ -175,8 +178,8 @@ def metadata_mismatch(lesson: Lesson, context: Context):
     zenodo = lesson.root / ".zenodo.json"
     if zenodo.is_file():
         try:
-            data = json.loads(zenodo.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = json.loads(_text(lesson, ".zenodo.json") or "{}")
+        except json.JSONDecodeError as exc:
             yield _mismatch(".zenodo.json", getattr(exc, "lineno", 1), 0, "credit-metadata-mismatch",
                              Severity.WARNING, f".zenodo.json cannot be read: {exc}", fix)
             return
