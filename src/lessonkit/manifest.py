@@ -42,7 +42,7 @@ class Manifest:
 
 
 def walk(source: Path, skip: set[str]) -> dict[str, list[int]] | None:
-    """Every file and folder under ``source`` (hidden ones, the output and the cache left out)."""
+    """Every file and folder under ``source`` (hidden folders, the output and the cache left out)."""
     tree: dict[str, list[int]] = {}
     stack = [(str(source), "")]
     try:
@@ -51,11 +51,14 @@ def walk(source: Path, skip: set[str]) -> dict[str, list[int]] | None:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     name = entry.name
-                    if name[0] == "." or name in SKIPPED or entry.path in skip:
+                    if name in SKIPPED or entry.path in skip:
                         continue
+                    is_dir = entry.is_dir(follow_symlinks=True)
+                    if is_dir and name[0] == ".":
+                        continue  # .git, .lessonkit, .venv: not the lesson (hidden files such as .zenodo.json are)
                     st = entry.stat(follow_symlinks=True)
                     rel = prefix + name
-                    if entry.is_dir(follow_symlinks=True):
+                    if is_dir:
                         tree[rel + "/"] = [st.st_mtime_ns, -1, st.st_ino]
                         stack.append((entry.path, rel + "/"))
                     else:

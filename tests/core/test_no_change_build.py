@@ -43,7 +43,7 @@ def test_second_build_reads_nothing(lesson: Path, tmp_path: Path, monkeypatch):
     assert [d.rule for d in again.diagnostics] == [d.rule for d in first.diagnostics]
 
 
-@pytest.mark.parametrize("change", ["edit", "add", "delete", "options", "output"])
+@pytest.mark.parametrize("change", ["edit", "add", "delete", "options", "output", "hidden-file"])
 def test_any_change_builds_again(lesson: Path, tmp_path: Path, change: str):
     out = tmp_path / "out"
     assert build(lesson, out).ok
@@ -58,6 +58,8 @@ def test_any_change_builds_again(lesson: Path, tmp_path: Path, change: str):
         (lesson / "CODE_OF_CONDUCT.md").unlink()
     elif change == "options":
         options = {"strict": True}
+    elif change == "hidden-file":  # read by the credit checks
+        (lesson / ".zenodo.json").write_text('{"title": "Counting cells"}\n')
     elif change == "output":
         (out / ".lessonkit-site").write_text("token: someone-else\n")
     again = build(lesson, out, **options)
