@@ -185,6 +185,9 @@ def test_right_to_left_lesson(page: Page, site: str):
     page.goto(site + "ar/one.html")
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    # Nothing sticks out sideways: the page is as wide as the window, with the content in view.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert 0 <= page.locator("h1").bounding_box()["x"] < 1280
     # The sidebar is at the right of the content, and the "next" link at the left.
     sidebar = page.locator("nav.sidebar").bounding_box()
     main = page.locator("main").bounding_box()
@@ -245,3 +248,37 @@ def test_feedback_widget_speaks_the_lessons_language(browser: Browser, tmp_path:
     finally:
         context.close()
         server.stop()
+
+
+def test_mermaid_diagrams_are_drawn_with_the_bundled_library(browser: Browser, tmp_path: Path):
+    lesson = tmp_path / "lesson"
+    shutil.copytree(FIXTURES / "workbench", lesson)
+    episode = lesson / "episodes/counting-cells.md"
+    episode.write_text(episode.read_text() + "\n```mermaid\nflowchart LR\n  Sample --> Count\n  Count --> Report\n```\n")
+    _build(lesson, tmp_path / "site")
+    assert (tmp_path / "site/assets/mermaid.min.js").stat().st_size > 1_000_000
+    assert not (tmp_path / "site/assets/mermaid.min.js").read_text().startswith("<")
+    server = serve(tmp_path / "site")
+    context = browser.new_context()
+    page = context.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(server.url + "counting-cells.html")
+        diagram = page.locator("pre.mermaid svg")
+        expect(diagram).to_have_count(1, timeout=20000)
+        expect(page.locator("pre.mermaid")).to_contain_text("Sample")
+        page.goto(server.url + "blocks-and-tabs.html")  # a page without diagrams does not load the library
+        page.wait_for_load_state("load")
+        assert page.evaluate("typeof window.mermaid") == "undefined"
+    finally:
+        context.close()
+        server.stop()
+    assert errors == []
+    assert {urlparse(u).hostname for u in requests if not u.startswith(("data:", "about:"))} <= {"127.0.0.1"}
+    plain = tmp_path / "plain"
+    shutil.copytree(FIXTURES / "workbench", tmp_path / "plain-lesson")
+    _build(tmp_path / "plain-lesson", plain)
+    assert not (plain / "assets/mermaid.min.js").exists()  # only lessons with diagrams carry it

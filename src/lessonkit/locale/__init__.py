@@ -143,12 +143,18 @@ def format_date(value: _dt.date | _dt.datetime | str, locale: str) -> str:
             return value
     if isinstance(value, _dt.datetime):
         value = value.date()
+    if locale == "en":  # Babel's long English format, without loading its locale data in every build
+        return f"{_ENGLISH_MONTHS[value.month - 1]} {value.day}, {value.year}"
     try:
         from babel.dates import format_date as babel_format_date
 
         return babel_format_date(value, format="long", locale=locale)
     except Exception:  # Babel missing or not knowing the locale: ISO dates read everywhere
         return value.isoformat()
+
+
+_ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                   "October", "November", "December")
 
 
 def N_(message: str) -> str:

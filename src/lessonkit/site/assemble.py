@@ -171,6 +171,12 @@ class Shared:
                 strings = parts.ui.subset(SCRIPT_STRINGS)
                 out[parts.strings_asset] = ("window.LK_STRINGS = " + json.dumps(strings, ensure_ascii=False)
                                             + ";\n")
+        if uses_mermaid(self.lesson):
+            from importlib import resources
+
+            vendor = resources.files("lessonkit.site").joinpath("static", "vendor")
+            out["assets/mermaid.min.js"] = vendor.joinpath("mermaid.min.js").read_text(encoding="utf-8")
+            out["assets/mermaid.LICENSE.txt"] = vendor.joinpath("mermaid.LICENSE.txt").read_text(encoding="utf-8")
         if self.theme:
             from pathlib import Path
 
@@ -217,6 +223,23 @@ def _languages(lesson: Lesson) -> list[dict]:
         menu.insert(0, {"lang": own.replace("_", "-"), "name": LANGUAGES.get(own.split("_")[0], own), "url": "",
                         "current": True})
     return menu
+
+
+_MERMAID_FENCES = (b"```mermaid", b"~~~mermaid", b"```{mermaid}", b"``` mermaid", b"~~~ mermaid")
+
+
+def uses_mermaid(lesson: Lesson) -> bool:
+    """Whether a page of the lesson has a Mermaid diagram (then the library is copied into the site)."""
+    for page in lesson.pages():
+        if not page.source:
+            continue
+        try:
+            data = (lesson.root / page.source).read_bytes()
+        except OSError:
+            continue
+        if b"mermaid" in data and any(fence in data for fence in _MERMAID_FENCES):
+            return True
+    return False
 
 
 def template_signature() -> str:

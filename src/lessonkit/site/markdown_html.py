@@ -113,6 +113,8 @@ class LessonRenderer(RendererHTML):
         elif info:
             language = info.split()[0]
         key = language.strip().lower()
+        if key == "mermaid":  # drawn in the browser by the Mermaid library shipped with the theme
+            return f'<pre class="mermaid">{escape(token.content)}</pre>\n'
         label = _translate(env, CODE_LABELS[key]) if key in CODE_LABELS else None
         return highlight_block(token.content, language, block_id, label=label)
 

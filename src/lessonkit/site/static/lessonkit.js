@@ -313,6 +313,16 @@
     });
   }
 
+  /* ---- Mermaid diagrams (the library is in assets/ only when the lesson has diagrams) ---- */
+  function diagrams() {
+    if (!window.mermaid || !document.querySelector("pre.mermaid")) { return; }
+    var theme = document.documentElement.getAttribute("data-theme");
+    var dark = theme === "dark" || (theme !== "light" && window.matchMedia &&
+                                    window.matchMedia("(prefers-color-scheme: dark)").matches);
+    window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: dark ? "dark" : "default" });
+    window.mermaid.run({ querySelector: "pre.mermaid" });
+  }
+
   /* ---- Expand or collapse every solution on the page ---- */
   function expandAll() {
     var button = document.querySelector(".expand-solutions");
@@ -334,6 +344,7 @@
     searchPage();
     themeToggle();
     expandAll();
+    diagrams();
   });
   window.addEventListener("hashchange", openTarget);
 })();
