@@ -256,3 +256,16 @@ def test_questionnaire_answers_are_rate_limited_per_address(db_url):
                                 follow_redirects=False).status_code for _ in range(3)]
     assert statuses == [303, 303, 429]
     assert len(responses(db_url)) == 2
+
+
+def test_a_questionnaire_alias_bomb_is_refused_quickly():
+    """Uploaded questionnaires are read with the same alias-bomb guard as lessons (issue #11, item 6)."""
+    import pytest
+
+    from lessonkit.feedback.questionnaires import QuestionnaireError, load_yaml
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    bomb += "id: poll\ntitle: Poll\nquestions: []\n"
+    with pytest.raises(QuestionnaireError):
+        load_yaml(bomb)

@@ -69,8 +69,10 @@ class QuestionnaireError(ValueError):
 
 def load_yaml(text: str) -> dict[str, Any]:
     """Parse and check a questionnaire's YAML; returns its normalised definition."""
+    from lessonkit.markdown.frontmatter import safe_yaml
+
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml(text)  # alias bombs and self-referring YAML refused, as for lessons
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
