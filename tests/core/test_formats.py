@@ -48,3 +48,12 @@ def test_every_format_is_registered_once_and_workbench_is_tried_first():
     # sandpaper merges the page folders: a link is tried in its own folder first, then in the others
     assert WorkbenchFormat().link_candidates("episodes/a.md", "fig/x.png") == [
         "episodes/fig/x.png", "learners/fig/x.png", "instructors/fig/x.png", "profiles/fig/x.png", "fig/x.png"]
+
+
+def test_a_format_without_its_own_no_episodes_message_still_warns(tmp_path: Path):
+    root = tmp_path / "myst"
+    root.mkdir()
+    (root / "myst.yml").write_text("version: 1\nproject:\n  title: Only a landing page\n  toc:\n    - file: intro.md\n")
+    (root / "intro.md").write_text("# Welcome\n")
+    lesson = read_lesson(root)
+    assert [(d.path, d.rule) for d in lesson.report] == [("myst.yml", "no-episodes")]

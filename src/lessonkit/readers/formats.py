@@ -15,6 +15,7 @@ add one line to :func:`formats`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,8 @@ class PageSource:
     line: int = 0  # line of the config entry that lists it (for diagnostics about the name)
 
 
-class LessonFormat:
-    """One lesson format. Subclasses override what differs."""
+class LessonFormat(ABC):
+    """One lesson format: subclasses implement the four abstract methods and override what differs."""
 
     name = "unknown"
     config_file = "config.yaml"
@@ -101,27 +102,34 @@ class LessonFormat:
     #: configuration keys the site shows, which the config-field-missing check asks for
     required_config: tuple[str, ...] = ()
 
+    @abstractmethod
     def detect(self, root: Path) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def read_config(self, root: Path, report: Report) -> ConfigFile:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def sources(self, root: Path, config: ConfigFile, report: Report) -> list[PageSource]:
         """Every page of the lesson in order (the index page first)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def parse(self, root: Path, source: PageSource, data: bytes, config: ConfigFile, report: Report
               ) -> tuple[Page, dict[str, str]]:
         """The page made from ``data`` (the bytes of ``source.rel``), and every file it was read from
         (``{rel: digest}``: the page itself, included child documents, configuration it depends on)."""
-        raise NotImplementedError
+        ...
 
-    def finish(self, lesson: Lesson, config: ConfigFile, report: Report) -> None:
-        """Format-specific lesson-wide parts (e.g. reference links); called after every page is read."""
+    def finish(self, lesson: Lesson, config: ConfigFile, report: Report) -> None:  # noqa: B027 (optional hook)
+        """Format-specific lesson-wide parts (e.g. reference links); called after every page is read.
+        A format without such parts (MyST) keeps this, which adds nothing."""
 
     def no_episodes(self, lesson: Lesson, config: ConfigFile, report: Report) -> None:
-        """Report a lesson without episodes (the fix differs per format)."""
+        """Report a lesson without episodes (formats override it with their own fix)."""
+        report.warning(config.name, 0, "no-episodes", "the lesson has no episodes",
+                       f"List the lesson's pages in {config.name}.")
 
     # -- where things are ------------------------------------------------------
 

@@ -175,7 +175,9 @@ class Shared:
             from importlib import resources
 
             vendor = resources.files("lessonkit.site").joinpath("static", "vendor")
-            out["assets/mermaid.min.js"] = vendor.joinpath("mermaid.min.js").read_text(encoding="utf-8")
+            import lzma  # shipped compressed (5.5 MB as JavaScript), written out as the browser needs it
+
+            out["assets/mermaid.min.js"] = lzma.decompress(vendor.joinpath("mermaid.min.js.xz").read_bytes()).decode()
             out["assets/mermaid.LICENSE.txt"] = vendor.joinpath("mermaid.LICENSE.txt").read_text(encoding="utf-8")
         if self.theme:
             from pathlib import Path
