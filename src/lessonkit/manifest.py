@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from lessonkit.cache import load_data, save_data
@@ -68,6 +69,7 @@ def walk(source: Path, skip: set[str]) -> dict[str, list[int]] | None:
     return tree
 
 
+@cache
 def code_stamp() -> str:
     """Changes when lessonkit's own files or the Python environment change (cheap: stat() only)."""
     digest = hashlib.blake2b(digest_size=12)
