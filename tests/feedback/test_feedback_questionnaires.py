@@ -94,7 +94,7 @@ def test_the_bundled_interview_questionnaire_is_valid_and_uses_every_type():
     ("id: x\ntitle: T\ncolour: red\nquestions: [{id: a, type: text, text: A}]", "unknown key 'colour'"),
     ("id: x\ntitle: T\nquestions: [{id: a, type: text, text: A, max_length: 0}]", "max_length"),
     ("- just\n- a list", "a questionnaire is a mapping"),
-    ("id: [unclosed", "not valid YAML (line 1"),
+    ("id: [unclosed", "not valid YAML (line 1, column 5): while parsing a flow sequence"),
 ])
 def test_invalid_definitions_say_what_and_where(text, problem):
     with pytest.raises(questionnaires.QuestionnaireError) as error:

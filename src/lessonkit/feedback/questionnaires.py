@@ -74,10 +74,23 @@ def load_yaml(text: str) -> dict[str, Any]:
     try:
         data = safe_yaml(text)  # alias bombs and self-referring YAML refused, as for lessons
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise QuestionnaireError([f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"]) from exc
+        raise QuestionnaireError([_yaml_problem(exc)]) from exc
     return validate(data)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Say where a YAML mistake starts: an unclosed bracket is reported where it opens, not at the end."""
+    def at(mark: Any) -> str:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+
+    problem = getattr(exc, "problem", None) or str(exc)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    problem_mark = getattr(exc, "problem_mark", None)
+    if context and context_mark is not None:
+        found = f" (found at {at(problem_mark)})" if problem_mark is not None else ""
+        return f"not valid YAML ({at(context_mark)}): {context}, {problem}{found}"
+    where = f" ({at(problem_mark)})" if problem_mark is not None else ""
+    return f"not valid YAML{where}: {problem}"
 
 
 def validate(data: Any) -> dict[str, Any]:
