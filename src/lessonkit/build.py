@@ -278,7 +278,8 @@ class Builder:
                                                            execution.keep_going, execution.kernel,
                                                            str(getattr(execution, "prerendered", None)),
                                                            execution_signature(execution, folder / "exec")))
-        return folder, request, {str(out), str(folder), str(self.source / "site") if out == self.source / "site" else ""}
+        lock = out.parent / f".{out.name}.lock"  # the output's lock (output.py), written by every build
+        return folder, request, {str(out), str(folder), str(lock), str(self.source / "site") if out == self.source / "site" else ""}
 
     def _nothing_changed(self, out: Path, result: BuildResult) -> bool:
         """When nothing the last successful build read has changed, give its result again."""

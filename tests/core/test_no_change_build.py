@@ -88,3 +88,19 @@ def test_a_fresh_edit_is_not_trusted_from_its_stat(lesson: Path, tmp_path: Path,
     monkeypatch.setattr(page_cache, "RACY_NS", window)  # the page cache applies the same rule to each page
     again = build(lesson, out)
     assert again.unchanged == 0 and "SEEDING density" in (out / "counting-cells.html").read_text()
+
+
+def test_a_command_run_inside_the_lesson_recognises_no_change(lesson: Path):
+    """``python -m lessonkit build`` from the lesson folder: the build swaps ``site/`` in, which changes the
+    working folder's mtime (on sys.path, but not lessonkit's environment), and it rewrites the output's
+    lock file beside ``site/`` (not part of the lesson)."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "lessonkit", "build", ".", "--no-execute"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    first = subprocess.run(command, cwd=lesson, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(command, cwd=lesson, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "Up to date" in again.stderr + again.stdout, again.stderr + again.stdout
