@@ -255,6 +255,35 @@ class StagedOutput:
                 handle.write(data.encode("utf-8") if isinstance(data, str) else data)
         self.written += 1
 
+    def previous_size(self, rel: str) -> int | None:
+        """The size of ``rel`` in the previous output (None when it is not there)."""
+        if self.previous is None:
+            return None
+        try:
+            return os.stat(os.path.join(self._previous_str, rel)).st_size
+        except OSError:
+            return None
+
+    def splice(self, rel: str, pieces: list[bytes | tuple[int, int]]) -> None:
+        """Write ``rel`` from literal bytes and (offset, length) ranges of the previous output's ``rel``
+        (copied by the kernel where the file system can: ``os.copy_file_range``)."""
+        path = self.stage / rel
+        self._parent(path)
+        source = os.open(os.path.join(self._previous_str, rel), os.O_RDONLY) \
+            if any(isinstance(p, tuple) for p in pieces) else None
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            for piece in pieces:
+                if isinstance(piece, tuple):
+                    _copy_range(source, target, *piece)
+                else:
+                    _write_all(target, piece)
+        finally:
+            os.close(target)
+            if source is not None:
+                os.close(source)
+        self.written += 1
+
     def reuse(self, rel: str) -> bool:
         """Carry ``rel`` over from the previous output; False when it is not there."""
         if self.previous is None:
@@ -309,3 +338,28 @@ class StagedOutput:
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
         self._lock.release()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy_range(source: int, target: int, offset: int, length: int) -> None:
+    """Copy ``length`` bytes at ``offset`` of ``source`` to the end of ``target``."""
+    end = offset + length
+    while offset < end:
+        try:
+            copied = os.copy_file_range(source, target, end - offset, offset)
+        except OSError as error:
+            if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            copied = 0
+        if copied == 0:  # not supported here, or the file is shorter than its layout said
+            data = os.pread(source, end - offset, offset)
+            if not data:
+                raise OSError(errno.EIO, "the previous output file is shorter than recorded")
+            _write_all(target, data)
+            copied = len(data)
+        offset += copied
