@@ -16,15 +16,13 @@ output folder exists at every instant; elsewhere two renames are used.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
+import functools
 import os
 import shutil
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -91,11 +89,16 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+@functools.cache
 def _renameat2():
+    """libc's renameat2, looked up when a build first swaps its output (the symbols the Python
+    process already has: no ``find_library``, which runs ldconfig)."""
+    import ctypes
+
     if not hasattr(os, "uname") or os.uname().sysname != "Linux":
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)
         function = libc.renameat2
     except (OSError, AttributeError):
         return None
@@ -104,16 +107,16 @@ def _renameat2():
     return function
 
 
-_EXCHANGE = _renameat2()
-
-
 def exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False when the OS
     or file system cannot, and nothing was changed."""
-    if _EXCHANGE is None:
+    function = _renameat2()
+    if function is None:
         return False
-    if _EXCHANGE(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
+    import ctypes
+
     code = ctypes.get_errno()
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
         return False
@@ -233,7 +236,7 @@ class StagedOutput:
         # Each build stamps its output with a token; a cache of "what the previous output holds"
         # is trusted only when it was recorded for the output that is actually there.
         self.previous_token = self._read_token()
-        self.token = uuid.uuid4().hex
+        self.token = os.urandom(16).hex()
 
     def _read_token(self) -> str | None:
         return read_token(self.previous) if self.previous is not None else None
