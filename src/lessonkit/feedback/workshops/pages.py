@@ -16,7 +16,16 @@ from starlette.routing import Route
 
 from lessonkit.feedback.errors import ClientError
 from lessonkit.feedback.models import CAREER_STAGES, WORKSHOP_ROLES, User
-from lessonkit.feedback.web import database, field, post_form, redirect, render, require_user, settings, viewer
+from lessonkit.feedback.web import (
+    database,
+    field,
+    post_form,
+    redirect,
+    render,
+    require_user,
+    settings,
+    viewer,
+)
 from lessonkit.feedback.workshops import mail, store
 from lessonkit.feedback.workshops.access import can_see, role_in
 
