@@ -27,7 +27,7 @@ from lessonkit.site import generated
 from lessonkit.site import schedules as site_schedules
 from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature, theme_stylesheet
 from lessonkit.site.body import RenderedBody, for_view, render_body
-from lessonkit.site.highlight import stylesheet
+from lessonkit.site.highlight import remembered_highlighting, stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
 from lessonkit.site.metadata import sitemap
 from lessonkit.site.pages import AGGREGATES, GeneratedPage
@@ -69,6 +69,7 @@ class BuildState:
     joined: dict[str, dict] = field(default_factory=dict)  # site path -> Layout (lessonkit.site.splice), encoded
     records: RecordStore = field(default_factory=lambda: RecordStore(None, _state_signature()))
     parts: PartStore = field(default_factory=lambda: PartStore(None, _state_signature()))
+    cache: Path | None = None  # the cache folder it was read from (highlighted code is kept there too)
 
     def record(self, source: str) -> PageRecord:
         info = self.infos[source]
@@ -88,25 +89,30 @@ class BuildState:
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
         signature = _state_signature()
-        data = load_data(cache / STATE_FILE, STATE_KIND, signature) if cache is not None else None
-        if not isinstance(data, dict):
+        if cache is None:
             return cls()
+        records, parts = RecordStore(cache / RECORDS, signature), PartStore(cache / PARTS, signature)
+        fresh = cls(records=records, parts=parts, cache=cache)  # what this build renders is kept there
+        data = load_data(cache / STATE_FILE, STATE_KIND, signature)
+        if not isinstance(data, dict):
+            return fresh
         try:
             infos = codec.decode(data.get("infos"), codec.types(RecordInfo))
             outputs, token, version = data.get("outputs"), data.get("token"), data.get("version")
             joined = data.get("joined")
         except codec.DecodeError:
-            return cls()
+            return fresh
         if version != STATE_VERSION or not isinstance(infos, dict) or not isinstance(outputs, dict) \
                 or not isinstance(joined, dict):
-            return cls()
-        records, parts = RecordStore(cache / RECORDS, signature), PartStore(cache / PARTS, signature)
+            return fresh
         if not parts.complete() or not all(records.has(info.key) for info in infos.values()):
             infos = {}  # records or parts deleted by hand: render again
-        return cls(STATE_VERSION, infos, outputs, token if isinstance(token, str) else None, joined, records, parts)
+        return cls(STATE_VERSION, infos, outputs, token if isinstance(token, str) else None, joined, records, parts,
+                   cache)
 
     def save(self, cache: Path | None) -> None:
         if cache is not None:
+            self.cache = cache
             keep = {info.key for info in self.infos.values()}
             self.records.save(cache / RECORDS, keep)
             self.parts.save(cache / PARTS, keep)
@@ -346,8 +352,9 @@ class SiteBuilder:
         return notebook.downloads(page, self.lesson.config.title, self.lesson.root / page.source)
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page),
-                           self.shared.body_options)
+        with remembered_highlighting(self.state.cache, page.source):  # unchanged code is not highlighted again
+            body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references,
+                               self.credit.env(page), self.shared.body_options)
         return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body))
 
     @staticmethod
