@@ -25,7 +25,15 @@ from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
 from lessonkit.site import schedules as site_schedules
-from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature, theme_stylesheet
+from lessonkit.site.assemble import (
+    VIEWS,
+    Shared,
+    mermaid_assets,
+    plain,
+    render_page,
+    template_signature,
+    theme_stylesheet,
+)
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import remembered_highlighting, stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
@@ -44,7 +52,7 @@ from lessonkit.site.records import (
 )
 from lessonkit.site.splice import Layout, assemble
 
-STATE_VERSION = 5
+STATE_VERSION = 6
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
 STATE_FILE = "site-state.msgpack"
@@ -458,8 +466,11 @@ class SiteBuilder:
             for name in ("feedback.js", "feedback.css"):
                 if widget.joinpath(name).is_file():
                     self._emit(f"assets/{name}", theme_key, lambda name=name: widget.joinpath(name).read_bytes())
-        for rel, text in self.shared.assets().items():  # interface strings, theme stylesheet, Mermaid
+        for rel, text in self.shared.assets().items():  # interface strings, theme stylesheet
             self._emit(rel, _hash(rel, text), lambda text=text: text)
+        if any(info.mermaid for info in self.state.infos.values()):  # a page drew a diagram
+            for rel, (key, make) in mermaid_assets().items():
+                self._emit(rel, key, make)
         nav = {"episodes": [{"s": p.slug, "t": plain(p.title), "m": p.minutes} for p in lesson.episodes]}
         nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)
