@@ -392,11 +392,11 @@ class SiteBuilder:
             search = generated.search_entries(page, for_view(body.html, "learner"))
         search_json = ",".join(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) for entry in search)
         search_json = search_json.encode("utf-8")
-        return PageRecord(key, body, search_json, generated.fragments(page, body))
+        return PageRecord(key, body, search_json, generated.fragments(page, body, self.shared.theme))
 
     def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
         if page.kind == "instructor" and view == "learner":
-            html = generated.instructor_only(page, self.shared.parts(body.lang).ui)
+            html = generated.instructor_only(page, self.shared.parts(body.lang).ui, self.shared.theme)
         else:
             html = for_view(body.html, view)
         root = "../" if view == "instructor" else ""
@@ -419,7 +419,7 @@ class SiteBuilder:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
             body = intro + generated.home(shared, bodies, view) + named
             if not index and not episodes:
-                body = generated.empty("lesson", shared.parts(None).ui)
+                body = generated.empty("lesson", shared.parts(None).ui, shared.theme)
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
                                page=index, rendered=bodies.get(index.source) if index else None)
 
@@ -459,12 +459,12 @@ class SiteBuilder:
         parts = [self.state.record(p.source).fragments.get((spec.slug, view), "") for p in gathered]
         ui = self.shared.parts(None).ui
         if spec.slug == "aio":
-            body: str | list[bytes] = [p for p in parts if p] or [generated.empty("aio", ui).encode()]
+            body: str | list[bytes] = [p for p in parts if p] or [generated.empty("aio", ui, self.shared.theme).encode()]
         elif spec.merges_lesson_page:
             own = for_view(self._body(merged.source).html, view) if merged is not None else ""
-            body = generated.instructor_notes(own, parts, view, ui)
+            body = generated.instructor_notes(own, parts, view, ui, self.shared.theme)
         else:
-            body = generated.gather(spec.slug, parts, ui)
+            body = generated.gather(spec.slug, parts, ui, self.shared.theme)
         return render_page(self.shared, view, slug=spec.slug, kind="generated", title=spec.title, toc=False,
                            body=body)
 
