@@ -150,7 +150,7 @@ def episode_times(page: Page) -> EpisodeTimes:
                 if heading:
                     add_heading(raw, (heading.group(1) or "").strip(), node.line + offset, path)
         elif isinstance(node, Block):
-            for block in [node, *_inner_blocks(node)]:
+            for block in [node, *node.descendants()]:
                 if block.kind not in TIMED_BLOCKS:
                     if "minutes" in block.attrs:
                         diagnostics.append(Diagnostic(
@@ -168,15 +168,6 @@ def episode_times(page: Page) -> EpisodeTimes:
     if not intro.blocks and intro.teaching is None:
         sections.remove(intro)
     return EpisodeTimes(page, sections, diagnostics)
-
-
-def _inner_blocks(block: Block) -> list[Block]:
-    found: list[Block] = []
-    for child in block.children:
-        if isinstance(child, Block):
-            found.append(child)
-            found.extend(_inner_blocks(child))
-    return found
 
 
 def _plain(text: str) -> str:

@@ -365,12 +365,10 @@ def _finish_knitr(lesson: Lesson, folder: Path, job: _Job, run, written: dict[st
     for chunk, outputs, executed in zip(job.chunks, run.outputs, run.executed, strict=True):
         chunk.outputs, chunk.executed = outputs, executed
     if run.failure:
-        diagnostics.add(Diagnostic(
-            job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
-            f"cannot run the code of this page: {run.failure}",
-            "Check that the Jupyter kernels are installed (IRkernel for R: see docs/execution.md; "
-            "pip install 'lessonkit[exec]' for Python), or build with --no-execute.",
-        ))
+        diagnostics.add(_kernel_failed(job, run.failure, options,
+                                       "Check that the Jupyter kernels are installed (IRkernel for R: see "
+                                       "docs/execution.md; pip install 'lessonkit[exec]' for Python), or build "
+                                       "with --no-execute."))
         return
     notes = [vars(note) for note in run.notes]
     _report_notes(job.page, job.chunks, notes, diagnostics, options)
@@ -378,6 +376,11 @@ def _finish_knitr(lesson: Lesson, folder: Path, job: _Job, run, written: dict[st
     _publish(lesson, folder, job.key, files)
     if not run.stopped:
         cache.store(folder, job.key, cache.CachedRun(run.outputs, run.executed, run.errors, notes, files))
+
+
+def _kernel_failed(job: _Job, failure: str, options: ExecutionOptions, fix: str) -> Diagnostic:
+    return Diagnostic(job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
+                      f"cannot run the code of this page: {failure}", fix)
 
 
 def _report_notes(page: Page, chunks: list[CodeChunk], notes: list[dict], diagnostics: Report,
@@ -397,12 +400,9 @@ def _finish_python(folder: Path, job: _Job, run, diagnostics: Report, options: E
         chunk.outputs, chunk.executed = result.outputs, result.executed
     errors = [r.error for r in run.results]
     if run.failure and not any(r.executed for r in run.results):
-        diagnostics.add(Diagnostic(
-            job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
-            f"cannot run the code of this page: {run.failure}",
-            "Check that a Jupyter kernel for the language is installed (pip install 'lessonkit[exec]' for "
-            "Python), or build with --no-execute.",
-        ))
+        diagnostics.add(_kernel_failed(job, run.failure, options,
+                                       "Check that a Jupyter kernel for the language is installed (pip install "
+                                       "'lessonkit[exec]' for Python), or build with --no-execute."))
         return
     for chunk, result in zip(job.chunks, run.results, strict=True):
         if result.timed_out:

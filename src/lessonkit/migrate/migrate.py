@@ -151,7 +151,7 @@ def _copied_files(source: Path, report: Report) -> dict[str, str | bytes]:
 def prefer_rmarkdown_sources(lesson: Lesson, report: Report) -> None:
     """Episodes knitted from R Markdown are migrated from their .Rmd (the source), not the knitted .md."""
     site = read_config(lesson.root, Report())[1]
-    reader = StylesPageReader(lesson.root, site, Report(), None)
+    reader = StylesPageReader(lesson.root, site, Report())
     for index, page in enumerate(lesson.episodes):
         rmd = lesson.root / "_episodes_rmd" / (Path(page.source).stem + ".Rmd")
         if page.source.startswith("_episodes/") and rmd.is_file():

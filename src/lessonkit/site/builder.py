@@ -74,15 +74,18 @@ class RecordInfo:
         return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files))
 
 
-class _StoredRecord(PageRecord):
-    """A record read back from disk: its body is decoded only if something asks for it."""
+@dataclass
+class _StoredRecord:
+    """A :class:`PageRecord` read back from disk (the same attributes): its body is decoded only if
+    something asks for it."""
 
-    def __init__(self, key: str, body_data: bytes, search_json: bytes, fragments: dict):
-        self.key, self.search_json, self.fragments = key, search_json, fragments
-        self._body_data: bytes | None = body_data
-        self._body: RenderedBody | None = None
+    key: str
+    _body_data: bytes | None
+    search_json: bytes = b""
+    fragments: dict[tuple[str, str], str | bytes] = field(default_factory=dict)
+    _body: RenderedBody | None = field(default=None, repr=False)
 
-    @property  # type: ignore[override]
+    @property
     def body(self) -> RenderedBody:
         if self._body is None:
             import msgpack
@@ -98,14 +101,14 @@ class RecordStore:
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder
-        self.memory: dict[str, PageRecord] = {}
+        self.memory: dict[str, PageRecord | _StoredRecord] = {}
         self.unsaved: set[str] = set()
 
     def add(self, record: PageRecord) -> None:
         self.memory[record.key] = record
         self.unsaved.add(record.key)
 
-    def get(self, key: str) -> PageRecord | None:
+    def get(self, key: str) -> PageRecord | _StoredRecord | None:
         found = self.memory.get(key)
         if found is None and self.folder is not None:
             found = self._load(key)
@@ -113,7 +116,7 @@ class RecordStore:
                 self.memory[key] = found
         return found
 
-    def _load(self, key: str) -> PageRecord | None:
+    def _load(self, key: str) -> _StoredRecord | None:
         data = load_data(self.folder / f"{key}.msgpack", RECORD_KIND, _state_signature())
         try:
             fragments = {(str(name), str(view)): part for name, view, part in data["fragments"]}
@@ -157,7 +160,7 @@ class BuildState:
     token: str | None = None  # the output stamp the outputs were recorded for
     records: RecordStore = field(default_factory=RecordStore)
 
-    def record(self, source: str) -> PageRecord:
+    def record(self, source: str) -> PageRecord | _StoredRecord:
         info = self.infos[source]
         found = self.records.get(info.key)
         if found is None:

@@ -107,19 +107,10 @@ def exercises(workshop: Workshop, table: Timetable, bases: dict[str, str]) -> li
             if isinstance(node, str):
                 section = node
                 continue
-            for block in [node, *_descendants(node)]:
+            for block in [node, *node.descendants()]:
                 if block.kind == "challenge" and (not marked or section in live):
                     found.append(Exercise(row.choice.lesson, row.page, block, bases.get(row.choice.name, "")))
     return found
-
-
-def _descendants(block: Block) -> list[Block]:
-    out: list[Block] = []
-    for child in block.children:
-        if isinstance(child, Block):
-            out.append(child)
-            out.extend(_descendants(child))
-    return out
 
 
 def _top_level_with_sections(page: Page):
@@ -166,7 +157,7 @@ def handout_html(workshop: Workshop, found: list[Exercise], instructor: bool, st
         block.title = f"Exercise {number}: {item.title}"
         html = demote(_render_block(item.lesson, item.page, block), 0)
         if instructor:
-            for solution in [b for b in _descendants(item.block) if b.kind == "solution"]:
+            for solution in [b for b in item.block.descendants() if b.kind == "solution"]:
                 inner = "".join(_render_block(item.lesson, item.page, c) if isinstance(c, Block) else
                                 _render_nodes(item.lesson, item.page, [c]) for c in solution.children)
                 html += f'<section class="handout-solution"><h4>Solution</h4>{inner}</section>'
