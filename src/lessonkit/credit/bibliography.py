@@ -475,14 +475,14 @@ class PageCitations:
             if item.suffix:
                 options["suffix"] = ", " + escape(item.suffix)
             cites.append(CitationItem(item.key.lower(), **options))
-        text = self._cite(Citation(cites))
+        text = self._format_citation(Citation(cites))
         if text is None:
             text = "(" + "; ".join(escape(self.bib.keys[i.key.lower()]) for i in good) + ")"
         text = _suppress_authors(text, good, self.bib)
         first = good[0].key.lower()
         return f'<a class="citation" href="#{escape(self.anchor + first)}">{text}</a>'
 
-    def _cite(self, citation) -> str | None:
+    def _format_citation(self, citation) -> str | None:
         """The citation formatted by citeproc-py in the page's style; None when citeproc cannot format it."""
         try:
             with warnings.catch_warnings():
@@ -499,7 +499,7 @@ class PageCitations:
         options = {}
         if item.locator:
             options["locator"] = Locator(item.label or "page", item.locator)
-        text = self._cite(Citation([CitationItem(item.key.lower(), **options)]))
+        text = self._format_citation(Citation([CitationItem(item.key.lower(), **options)]))
         if text is None:
             text = escape(self.bib.keys[item.key.lower()])
         narrative = _narrative_form(text, self.bib.items[item.key.lower()])

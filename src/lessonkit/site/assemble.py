@@ -247,6 +247,7 @@ def uses_mermaid(lesson: Lesson) -> bool:
 def template_signature() -> str:
     """Changes when lessonkit's templates, theme or rendering code change (so caches are dropped)."""
     return code_signature(("lessonkit.site", "templates"), ("lessonkit.site", "templates/blocks"),
+                          ("lessonkit.site", "templates/aggregates"), ("lessonkit.site", "templates/chunks"),
                           ("lessonkit.site", "static"), ("lessonkit.site", "."),
                           ("lessonkit.markdown", "."), ("lessonkit", "."), ("lessonkit.locale", "."))
 
