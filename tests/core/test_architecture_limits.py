@@ -18,11 +18,12 @@ SKIPPED = ("feedback/migrations/",)
 
 #: "module path:qualified name" -> the most lines it may have. Keep this short.
 ALLOWED = {
-    # owned by other helpers this session (feedback service; the lead's command modules):
-    "feedback/questionnaires.py:_question": 93,
-    "feedback/app.py:create_app": 80,
-    "cli/build.py:build": 64,
-    "cli/serve.py:serve": 61,
+    # Owned by other helpers this session (the feedback service; the lead's command modules), who are
+    # changing them: their length on 2026-12-01 plus 5 lines of room. Split them and remove the entries.
+    "feedback/questionnaires.py:_question": 98,  # 93
+    "feedback/app.py:create_app": 86,  # 81 (one route line per service package)
+    "cli/build.py:build": 69,  # 64
+    "cli/serve.py:serve": 66,  # 61
 }
 
 

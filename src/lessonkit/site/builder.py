@@ -74,18 +74,15 @@ class RecordInfo:
         return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files))
 
 
-@dataclass
-class _StoredRecord:
-    """A :class:`PageRecord` read back from disk (the same attributes): its body is decoded only if
-    something asks for it."""
+class _StoredRecord(PageRecord):
+    """A record read back from disk: its body is decoded only if something asks for it."""
 
-    key: str
-    _body_data: bytes | None
-    search_json: bytes = b""
-    fragments: dict[tuple[str, str], str | bytes] = field(default_factory=dict)
-    _body: RenderedBody | None = field(default=None, repr=False)
+    def __init__(self, key: str, body_data: bytes, search_json: bytes, fragments: dict):
+        self.key, self.search_json, self.fragments = key, search_json, fragments
+        self._body_data: bytes | None = body_data
+        self._body: RenderedBody | None = None
 
-    @property
+    @property  # type: ignore[override]
     def body(self) -> RenderedBody:
         if self._body is None:
             import msgpack
@@ -101,14 +98,14 @@ class RecordStore:
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder
-        self.memory: dict[str, PageRecord | _StoredRecord] = {}
+        self.memory: dict[str, PageRecord] = {}
         self.unsaved: set[str] = set()
 
     def add(self, record: PageRecord) -> None:
         self.memory[record.key] = record
         self.unsaved.add(record.key)
 
-    def get(self, key: str) -> PageRecord | _StoredRecord | None:
+    def get(self, key: str) -> PageRecord | None:
         found = self.memory.get(key)
         if found is None and self.folder is not None:
             found = self._load(key)
@@ -116,7 +113,7 @@ class RecordStore:
                 self.memory[key] = found
         return found
 
-    def _load(self, key: str) -> _StoredRecord | None:
+    def _load(self, key: str) -> PageRecord | None:
         data = load_data(self.folder / f"{key}.msgpack", RECORD_KIND, _state_signature())
         try:
             fragments = {(str(name), str(view)): part for name, view, part in data["fragments"]}
@@ -160,7 +157,7 @@ class BuildState:
     token: str | None = None  # the output stamp the outputs were recorded for
     records: RecordStore = field(default_factory=RecordStore)
 
-    def record(self, source: str) -> PageRecord | _StoredRecord:
+    def record(self, source: str) -> PageRecord:
         info = self.infos[source]
         found = self.records.get(info.key)
         if found is None:
