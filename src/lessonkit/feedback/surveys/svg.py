@@ -22,19 +22,20 @@ BAR = 26
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="13"'
 INK = "#1d2330"
 
-# Five agreement levels: colour (brown for disagreement, blue for agreement) + pattern + text colour.
+# Five agreement levels: colour (brown for disagreement, blue for agreement) and pattern. Counts are
+# printed on a white box, readable on every level.
 LEVELS = [
-    ("#8c510a", "hatch-dense", "#ffffff"),
-    ("#d8b365", "hatch", INK),
-    ("#e8e8e8", "dots", INK),
-    ("#7fb8d6", "lines", INK),
-    ("#1f5fa8", "solid", "#ffffff"),
+    ("#8c510a", "hatch-dense"),
+    ("#d8b365", "hatch"),
+    ("#e8e8e8", "dots"),
+    ("#7fb8d6", "lines"),
+    ("#1f5fa8", "solid"),
 ]
 
 
 def _patterns(prefix: str) -> str:
     out = ["<defs>"]
-    for index, (colour, kind, _) in enumerate(LEVELS):
+    for index, (colour, kind) in enumerate(LEVELS):
         pid = f"{prefix}-l{index + 1}"
         if kind == "solid":
             out.append(f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse">'
@@ -98,7 +99,6 @@ def diverging(item: ItemChange, chart_id: str) -> Markup:
             w = counts[level] * scale
             if w <= 0:
                 continue
-            colour, _, text_colour = LEVELS[level]
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR}" fill="url(#{chart_id}-l{level + 1})" '
                          f'stroke="{INK}" stroke-width="0.6"><title>{escape(when)}: {escape(labels[level])}: '
                          f'{counts[level]} of {n}</title></rect>')
