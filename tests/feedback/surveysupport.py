@@ -79,3 +79,83 @@ def seeded_responses() -> list[ResponseData]:
 HEADCOUNTS = {"registered": 14, "seated": 10, "waiting": 2, "cancelled": 2, "attended_any": 9,
               "per_session": [{"index": 0, "title": "Morning", "attended": 9},
                               {"index": 1, "title": "Afternoon", "attended": 7}]}
+
+
+# --- the service: a published workshop, and answering its surveys -----------------------------------
+
+OWN_QUESTIONS = """surveys:
+  questions:
+    - {id: ws_pace, type: likert, text: The pace of the sessions suited me., phase: post,
+       labels: [Strongly disagree, Disagree, Neither agree nor disagree, Agree, Strongly agree]}
+    - {id: ws_laptop, type: single, text: Which system does your laptop run?, options: [Linux, macOS, Windows]}
+"""
+
+
+def publish_workshop(db_url: str, folder, slug: str = "ws-one", own_questions: bool = False, **options: Any) -> int:
+    """Publish a workshop (reg's helpers), optionally with its own survey questions in the file."""
+    from workshopsupport import workshop_yaml
+
+    from lessonkit.feedback.db import Database
+    from lessonkit.feedback.workshops import store
+
+    path = folder / f"{slug}.yaml"
+    path.write_text(workshop_yaml(slug, **options) + (OWN_QUESTIONS if own_questions else ""), encoding="utf-8")
+    database = Database(db_url)
+    database.migrate()
+    try:
+        with database.write() as session:
+            row, _ = store.publish(session, path)
+            return row.id
+    finally:
+        database.dispose()
+
+
+def survey_form(phase: str, code: str | None, answers: dict[str, Any]) -> dict[str, Any]:
+    """The fields a browser sends for a survey (answers keyed by question id)."""
+    data: dict[str, Any] = {f"q-{k}": v for k, v in answers.items()}
+    if code is None:
+        data["anonymous"] = "yes"
+    else:
+        data["code"] = code
+    return data
+
+
+def answer(client, slug: str, phase: str, code: str | None, answers: dict[str, Any]):
+    """GET the survey page (CSRF token, client id) and POST the answers; returns the response (not followed)."""
+    import re
+
+    page = client.get(f"/workshops/{slug}/survey/{phase}")
+    assert page.status_code == 200, page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    client_id = re.search(r'name="client_id" value="([^"]+)"', page.text)[1]
+    data = {"csrf_token": token, "client_id": client_id, **survey_form(phase, code, answers)}
+    return client.post(f"/workshops/{slug}/survey/{phase}", data=data, follow_redirects=False)
+
+
+AGREE = ("find_help", "get_unstuck", "automate", "reproducible", "confident")
+
+
+def all_items(value: int, **extra: Any) -> dict[str, Any]:
+    return {**dict.fromkeys(AGREE, value), **extra}
+
+
+def external_references(html: str) -> list[str]:
+    """Everything in the file that would make a browser fetch something."""
+    import re
+
+    import lxml.html
+
+    doc = lxml.html.fromstring(html)
+    found = [el.tag for el in doc.iter("script", "link", "img", "iframe", "object", "embed", "video", "audio")]
+    for el in doc.iter():
+        for name in ("src", "href", "srcset", "action", "data", "poster"):
+            value = el.get(name)
+            if value is not None and not value.startswith("#"):
+                found.append(f"{el.tag}[{name}]={value}")
+        for name in ("fill", "stroke"):
+            value = el.get(name) or ""
+            if "url(" in value and not value.startswith("url(#"):
+                found.append(f"{el.tag}[{name}]={value}")
+    css = "".join(style.text_content() for style in doc.iter("style"))
+    found += re.findall(r"@import|url\((?!#)", css)
+    return found

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import lxml.html
 from pypdf import PdfReader
-from surveysupport import HEADCOUNTS, POST, PRE, seeded_responses
+from surveysupport import HEADCOUNTS, POST, PRE, external_references, seeded_responses
 
 from lessonkit.feedback.surveys.render import report_html, report_pdf
 from lessonkit.feedback.surveys.report import ReportInput, ResponseData, WorkshopData, build_report
@@ -34,24 +34,6 @@ def by_id(doc, element_id: str):
 
 def by_class(doc, name: str) -> list:
     return doc.xpath(f"//*[contains(concat(' ', @class, ' '), ' {name} ')]")
-
-
-def external_references(html: str) -> list[str]:
-    """Everything in the file that would make a browser fetch something."""
-    doc = lxml.html.fromstring(html)
-    found = [el.tag for el in doc.iter("script", "link", "img", "iframe", "object", "embed", "video", "audio")]
-    for el in doc.iter():
-        for name in ("src", "href", "srcset", "action", "data", "poster"):
-            value = el.get(name)
-            if value is not None and not value.startswith("#"):
-                found.append(f"{el.tag}[{name}]={value}")
-        for name in ("fill", "stroke"):
-            value = el.get(name) or ""
-            if "url(" in value and not value.startswith("url(#"):
-                found.append(f"{el.tag}[{name}]={value}")
-    css = "".join(style.text_content() for style in doc.iter("style"))
-    found += re.findall(r"@import|url\((?!#)", css)
-    return found
 
 
 def test_static_html_is_self_contained():

@@ -5,3 +5,12 @@
 * ``report`` — the report computed from plain data (``build_report``), with the small-number rules;
 * ``svg`` / ``render`` — accessible SVG charts, the offline HTML file and the PDF.
 """
+
+from __future__ import annotations
+
+
+def routes() -> list:
+    """The survey and report pages (mounted by ``feedback.app``)."""
+    from lessonkit.feedback.surveys.pages import routes as page_routes
+
+    return list(page_routes)
