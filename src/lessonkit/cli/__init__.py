@@ -24,7 +24,8 @@ COMMANDS: dict[str, str] = {
     "check": "lessonkit.cli.check:check",
     "migrate": "lessonkit.cli.migrate:migrate",
     "release": "lessonkit.cli.release:release",
-    "feedback": "lessonkit.feedback.cli:feedback",
+    "service": "lessonkit.feedback.cli:feedback",
+    "feedback": "lessonkit.feedback.cli:feedback",  # the service's first name, kept as an alias
     "workshop": "lessonkit.cli.workshop:workshop",
 }
 
@@ -35,7 +36,8 @@ SHORT_HELP: dict[str, str] = {
     "check": "Check a lesson and say exactly what is wrong, where, and how to fix it.",
     "migrate": "Rewrite a styles (Jekyll) lesson as a Workbench lesson.",
     "release": "Check, build and archive a lesson version with CITATION.cff and .zenodo.json.",
-    "feedback": "Run the feedback service (page comments, review rounds, questionnaires, triage).",
+    "service": "Run the service: lesson feedback, review rounds, questionnaires, workshop registration.",
+    "feedback": "The same as 'service' (its former name).",
     "workshop": "Workshops: check, build (site, calendar, handouts) and scaffold a workshop file.",
 }
 

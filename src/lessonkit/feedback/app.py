@@ -34,6 +34,7 @@ from lessonkit.feedback import (
     questionnaire_pages,
     review_pages,
     triage_pages,
+    workshops,
 )
 from lessonkit.feedback.cors import CORSMiddleware
 from lessonkit.feedback.csrf import CSRFCookieMiddleware
@@ -260,6 +261,7 @@ def create_app(config: Settings | None = None) -> Starlette:
         *triage_pages.routes,
         *questionnaire_pages.routes,
         *admin_pages.routes,
+        *workshops.routes(),
         Mount("/static", StaticFiles(directory=str(package / "static")), name="static"),
         Mount("/widget", StaticFiles(directory=str(package / "widget")), name="widget"),
     ]

@@ -188,6 +188,7 @@ class Viewer:
     reviewer_name: str = ""
     round_id: int | None = None
     lesson_id: str = ""
+    workshop_roles: frozenset[tuple[int, str]] = frozenset()  # (workshop id, "organiser"/"instructor")
 
     @property
     def is_user(self) -> bool:
@@ -210,6 +211,13 @@ class Viewer:
 ANONYMOUS = Viewer()
 
 
+def _workshop_roles(session: Session, user_id: int) -> frozenset[tuple[int, str]]:
+    from lessonkit.feedback.models import WorkshopRole
+
+    return frozenset((workshop_id, role) for workshop_id, role in session.execute(
+        select(WorkshopRole.workshop_id, WorkshopRole.role).where(WorkshopRole.user_id == user_id)))
+
+
 def load_session(session: Session, token: str | None, now: datetime | None = None) -> Viewer:
     if not token or len(token) > 128:
         return ANONYMOUS
@@ -222,7 +230,8 @@ def load_session(session: Session, token: str | None, now: datetime | None = Non
         if user is None or not user.active:
             return ANONYMOUS
         lessons = frozenset() if user.role == "admin" else lessons_of(session, user.id)
-        return Viewer(user_id=user.id, username=user.username, role=user.role, lessons=lessons)
+        return Viewer(user_id=user.id, username=user.username, role=user.role, lessons=lessons,
+                      workshop_roles=_workshop_roles(session, user.id))
     if row.invitation_id is not None:
         invitation = session.get(Invitation, row.invitation_id)
         if invitation is None or invitation.revoked_at is not None:

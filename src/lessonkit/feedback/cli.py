@@ -1,4 +1,4 @@
-"""``lessonkit feedback``: run the feedback service and manage it.
+"""``lessonkit service`` (also ``lessonkit feedback``, its first name): run the service and manage it.
 
 Every command takes ``--db URL`` (or the LESSONKIT_FEEDBACK_DB environment
 variable); the default is ``sqlite:///feedback.sqlite3`` in the working folder.
@@ -72,11 +72,12 @@ def in_transaction(db_url: str, action: Callable[[Any], Any], *errors: type[Exce
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def feedback() -> None:
-    """Collect and triage feedback on lessons: page ratings and comments, review rounds
-    with invited reviewers, and questionnaires.
+    """The lessonkit service: feedback on lessons (page ratings and comments, review
+    rounds with invited reviewers, questionnaires) and workshops (registration with a
+    waiting list, e-mails, attendance). `lessonkit feedback` is the same command.
 
-    Start with `lessonkit feedback create-user NAME --admin`, register a lesson with
-    `add-lesson`, then run `serve`.
+    Start with `lessonkit service create-user NAME --admin`, register a lesson with
+    `add-lesson` or publish a workshop with `workshop publish FILE`, then run `serve`.
     """
 
 
@@ -360,3 +361,209 @@ def export_command(db_url: str, fmt: str, lesson: str, page: str, status: str, c
         except OSError as exc:
             fail(f"cannot write {output}: {exc}")
         click.echo(f"wrote {len(rows)} item(s) to {output}", err=True)
+
+
+# --- workshops (issue #18) ---------------------------------------------------------------------
+
+def mail_options(command: Callable) -> Callable:
+    """The e-mail options shared by ``serve`` and ``remind``."""
+    options = [
+        click.option("--smtp-host", default="", envvar="LESSONKIT_SMTP_HOST", metavar="HOST",
+                     help="Send workshop e-mails through this SMTP server (env: LESSONKIT_SMTP_HOST); "
+                          "without it they are written to the --outbox folder."),
+        click.option("--smtp-port", default=25, show_default=True, type=click.IntRange(1, 65535),
+                     envvar="LESSONKIT_SMTP_PORT"),
+        click.option("--smtp-starttls", is_flag=True, help="Use STARTTLS."),
+        click.option("--smtp-user", default="", envvar="LESSONKIT_SMTP_USER",
+                     help="Log in to the SMTP server as this user (password: LESSONKIT_SMTP_PASSWORD)."),
+        click.option("--mail-from", default="lessonkit@localhost", show_default=True, envvar="LESSONKIT_MAIL_FROM",
+                     help="The From address of workshop e-mails."),
+        click.option("--outbox", default="lessonkit-outbox", show_default=True, envvar="LESSONKIT_OUTBOX",
+                     type=click.Path(file_okay=False), help="Folder for e-mails not sent through SMTP."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _mailer(smtp_host: str, smtp_port: int, smtp_starttls: bool, smtp_user: str, mail_from: str, outbox: str):
+    from lessonkit.feedback.workshops.mail import Mailer
+
+    return Mailer(smtp_host=smtp_host, smtp_port=smtp_port, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
+                  mail_from=mail_from, outbox=outbox)
+
+
+def _cli_user() -> str:
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "cli:unknown"
+
+
+@feedback.group("workshop")
+def workshop_group() -> None:
+    """Publish workshops (from workshop files) and give people roles in them."""
+
+
+@workshop_group.command("publish")
+@DB_OPTION
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--allow-past", is_flag=True, help="Accept sessions in the past (to record a past workshop).")
+@click.option("--retention-days", type=click.IntRange(0, 36500), metavar="DAYS",
+              help="Delete this workshop's personal data DAYS days after it ends (see `retention`).")
+def workshop_publish(db_url: str, file: Path, allow_past: bool, retention_days: int | None) -> None:
+    """Create or update a workshop from its workshop file (docs/workshops.md): its sessions,
+    capacity and registration window. It is then served at /workshops/SLUG."""
+    from lessonkit.feedback.workshops import store
+
+    try:
+        store.read_workshop_file(file, allow_past=allow_past)  # report the file's problems before the database's
+    except store.WorkshopError as exc:
+        click.echo(f"error: {exc}:", err=True)
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+
+    def action(session):
+        row, created = store.publish(session, file, allow_past=allow_past, retention_days=retention_days)
+        return row.slug, created, row.capacity, len(store.sessions_of(session, row.id))
+
+    slug, created, capacity, count = in_transaction(db_url, action, store.WorkshopError)
+    click.echo(f"{'published' if created else 'updated'} workshop {slug}: {count} session(s), "
+               f"{capacity if capacity is not None else 'unlimited'} seats; served at /workshops/{slug}")
+
+
+@workshop_group.command("list")
+@DB_OPTION
+def workshop_list(db_url: str) -> None:
+    """The published workshops and their counts (no personal data)."""
+    from lessonkit.feedback.workshops import store
+
+    with opened(db_url) as database, database.read() as session:
+        for row in store.list_workshops(session):
+            counts = store.headcounts(session, row.id)
+            click.echo(f"{row.slug}\t{row.starts_at:%Y-%m-%d}\tseated {counts['seated']}/"
+                       f"{row.capacity if row.capacity is not None else '-'}\twaiting {counts['waiting']}\t"
+                       f"attended {counts['attended_any']}")
+
+
+@workshop_group.command("grant")
+@DB_OPTION
+@click.argument("username")
+@click.argument("workshop")
+@click.option("--role", type=click.Choice(["organiser", "instructor"]), default="organiser", show_default=True,
+              help="organiser: sees and exports personal data; instructor: sign-in codes, attendance, reports.")
+@click.option("--withdraw", is_flag=True, help="Take the role away instead.")
+def workshop_grant(db_url: str, username: str, workshop: str, role: str, withdraw: bool) -> None:
+    """Make a user an organiser or instructor of one workshop (or, with --withdraw, no longer)."""
+    from lessonkit.feedback.workshops import store
+
+    if withdraw:
+        in_transaction(db_url, lambda s: store.withdraw(s, username, workshop), store.WorkshopError)
+        click.echo(f"{username} has no role in {workshop} now")
+        return
+    in_transaction(db_url, lambda s: store.grant(s, username, workshop, role), store.WorkshopError)
+    click.echo(f"{username} is an {role} of {workshop}")
+
+
+@workshop_group.command("headcount")
+@DB_OPTION
+@click.argument("workshop")
+def workshop_headcount(db_url: str, workshop: str) -> None:
+    """Registration and attendance counts; `attended` is the learner headcount AMY asks for."""
+    from lessonkit.feedback.workshops import store
+
+    def action(session):
+        return store.headcounts(session, store.find_workshop(session, workshop).id)
+
+    counts = in_transaction(db_url, action, store.WorkshopError)
+    click.echo(f"registered {counts['registered']} (seated {counts['seated']}, waiting {counts['waiting']}, "
+               f"cancelled {counts['cancelled']})")
+    for row in counts["per_session"]:
+        click.echo(f"session {row['index'] + 1} ({row['title']}): {row['attended']} signed in")
+    click.echo(f"AMY attendance (learners who attended any session): {counts['attended_any']}")
+
+
+@feedback.command("export-registrations")
+@DB_OPTION
+@click.argument("workshop")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+def export_registrations(db_url: str, workshop: str, output: Path | None) -> None:
+    """A workshop's registrations as CSV (personal data: the export is logged with your system user name)."""
+    from lessonkit.feedback.workshops import store
+
+    text, count = in_transaction(db_url, lambda s: store.export_registrations(s, workshop, _cli_user(), "cli"),
+                                 store.WorkshopError)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc}")
+    click.echo(f"wrote {count} registration(s) to {output} (logged)", err=True)
+
+
+@feedback.command("remind")
+@DB_OPTION
+@click.argument("workshop")
+@click.option("--public-url", default="http://127.0.0.1:8100", show_default=True,
+              help="The service's public address, for the private links.")
+@click.option("--again", is_flag=True, help="Also remind people who were reminded before.")
+@mail_options
+def remind(db_url: str, workshop: str, public_url: str, again: bool, smtp_host: str, smtp_port: int,
+           smtp_starttls: bool, smtp_user: str, mail_from: str, outbox: str) -> None:
+    """E-mail a reminder to everyone with a seat (once each, unless --again)."""
+    from sqlalchemy import select, update
+
+    from lessonkit.feedback.models import Registration, utcnow
+    from lessonkit.feedback.workshops import mail, store
+
+    mailer = _mailer(smtp_host, smtp_port, smtp_starttls, smtp_user, mail_from, outbox)
+    sent = {"smtp": 0, "outbox": 0}
+
+    def load(session):
+        row = store.find_workshop(session, workshop)
+        sessions = store.sessions_of(session, row.id)
+        query = select(Registration).where(Registration.workshop_id == row.id, Registration.status == "seated",
+                                           Registration.token.is_not(None))
+        if not again:
+            query = query.where(Registration.reminded_at.is_(None))
+        return row, sessions, list(session.scalars(query.order_by(Registration.id)))
+
+    # Read, send, then mark each as reminded: the database is not locked while the mail server talks.
+    row, sessions, people = in_transaction(db_url, load, store.WorkshopError)
+    with opened(db_url) as database:
+        for person in people:
+            subject, body = mail.reminder(row, sessions, person,
+                                          f"{public_url.rstrip('/')}/registration/{person.token}")
+            where = mailer.send(person.email, subject, body)
+            sent["smtp" if where == "smtp" else "outbox"] += 1
+            with database.write() as session:
+                session.execute(update(Registration).where(Registration.id == person.id)
+                                .values(reminded_at=utcnow()))
+    click.echo(f"reminded {sent['smtp'] + sent['outbox']} people: {sent['smtp']} through SMTP, "
+               f"{sent['outbox']} written to {outbox}")
+
+
+@feedback.command("retention")
+@DB_OPTION
+@click.option("--retention-days", "--days", "days", type=click.IntRange(0, 36500),
+              default=365, show_default=True, metavar="DAYS",
+              help="Delete personal data of workshops that ended more than DAYS days ago (a workshop's "
+                   "own --retention-days, set when publishing, wins).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+def retention(db_url: str, days: int, dry_run: bool) -> None:
+    """Delete the personal data of finished workshops (names, e-mails, affiliations, needs, links);
+    the anonymous counts of registrations and attendance stay. Logged."""
+    from lessonkit.feedback.workshops import store
+
+    done = in_transaction(db_url, lambda s: store.apply_retention(s, days, _cli_user(), dry_run=dry_run),
+                          store.WorkshopError)
+    if not done:
+        click.echo("no workshop has personal data past its retention period")
+    for item in done:
+        click.echo(f"{'would delete' if dry_run else 'deleted'} the personal data of {item.registrations} "
+                   f"registration(s) of {item.workshop} (ended {item.ended:%Y-%m-%d}; kept {item.days} days)")

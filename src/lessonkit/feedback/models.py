@@ -7,10 +7,23 @@ Times are naive UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("new", "accepted", "declined", "done")
@@ -179,3 +192,125 @@ class QuestionnaireResponse(Base):
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- workshops (issue #18: registration, attendance, roles; migration 0003_workshops) ----------
+
+REGISTRATION_STATUSES = ("seated", "waiting", "cancelled")
+WORKSHOP_ROLES = ("organiser", "instructor")
+CAREER_STAGES = {
+    "": "Prefer not to say",
+    "student": "Student",
+    "early-career": "Early-career researcher (PhD student, postdoc)",
+    "mid-career": "Mid-career researcher",
+    "senior": "Senior researcher or group leader",
+    "research-staff": "Research software engineer, technician or other research staff",
+    "professional": "Professional services or management",
+    "other": "Other",
+}
+
+
+class ServiceWorkshop(Base):
+    """A workshop published from a workshop file (``lessonkit service workshop publish FILE``)."""
+
+    __tablename__ = "workshops"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    file_text: Mapped[str] = mapped_column(Text)  # the workshop YAML as published
+    lesson_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    registration_opens: Mapped[date | None] = mapped_column(Date)
+    registration_closes: Mapped[date | None] = mapped_column(Date)  # inclusive
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    starts_at: Mapped[datetime] = mapped_column(DateTime)  # UTC: the first session's start
+    ends_at: Mapped[datetime] = mapped_column(DateTime, index=True)  # UTC: the last session's end
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    retention_days: Mapped[int | None] = mapped_column(Integer)  # None: the retention command's --days
+    personal_data_deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WorkshopSession(Base):
+    """One session (a half-day, a call) of a workshop, with the sign-in code shown in the room."""
+
+    __tablename__ = "workshop_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)  # 0-based, in the file's order
+    title: Mapped[str] = mapped_column(String(300), default="")
+    starts_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    ends_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    sign_in_code: Mapped[str] = mapped_column(String(32), unique=True)
+
+    __table_args__ = (UniqueConstraint("workshop_id", "index", name="uq_workshop_sessions_index"),)
+
+
+class Registration(Base):
+    """A person's registration: seated, on the waiting list, or cancelled.
+
+    ``email_key`` is the address in lower case; an index makes it unique per workshop among the
+    registrations that are not cancelled. The retention command blanks the personal fields
+    (and ``email_key``) but keeps the row, its status and its attendance, for the counts.
+    """
+
+    __tablename__ = "registrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    email_key: Mapped[str | None] = mapped_column(String(254))
+    affiliation: Mapped[str] = mapped_column(String(300), default="")
+    career_stage: Mapped[str] = mapped_column(String(32), default="")
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="seated")
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # the private link's secret
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    seated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("uq_registrations_active_email", "workshop_id", "email_key", unique=True,
+              sqlite_where=text("status != 'cancelled'"), postgresql_where=text("status != 'cancelled'")),
+        Index("ix_registrations_workshop_status", "workshop_id", "status", "id"),
+    )
+
+
+class Attendance(Base):
+    """A registered person signed in to a session (once: signing in again changes nothing)."""
+
+    __tablename__ = "attendance"
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("workshop_sessions.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+    signed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WorkshopRole(Base):
+    """A user's role in one workshop: an organiser (personal data) or an instructor (attendance, reports)."""
+
+    __tablename__ = "workshop_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class ExportLog(Base):
+    """Every export (or deletion) of personal data: who, when, what."""
+
+    __tablename__ = "export_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    who: Mapped[str] = mapped_column(String(200))  # a user name, or "cli:<system user>"
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="SET NULL"), index=True)
+    workshop_slug: Mapped[str] = mapped_column(String(100), default="")
+    what: Mapped[str] = mapped_column(String(100))  # e.g. "registrations.csv", "retention"
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    via: Mapped[str] = mapped_column(String(16), default="web")  # web or cli

@@ -37,6 +37,16 @@ class Settings:
     housekeeping_seconds: float = 300.0  # how often idle rate-limit buckets are deleted
     sqlite_busy_timeout: float = SERVICE_BUSY_TIMEOUT  # then 503 + Retry-After
     migrate: bool = True
+    # Workshop e-mails (confirmations, promotions from the waiting list, reminders): through SMTP
+    # when smtp_host is set, else written as .eml files into ``outbox`` (nothing is lost either way:
+    # a message SMTP refuses is written to the outbox too). The SMTP password, if any, is read from
+    # the LESSONKIT_SMTP_PASSWORD environment variable, never from the settings.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    mail_from: str = "lessonkit@localhost"
+    outbox: str = "lessonkit-outbox"
 
     def to_json(self) -> str:
         """For handing the settings to worker processes (``serve --workers``)."""
