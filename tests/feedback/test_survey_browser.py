@@ -97,7 +97,8 @@ def _answer_both(page: Page, base: str) -> list:
     page.locator("#question-ws_pace").get_by_label("4 – Agree", exact=True).check()
     page.get_by_role("button", name="Send answers").click()
     expect(page.get_by_role("status")).to_contain_text("were stored")
-    assert page.lk_errors == []  # type: ignore[attr-defined]
+    # The refused form (422) is the only resource "error" the console reports.
+    assert [e for e in page.lk_errors if "status of 422" not in e] == []  # type: ignore[attr-defined]
     return problems
 
 
@@ -141,5 +142,6 @@ def _report(page: Page, base: str) -> list:
     page.get_by_role("button", name="Save questions").click()
     expect(page.get_by_role("alert")).to_contain_text("questions[1].phase: one of pre, post, both")
     problems += violations(page)
-    assert page.lk_errors == []  # type: ignore[attr-defined]
+    # The refused form (422) is the only resource "error" the console reports.
+    assert [e for e in page.lk_errors if "status of 422" not in e] == []  # type: ignore[attr-defined]
     return problems

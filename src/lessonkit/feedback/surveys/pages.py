@@ -21,6 +21,7 @@ from lessonkit.feedback.submissions import check_client_id
 from lessonkit.feedback.surveys import bank, pairing, render, store
 from lessonkit.feedback.surveys.report import build_report
 from lessonkit.feedback.web import csrf_token, database, field, post_form, redirect, require_user, viewer
+from lessonkit.feedback.workshops import pages as _workshop_pages  # noqa: F401  (registers the wslug convertor)
 
 log = logging.getLogger("lessonkit.feedback")
 PHASE_TITLES = {"pre": "Before the workshop", "post": "After the workshop"}
@@ -224,12 +225,12 @@ async def report_css(request: Request) -> Response:
 
 routes = [
     Route("/survey-assets/report.css", report_css, methods=["GET"]),
-    Route("/workshops/{slug:qid}/survey/items", items_page, methods=["GET"]),
-    Route("/workshops/{slug:qid}/survey/items", items_submit, methods=["POST"]),
-    Route("/workshops/{slug:qid}/survey/{phase:qid}", survey_page, methods=["GET"]),
-    Route("/workshops/{slug:qid}/survey/{phase:qid}", survey_submit, methods=["POST"]),
-    Route("/workshops/{slug:qid}/survey/{phase:qid}/thanks", thanks, methods=["GET"]),
-    Route("/workshops/{slug:qid}/report", report_page, methods=["GET"]),
-    Route("/workshops/{slug:qid}/report.html", report_file, methods=["GET"]),
-    Route("/workshops/{slug:qid}/report.pdf", report_file, methods=["GET"]),
+    Route("/workshops/{slug:wslug}/survey/items", items_page, methods=["GET"]),
+    Route("/workshops/{slug:wslug}/survey/items", items_submit, methods=["POST"]),
+    Route("/workshops/{slug:wslug}/survey/{phase:qid}", survey_page, methods=["GET"]),
+    Route("/workshops/{slug:wslug}/survey/{phase:qid}", survey_submit, methods=["POST"]),
+    Route("/workshops/{slug:wslug}/survey/{phase:qid}/thanks", thanks, methods=["GET"]),
+    Route("/workshops/{slug:wslug}/report", report_page, methods=["GET"]),
+    Route("/workshops/{slug:wslug}/report.html", report_file, methods=["GET"]),
+    Route("/workshops/{slug:wslug}/report.pdf", report_file, methods=["GET"]),
 ]
