@@ -25,6 +25,7 @@ def form(i: int, **overrides) -> store.Form:
 
 def write(db_url: str, fn):
     database = Database(db_url)
+    database.migrate()
     try:
         with database.write() as session:
             return fn(session)

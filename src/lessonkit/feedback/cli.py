@@ -70,6 +70,27 @@ def in_transaction(db_url: str, action: Callable[[Any], Any], *errors: type[Exce
             fail(f"database error: {exc.__class__.__name__}: {(str(exc).strip().splitlines() or [''])[0]}")
 
 
+def mail_options(command: Callable) -> Callable:
+    """The e-mail options shared by ``serve`` and ``remind``."""
+    options = [
+        click.option("--smtp-host", default="", envvar="LESSONKIT_SMTP_HOST", metavar="HOST",
+                     help="Send workshop e-mails through this SMTP server (env: LESSONKIT_SMTP_HOST); "
+                          "without it they are written to the --outbox folder."),
+        click.option("--smtp-port", default=25, show_default=True, type=click.IntRange(1, 65535),
+                     envvar="LESSONKIT_SMTP_PORT"),
+        click.option("--smtp-starttls", is_flag=True, help="Use STARTTLS."),
+        click.option("--smtp-user", default="", envvar="LESSONKIT_SMTP_USER",
+                     help="Log in to the SMTP server as this user (password: LESSONKIT_SMTP_PASSWORD)."),
+        click.option("--mail-from", default="lessonkit@localhost", show_default=True, envvar="LESSONKIT_MAIL_FROM",
+                     help="The From address of workshop e-mails."),
+        click.option("--outbox", default="lessonkit-outbox", show_default=True, envvar="LESSONKIT_OUTBOX",
+                     type=click.Path(file_okay=False), help="Folder for e-mails not sent through SMTP."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def feedback() -> None:
     """The lessonkit service: feedback on lessons (page ratings and comments, review
@@ -108,9 +129,11 @@ def feedback() -> None:
                    "rate limits are per client address (an IPv6 address per /64).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@mail_options
 def serve(db_url: str, host: str, port: int, public_url: str | None, workers: int, allow_origins: tuple[str, ...],
           rate_feedback: str, rate_forms: str, rate_login: str, rate_login_account: str, secure_cookies: bool,
-          trusted_proxies: tuple[str, ...], log_level: str) -> None:
+          trusted_proxies: tuple[str, ...], log_level: str, smtp_host: str, smtp_port: int, smtp_starttls: bool,
+          smtp_user: str, mail_from: str, outbox: str) -> None:
     """Run the feedback service (the web application) until interrupted."""
     import os
 
@@ -147,7 +170,9 @@ def serve(db_url: str, host: str, port: int, public_url: str | None, workers: in
             fail(f"cannot use the database {database.describe()}: {one_line(exc)}")
         where = database.describe()
     settings = Settings(db_url=db_url, public_url=public_url.rstrip("/"), allow_origins=origins,
-                        secure_cookies=secure_cookies, migrate=False, **rates)
+                        secure_cookies=secure_cookies, migrate=False, smtp_host=smtp_host, smtp_port=smtp_port,
+                        smtp_starttls=smtp_starttls, smtp_user=smtp_user, mail_from=mail_from,
+                        outbox=str(Path(outbox).resolve()), **rates)
     click.echo(f"lessonkit feedback: database {where}; listening on http://{host}:{port}/"
                + (f" with {workers} workers" if workers > 1 else ""), err=True)
     common = {"host": host, "port": port, "log_level": log_level, "access_log": False,
@@ -364,27 +389,6 @@ def export_command(db_url: str, fmt: str, lesson: str, page: str, status: str, c
 
 
 # --- workshops (issue #18) ---------------------------------------------------------------------
-
-def mail_options(command: Callable) -> Callable:
-    """The e-mail options shared by ``serve`` and ``remind``."""
-    options = [
-        click.option("--smtp-host", default="", envvar="LESSONKIT_SMTP_HOST", metavar="HOST",
-                     help="Send workshop e-mails through this SMTP server (env: LESSONKIT_SMTP_HOST); "
-                          "without it they are written to the --outbox folder."),
-        click.option("--smtp-port", default=25, show_default=True, type=click.IntRange(1, 65535),
-                     envvar="LESSONKIT_SMTP_PORT"),
-        click.option("--smtp-starttls", is_flag=True, help="Use STARTTLS."),
-        click.option("--smtp-user", default="", envvar="LESSONKIT_SMTP_USER",
-                     help="Log in to the SMTP server as this user (password: LESSONKIT_SMTP_PASSWORD)."),
-        click.option("--mail-from", default="lessonkit@localhost", show_default=True, envvar="LESSONKIT_MAIL_FROM",
-                     help="The From address of workshop e-mails."),
-        click.option("--outbox", default="lessonkit-outbox", show_default=True, envvar="LESSONKIT_OUTBOX",
-                     type=click.Path(file_okay=False), help="Folder for e-mails not sent through SMTP."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
 
 def _mailer(smtp_host: str, smtp_port: int, smtp_starttls: bool, smtp_user: str, mail_from: str, outbox: str):
     from lessonkit.feedback.workshops.mail import Mailer

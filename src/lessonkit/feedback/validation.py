@@ -309,7 +309,31 @@ class FormatConvertor(Convertor):
         return value
 
 
+class WorkshopSlugConvertor(Convertor):
+    """A workshop's slug as workshop files allow them (lower-case letters, digits and '-')."""
+
+    regex = "[a-z0-9][a-z0-9-]{0,79}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+class SignInCodeConvertor(Convertor):
+    """A session's sign-in code as typed from the screen (case and dashes do not matter)."""
+
+    regex = "[A-Za-z0-9-]{1,32}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 CONVERTORS = {"id": IdConvertor(), "qid": QuestionnaireIdConvertor(), "token": TokenConvertor(),
-              "fmt": FormatConvertor()}
+              "fmt": FormatConvertor(), "wslug": WorkshopSlugConvertor(), "code": SignInCodeConvertor()}
 for _name, _convertor in CONVERTORS.items():
     register_url_convertor(_name, _convertor)

@@ -66,7 +66,7 @@ class Mailer:
     def write(self, message: EmailMessage) -> Path:
         folder = Path(self.outbox)
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")  # sorted by name: in the order written
         path = folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
         temporary = path.with_suffix(".tmp")
         temporary.write_bytes(bytes(message))

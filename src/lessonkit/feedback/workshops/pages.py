@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -31,32 +30,6 @@ from lessonkit.feedback.workshops.access import can_see, role_in
 
 log = logging.getLogger("lessonkit.feedback.workshops")
 UPLOAD_MAX = 64 * 1024
-
-
-class WorkshopSlugConvertor(Convertor):
-    """A workshop's slug as workshop files allow them (lower-case letters, digits and '-')."""
-
-    regex = "[a-z0-9][a-z0-9-]{0,79}"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-class SignInCodeConvertor(Convertor):
-    regex = "[A-Za-z0-9-]{1,32}"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("wslug", WorkshopSlugConvertor())
-register_url_convertor("code", SignInCodeConvertor())
 
 
 def _link(request: Request, token: str) -> str:
@@ -320,7 +293,7 @@ async def publish(request: Request) -> Response:
             path = Path(folder) / "workshop.yaml"
             path.write_text(text, encoding="utf-8")
             with database(request).write() as session:
-                row, created = store.publish(session, path, text=text)
+                row, created = store.publish(session, path, text=text, shown_as="workshop.yaml")
                 return row.slug, created
 
     try:

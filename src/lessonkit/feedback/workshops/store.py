@@ -85,29 +85,37 @@ def normalise_code(text: str) -> str:
 
 # --- publishing ----------------------------------------------------------------------------------
 
-def read_workshop_file(path: Path, *, today: date | None = None, allow_past: bool = False):
-    """``load_workshop``; its errors become one ``WorkshopError`` listing every diagnostic."""
+def read_workshop_file(path: Path, *, today: date | None = None, allow_past: bool = False,
+                       shown_as: str | None = None):
+    """``load_workshop``; its errors become one ``WorkshopError`` listing every diagnostic
+    (file:line:column, what is wrong, how to fix it). ``shown_as`` names the file in them (for an
+    upload, which is read from a temporary file)."""
+    from dataclasses import replace
+
     from lessonkit.diagnostics import Severity
     from lessonkit.workshop import load_workshop
 
     workshop, diagnostics = load_workshop(path, today=today, allow_past=allow_past)
     errors = [d for d in diagnostics if d.severity == Severity.ERROR]
     if workshop is None or errors:
-        shown = [d.format() for d in errors] or [d.format() for d in diagnostics]
-        raise WorkshopError(f"{path.name} is not a workshop file that can be published "
-                            f"({len(errors) or len(shown)} error(s))", shown)
+        found = errors or diagnostics
+        if shown_as is not None:
+            found = [replace(d, path=shown_as) if d.path.endswith(path.name) else d for d in found]
+        raise WorkshopError(f"{shown_as or path.name} is not a workshop file that can be published "
+                            f"({len(found)} error(s))", [d.format() for d in found])
     return workshop
 
 
 def publish(session: Session, path: Path, *, text: str | None = None, today: date | None = None,
-            allow_past: bool = False, retention_days: int | None = None) -> tuple[ServiceWorkshop, bool]:
+            allow_past: bool = False, retention_days: int | None = None,
+            shown_as: str | None = None) -> tuple[ServiceWorkshop, bool]:
     """Create or update the workshop described by the file at ``path``; returns it and whether it is new.
 
     Sessions are matched by their position: a session that stays keeps its sign-in code and its
     attendance; a session removed from the file is removed with its attendance. A larger capacity
     seats people from the waiting list; a smaller one unseats nobody (no new seats until enough
     people cancel)."""
-    workshop = read_workshop_file(path, today=today, allow_past=allow_past)
+    workshop = read_workshop_file(path, today=today, allow_past=allow_past, shown_as=shown_as)
     text = path.read_text(encoding="utf-8") if text is None else text
     row = session.scalar(select(ServiceWorkshop).where(ServiceWorkshop.slug == workshop.slug).with_for_update())
     created = row is None
