@@ -119,3 +119,12 @@ def test_pdf_report_reads_back():
     assert "n = 6: 3 answered higher after the workshop, 2 the same, 1 lower." in text
     assert "Not enough paired answers to show a change (n = 3;" in text
     assert "No Net Promoter Score" in text
+
+
+def test_nps_is_shown_from_thirty_answers():
+    values = [10] * 12 + [9] * 8 + [8] * 4 + [5] * 6
+    responses = [ResponseData("post", None, 1, POST, {"recommend": v}) for v in values]
+    doc = lxml.html.fromstring(report_html(build_report(ReportInput([WorkshopData("w", "W", None, responses)])),
+                                           MADE))
+    nps = " ".join(by_id(doc, "nps").text_content().split())
+    assert nps.startswith("Net Promoter Score: +47 (n = 30: 20 answered 9–10, 4 answered 7–8, 6 answered 0–6;")

@@ -248,6 +248,17 @@ def test_report_pages_check_access_and_download(sqlite_url: str, tmp_path: Path)
         assert client.get("/workshops/ws-one/report?also=ws-two").status_code == 403
         # The organisers' form is for organisers, not instructors.
         assert client.get("/workshops/ws-one/survey/items").status_code == 403
+    database = Database(sqlite_url)
+    with database.write() as session:
+        workshop_store.grant(session, "teacher", "ws-two", "instructor")
+    database.dispose()
+    with client_for(sqlite_url) as client:
+        login(client, "teacher")
+        across = client.get("/workshops/ws-one/report?also=ws-two")
+        assert across.status_code == 200 and "<h1>2 workshops</h1>" in across.text
+        assert "Impact report across 2 workshops" in across.text
+        assert 'href="/workshops/ws-one/report.pdf?also=ws-two"' in across.text
+        assert "2 workshops" in client.get("/workshops/ws-one/report.html?also=ws-two").text
 
 
 def test_organisers_set_the_workshops_own_questions_with_messages(sqlite_url: str, tmp_path: Path):
