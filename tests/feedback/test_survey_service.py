@@ -3,6 +3,7 @@ anonymous answers, bad input, versions, the report from seeded data, access, and
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -302,6 +303,9 @@ def test_report_command_writes_html_and_pdf_and_keeps_the_old_file_on_errors(sql
     assert "7 answers before, 7 after, 6 paired" in result.output
     html = out.read_text(encoding="utf-8")
     assert external_references(html) == [] and "Workshop ws-one" in html
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not a private temporary one
     pdf = tmp_path / "report.pdf"
     assert run("report", "ws-one", "--out", str(pdf), "--db", sqlite_url).exit_code == 0
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
