@@ -335,3 +335,24 @@ def test_survey_bank_command_lists_shows_and_installs(sqlite_url: str):
     with client_for(sqlite_url) as client:
         assert "Co-development interview about a lesson draft" in client.get("/q/codev-interview").text
 
+
+
+def test_a_workshop_file_with_wrong_questions_gets_a_clear_message(sqlite_url: str, tmp_path: Path):
+    from workshopsupport import workshop_yaml
+
+    path = tmp_path / "ws-bad.yaml"
+    path.write_text(workshop_yaml("ws-bad") + "surveys:\n  questions:\n    - {id: x, type: colour, text: X}\n",
+                    encoding="utf-8")
+    database = Database(sqlite_url)
+    database.migrate()
+    with database.write() as session:
+        workshop_store.publish(session, path)
+    database.dispose()
+    add_user(sqlite_url, "coordinator", role="admin")
+    with client_for(sqlite_url) as client:
+        page = client.get("/workshops/ws-bad/survey/pre")
+        assert page.status_code == 503 and "own questions have a mistake" in page.text
+        assert "/workshops/ws-bad/survey/items" in page.text
+        login(client, "coordinator")
+        items = client.get("/workshops/ws-bad/survey/items")
+        assert "surveys.questions[1] (x).type: one of" in items.text

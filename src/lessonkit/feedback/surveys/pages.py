@@ -59,8 +59,9 @@ def _definition(request: Request, slug: str, phase: str) -> tuple[ServiceWorksho
             _, definition = store.current_definition(session, workshop, phase)
         except QuestionnaireError as exc:
             log.error("workshop %s: its own survey questions are wrong: %s", slug, exc)
-            raise ClientError(503, "This survey cannot be shown: the workshop's own questions have a mistake. "
-                                   "The organisers have been told in the service's log.") from None
+            raise ClientError(503, "This survey cannot be shown yet: the workshop's own questions have a mistake, "
+                                   "which its organisers can see and correct on the workshop's survey questions "
+                                   f"page (/workshops/{slug}/survey/items).") from None
     return workshop, definition
 
 
