@@ -243,6 +243,15 @@ def build_report(data: ReportInput) -> Report:
     summaries = []
     headcounts: dict[str, int] | None = None
 
+    # Agreement items asked in one phase only (e.g. a workshop's own post-workshop item) are counted
+    # like choice questions; items asked in both are shown as a change, from paired answers only.
+    asked: dict[str, set[tuple]] = {"pre": set(), "post": set()}
+    for workshop in data.workshops:
+        for r in workshop.responses:
+            if r.phase in asked:
+                asked[r.phase] |= {_likert_key(q) for q in agreement_items(r.definition)}
+    both_phases = asked["pre"] & asked["post"]
+
     for workshop in data.workshops:
         pairs, counts = _pairs(workshop.responses)
         total.add(counts)
@@ -297,6 +306,22 @@ def build_report(data: ReportInput) -> Report:
                     for option in chosen:
                         if option in summary.options:
                             summary.counts[summary.options.index(option)] += 1
+                elif q["type"] == "likert" and _likert_key(q) not in both_phases and _likert(value):
+                    labels = _five_labels(q["labels"])
+                    key = (r.phase, q["id"], q["text"], tuple(labels))
+                    summary = choices.setdefault(key, ChoiceSummary(r.phase, q["id"], q["text"], labels, [0] * 5, 0))
+                    summary.n += 1
+                    summary.counts[_likert(value) - 1] += 1
+                elif q["type"] == "scale" and isinstance(value, int | float) and _points(q):
+                    points = _points(q)
+                    labels = [f"{p:g}" for p in points]
+                    key = (r.phase, q["id"], q["text"], tuple(labels))
+                    summary = choices.setdefault(key, ChoiceSummary(r.phase, q["id"], q["text"], labels,
+                                                                    [0] * len(points), 0))
+                    for index, point in enumerate(points):
+                        if abs(value - point) < 1e-9:
+                            summary.n += 1
+                            summary.counts[index] += 1
 
     for text in sorted(unmatched):
         notes.append(f"“{text}” was worded differently before and after the workshop for some learners "
@@ -317,6 +342,16 @@ def build_report(data: ReportInput) -> Report:
         versions=sorted(((p, v, n) for (p, v), n in versions.items()), key=lambda t: (phase_order[t[0]], t[1])),
         notes=notes,
     )
+
+
+def _likert_key(q: dict[str, Any]) -> tuple:
+    return (q["id"], q["text"], tuple(q.get("labels") or ()))
+
+
+def _points(q: dict[str, Any], most: int = 21) -> list[float]:
+    """The answers a scale question allows, when they are few enough to count one by one."""
+    count = round((q["max"] - q["min"]) / q["step"])
+    return [q["min"] + i * q["step"] for i in range(count + 1)] if count + 1 <= most else []
 
 
 def _five_labels(labels: list[str]) -> list[str]:
