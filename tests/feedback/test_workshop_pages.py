@@ -202,3 +202,4 @@ def test_admin_publishes_by_upload_and_sees_the_diagnostics(db_url, tmp_path, ou
         unknown = client.post("/workshops/ws-up/roles", data={"csrf_token": token, "username": "ghost",
                                                               "role": "instructor"})
         assert unknown.status_code == 422 and "no user called" in unknown.text
+        assert 'value="ghost" aria-invalid="true"' in unknown.text  # what was typed is kept

@@ -92,7 +92,7 @@ async def register(request: Request) -> Response:
     def run():
         with database(request).write() as session:
             row = store.register(session, slug, typed)
-            workshop = store.find_workshop(session, slug)
+            workshop = session.get(store.ServiceWorkshop, row.workshop_id)  # already loaded: no query
             return (workshop, store.sessions_of(session, workshop.id), row, store.waiting_position(session, row))
 
     try:
@@ -219,13 +219,13 @@ def _manage(request: Request, slug: str, who) -> dict:
                 "counts": store.headcounts(session, workshop.id), "roles": roles}
 
 
-async def manage_page(request: Request, message: str = "", status: int = 200) -> Response:
+async def manage_page(request: Request, message: str = "", status: int = 200, typed_user: str = "") -> Response:
     who = await require_user(request)
     data = await run_in_threadpool(_manage, request, request.path_params["slug"], who)
     public = settings(request).public_url.rstrip("/")
     return render(request, "workshop_manage.html", status=status, personal=can_see(who, data["workshop"], "personal"),
                   role=("administrator" if who.is_admin else role_in(who, data["workshop"])), public=public,
-                  workshop_roles=WORKSHOP_ROLES, message=message, when=mail._when, **data)
+                  workshop_roles=WORKSHOP_ROLES, message=message, typed_user=typed_user, when=mail._when, **data)
 
 
 async def export_csv(request: Request) -> Response:
@@ -264,7 +264,7 @@ async def set_role(request: Request) -> Response:
     try:
         await run_in_threadpool(run)
     except store.WorkshopError as exc:
-        return await manage_page(request, message=str(exc), status=422)
+        return await manage_page(request, message=str(exc), status=422, typed_user=field(form, "username")[:64])
     return redirect(f"/workshops/{slug}/manage")
 
 
