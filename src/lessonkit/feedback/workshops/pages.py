@@ -107,6 +107,33 @@ async def register(request: Request) -> Response:
     return redirect(f"/registration/{row.token}?new=1")
 
 
+async def resend_link(request: Request) -> Response:
+    """E-mail a registration's private link again, to the registered address only (the answer is the
+    same whether or not the address is registered)."""
+    slug = request.path_params["slug"]
+    form = await post_form(request, "forms")
+    email = field(form, "email")[:300]
+
+    def run():
+        with database(request).read() as session:
+            try:
+                workshop = store.find_workshop(session, slug)
+            except store.WorkshopError:
+                raise ClientError(404, "There is no workshop at this address.") from None
+            row = store.active_by_email(session, workshop.id, email)
+            if row is None or row.token is None:
+                return workshop, None, None, None
+            return workshop, store.sessions_of(session, workshop.id), row, store.waiting_position(session, row)
+
+    workshop, sessions, row, position = await run_in_threadpool(run)
+    if row is not None:
+        subject, body = mail.confirmation(workshop, sessions, row, _link(request, row.token), position)
+        await run_in_threadpool(_send, request, row.email, subject, body)
+    data = await run_in_threadpool(_public, request, slug)
+    return _page(request, data, message=f"If {email} is registered for this workshop, its private link is on "
+                                        "its way there now.", status=200)
+
+
 def _registration(request: Request, token: str) -> dict:
     with database(request).read() as session:
         row = store.by_token(session, token)
@@ -308,6 +335,7 @@ routes = [
     Route("/workshops", list_page, methods=["GET"]),
     Route("/workshops/{slug:wslug}", workshop_page, methods=["GET"]),
     Route("/workshops/{slug:wslug}/register", register, methods=["POST"]),
+    Route("/workshops/{slug:wslug}/resend-link", resend_link, methods=["POST"]),
     Route("/workshops/{slug:wslug}/manage", manage_page, methods=["GET"]),
     Route("/workshops/{slug:wslug}/registrations.csv", export_csv, methods=["GET"]),
     Route("/workshops/{slug:wslug}/roles", set_role, methods=["POST"]),
