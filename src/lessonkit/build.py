@@ -272,13 +272,16 @@ class Builder:
         except OSError:
             return None
         execution = self.options.execution
-        from lessonkit.execute.runner import execution_signature  # R/Python environments (rexec)
-
         request = manifest.request_key(self.source, out, (self.options.strict, execution.enabled, execution.timeout,
-                                                           execution.keep_going, execution.kernel,
-                                                           str(getattr(execution, "prerendered", None)),
-                                                           execution_signature(execution, folder / "exec")))
-        return folder, request, {str(out), str(folder), str(self.source / "site") if out == self.source / "site" else ""}
+                                                           execution.keep_going, execution.kernel, execution.r_kernel,
+                                                           str(getattr(execution, "prerendered", None))))
+        lock = out.parent / f".{out.name}.lock"  # the output's lock (output.py), written by every build
+        return folder, request, {str(out), str(folder), str(lock), str(self.source / "site") if out == self.source / "site" else ""}
+
+    def _environment(self, folder: Path) -> str:
+        from lessonkit.execute.options import execution_signature  # R/Python and their packages
+
+        return execution_signature(self.options.execution, folder / "exec")
 
     def _nothing_changed(self, out: Path, result: BuildResult) -> bool:
         """When nothing the last successful build read has changed, give its result again."""
@@ -292,6 +295,8 @@ class Builder:
         if found is None:
             return False
         saved = found.result
+        if saved.get("environment") is not None and saved["environment"] != self._environment(folder):
+            return False  # the lesson runs code, and R, Python or their packages changed
         try:
             result.diagnostics = [Diagnostic(p, line, col, rule, Severity(sev), msg, fix)
                                   for p, line, col, rule, sev, msg, fix in saved["diagnostics"]]
@@ -314,6 +319,8 @@ class Builder:
             return
         manifest.record(folder, self.source, out, request, skip, {
             "pages": result.html_pages, "episodes": result.execution.episodes,
+            # only a lesson that runs code depends on the kernels' environments (asking costs ~100 ms)
+            "environment": self._environment(folder) if result.execution.chunks else None,
             "diagnostics": [[d.path, d.line, d.column, d.rule, int(d.severity), d.message, d.fix]
                             for d in result.diagnostics]})
 

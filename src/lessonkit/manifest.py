@@ -83,7 +83,10 @@ def code_stamp() -> str:
                     continue
                 digest.update(f"{folder}/{name}:{st.st_mtime_ns}:{st.st_size}\n".encode())
     digest.update(sys.version.encode())
+    here = os.getcwd()
     for entry in sys.path:  # packages installed or removed change their folder's modification time
+        if not entry or entry == here:
+            continue  # the working folder (``python -m``): often the lesson, whose mtime every build changes
         try:
             digest.update(f"{entry}:{os.stat(entry or '.').st_mtime_ns}".encode())
         except OSError:

@@ -16,15 +16,13 @@ output folder exists at every instant; elsewhere two renames are used.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
+import functools
 import os
 import shutil
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -91,11 +89,16 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+@functools.cache
 def _renameat2():
+    """libc's renameat2, looked up when a build first swaps its output (the symbols the Python
+    process already has: no ``find_library``, which runs ldconfig)."""
+    import ctypes
+
     if not hasattr(os, "uname") or os.uname().sysname != "Linux":
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)
         function = libc.renameat2
     except (OSError, AttributeError):
         return None
@@ -104,16 +107,16 @@ def _renameat2():
     return function
 
 
-_EXCHANGE = _renameat2()
-
-
 def exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False when the OS
     or file system cannot, and nothing was changed."""
-    if _EXCHANGE is None:
+    function = _renameat2()
+    if function is None:
         return False
-    if _EXCHANGE(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
+    import ctypes
+
     code = ctypes.get_errno()
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
         return False
@@ -233,7 +236,7 @@ class StagedOutput:
         # Each build stamps its output with a token; a cache of "what the previous output holds"
         # is trusted only when it was recorded for the output that is actually there.
         self.previous_token = self._read_token()
-        self.token = uuid.uuid4().hex
+        self.token = os.urandom(16).hex()
 
     def _read_token(self) -> str | None:
         return read_token(self.previous) if self.previous is not None else None
@@ -253,6 +256,35 @@ class StagedOutput:
                 handle.writelines(data)
             else:
                 handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        self.written += 1
+
+    def previous_size(self, rel: str) -> int | None:
+        """The size of ``rel`` in the previous output (None when it is not there)."""
+        if self.previous is None:
+            return None
+        try:
+            return os.stat(os.path.join(self._previous_str, rel)).st_size
+        except OSError:
+            return None
+
+    def splice(self, rel: str, pieces: list[bytes | tuple[int, int]]) -> None:
+        """Write ``rel`` from literal bytes and (offset, length) ranges of the previous output's ``rel``
+        (copied by the kernel where the file system can: ``os.copy_file_range``)."""
+        path = self.stage / rel
+        self._parent(path)
+        source = os.open(os.path.join(self._previous_str, rel), os.O_RDONLY) \
+            if any(isinstance(p, tuple) for p in pieces) else None
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            for piece in pieces:
+                if isinstance(piece, tuple):
+                    _copy_range(source, target, *piece)
+                else:
+                    _write_all(target, piece)
+        finally:
+            os.close(target)
+            if source is not None:
+                os.close(source)
         self.written += 1
 
     def reuse(self, rel: str) -> bool:
@@ -309,3 +341,28 @@ class StagedOutput:
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
         self._lock.release()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _copy_range(source: int, target: int, offset: int, length: int) -> None:
+    """Copy ``length`` bytes at ``offset`` of ``source`` to the end of ``target``."""
+    end = offset + length
+    while offset < end:
+        try:
+            copied = os.copy_file_range(source, target, end - offset, offset)
+        except OSError as error:
+            if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            copied = 0
+        if copied == 0:  # not supported here, or the file is shorter than its layout said
+            data = os.pread(source, end - offset, offset)
+            if not data:
+                raise OSError(errno.EIO, "the previous output file is shorter than recorded")
+            _write_all(target, data)
+            copied = len(data)
+        offset += copied

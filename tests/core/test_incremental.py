@@ -347,3 +347,37 @@ def test_an_edit_in_a_new_process_opens_only_the_edited_page(lesson: Path, tmp_p
     opened = sorted(p.source for p in live if p.loaded and not p.has_chunks)
     assert opened == ["episodes/counting-cells.md"]
     assert len([p for p in live if not p.loaded]) >= 6
+
+
+def test_an_edit_reads_no_other_pages_record_and_updates_every_gathering_page(lesson: Path, tmp_path: Path,
+                                                                              monkeypatch):
+    """The all-in-one, key points, figures, instructor notes and search pages are joined from the parts
+    packs (lessonkit.site.records): an edit opens no other page's rendered record."""
+    from lessonkit.site import records
+    from lessonkit.site.builder import BuildState
+
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters", "Seeding DENSITY matters"))
+    opened: list[str] = []
+    load = records.RecordStore._load
+    monkeypatch.setattr(records.RecordStore, "_load", lambda self, key: opened.append(key) or load(self, key))
+    result = _new_process_build(lesson, out)
+    infos = BuildState.load(lesson / ".lessonkit").infos
+    # the home page and the instructor notes show a lesson page of their own beside what they gather
+    sources = {source for source, info in infos.items() if info.key in opened}
+    assert result.pages_rendered == 1 and sources <= {"index.md", "instructors/instructor-notes.md"}, sources
+    for name in ("aio.html", "instructor/aio.html", "assets/search-index.js"):
+        assert "Seeding DENSITY matters" in (out / name).read_text(), name
+    assert "blocks-and-tabs" in (out / "aio.html").read_text()  # the other episodes' parts are still there
+
+
+def test_a_missing_parts_pack_renders_the_pages_again(lesson: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    before = (out / "key-points.html").read_text()
+    (lesson / ".lessonkit/parts/key-points.learner.msgpack").unlink()
+    forget_last_build(lesson)
+    again = _new_process_build(lesson, out)
+    assert again.pages_rendered == 10 and (out / "key-points.html").read_text() == before

@@ -88,3 +88,50 @@ def test_a_fresh_edit_is_not_trusted_from_its_stat(lesson: Path, tmp_path: Path,
     monkeypatch.setattr(page_cache, "RACY_NS", window)  # the page cache applies the same rule to each page
     again = build(lesson, out)
     assert again.unchanged == 0 and "SEEDING density" in (out / "counting-cells.html").read_text()
+
+
+def test_a_command_run_inside_the_lesson_recognises_no_change(lesson: Path):
+    """``python -m lessonkit build`` from the lesson folder: the build swaps ``site/`` in, which changes the
+    working folder's mtime (on sys.path, but not lessonkit's environment), and it rewrites the output's
+    lock file beside ``site/`` (not part of the lesson)."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "lessonkit", "build", ".", "--no-execute"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    first = subprocess.run(command, cwd=lesson, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(command, cwd=lesson, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "Up to date" in again.stderr + again.stdout, again.stderr + again.stdout
+
+
+def test_a_changed_kernel_environment_builds_a_lesson_with_code_again(lesson: Path, tmp_path: Path, monkeypatch):
+    from lessonkit.execute import options
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(options, "execution_signature", lambda *a: "R 4.2, ggplot2 3.4")
+    first = build(lesson, out)
+    assert first.ok and first.execution.chunks > 0
+    assert build(lesson, out).unchanged == first.html_pages
+    monkeypatch.setattr(options, "execution_signature", lambda *a: "R 4.2, ggplot2 3.5")
+    assert build(lesson, out).unchanged == 0
+
+
+def test_a_lesson_without_code_never_asks_for_the_kernel_environments(tmp_path: Path, monkeypatch):
+    """Asking R and Jupyter what is installed costs more than the whole no-change build may."""
+    from lessonkit.execute import options
+
+    lesson = copy_lesson(FIXTURES / "workbench", tmp_path / "lesson")
+    for page in [*lesson.glob("episodes/*.Rmd"), *lesson.glob("episodes/files/*.Rmd")]:
+        page.unlink()
+    config = lesson / "config.yaml"
+    config.write_text(config.read_text().replace("- rmarkdown-chunks.Rmd\n", ""))
+    for page in lesson.glob("episodes/*.md"):  # code blocks, but no executable chunks
+        page.write_text(page.read_text().replace("```{python", "```{.python").replace("```{r", "```{.r"))
+    _age(lesson)
+    out = tmp_path / "out"
+    first = build(lesson, out)
+    assert first.ok and first.execution.chunks == 0, [d.format() for d in first.diagnostics]
+    monkeypatch.setattr(options, "execution_signature", lambda *a: pytest.fail("asked for the environments"))
+    assert build(lesson, out).unchanged == first.html_pages

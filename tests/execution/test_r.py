@@ -208,6 +208,34 @@ def test_r_environment_is_part_of_the_key(tmp_path: Path, monkeypatch):
     assert len({one, two, three}) == 3
 
 
+def test_r_package_versions_are_remembered_until_a_package_folder_changes(tmp_path: Path, monkeypatch):
+    """A no-change build must not read every DESCRIPTION file: the versions are kept in the cache folder
+    under a stamp of the package folders, and an upgrade (which rewrites the folder) is still seen."""
+    import os
+
+    from lessonkit.execute import cache
+
+    library, folder = tmp_path / "rlib", tmp_path / "cache"
+    (library / "fakepkg").mkdir(parents=True)
+    (library / "fakepkg/DESCRIPTION").write_text("Package: fakepkg\nVersion: 1.0\n")
+    monkeypatch.setattr(cache, "_r_installation", lambda folder: ["R version 4.2.2", str(library)])
+    cache._R_SIGNATURES.clear()
+    first = cache.r_signature("ir", folder)
+    read: list[str] = []
+    monkeypatch.setattr(cache, "_r_version", lambda package: read.append(package) or "1.0")
+    cache._R_SIGNATURES.clear()
+    assert cache.r_signature("ir", folder) == first and read == []  # remembered: no DESCRIPTION read
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "_r_installation", lambda folder: ["R version 4.2.2", str(library)])
+    (library / "fakepkg/DESCRIPTION.new").write_text("Package: fakepkg\nVersion: 1.1\n")
+    os.replace(library / "fakepkg/DESCRIPTION.new", library / "fakepkg/DESCRIPTION")  # as dpkg and R install
+    stamp = os.stat(library / "fakepkg").st_mtime_ns
+    os.utime(library / "fakepkg", ns=(stamp + 10**9, stamp + 10**9))  # a coarse clock may not move by itself
+    cache._R_SIGNATURES.clear()
+    assert cache.r_signature("ir", folder) != first
+    cache._R_SIGNATURES.clear()
+
+
 def test_r_installation_is_read_from_r(tmp_path: Path):
     from lessonkit.execute import cache
 

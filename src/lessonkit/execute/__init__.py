@@ -5,6 +5,14 @@ renderer shows them under their chunks, and ``notebook`` turns executable
 episodes into downloadable notebooks and scripts.
 """
 
-from lessonkit.execute.runner import ExecutionOptions, ExecutionReport, execute_lesson
+from lessonkit.execute.options import ExecutionOptions, ExecutionReport
 
 __all__ = ["ExecutionOptions", "ExecutionReport", "execute_lesson"]
+
+
+def __getattr__(name: str):
+    if name == "execute_lesson":  # imported when used: a no-change build runs no code
+        from lessonkit.execute.runner import execute_lesson
+
+        return execute_lesson
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -106,7 +106,11 @@ _R_SIGNATURES: dict[tuple[str, str], str] = {}
 
 def r_signature(kernel_name: str, folder: Path | None = None) -> str:
     """The R environment: R's version and every installed package with its version, read from
-    the packages' DESCRIPTION files, so upgrading ggplot2 (or R) runs the R chunks again."""
+    the packages' DESCRIPTION files, so upgrading ggplot2 (or R) runs the R chunks again.
+
+    Reading a hundred DESCRIPTION files costs more than a no-change build may, so the result is
+    remembered in the cache folder under a stamp of every package folder's ``stat()`` (installing,
+    removing or upgrading a package — by R or by apt — changes its folder)."""
     memo = (kernel_name, str(folder))
     if memo in _R_SIGNATURES:
         return _R_SIGNATURES[memo]
@@ -117,24 +121,46 @@ def r_signature(kernel_name: str, folder: Path | None = None) -> str:
         digest.update(b"no-R")
         return digest.hexdigest()
     digest.update(lines[0].encode())
-    for library in lines[1:]:
-        try:
-            names = sorted(os.listdir(library))
-        except OSError:
-            continue
-        for name in names:
-            version = ""
-            try:
-                with open(Path(library) / name / "DESCRIPTION", encoding="utf-8", errors="replace") as handle:
-                    for line in handle:
-                        if line.startswith("Version:"):
-                            version = line.split(":", 1)[1].strip()
-                            break
-            except OSError:
-                continue
-            digest.update(f"{library}/{name}={version}\n".encode())
+    packages = _r_packages(lines[1:])
+    stamp = hashlib.blake2b("\n".join(f"{p}:{m}:{i}" for p, m, i in packages).encode(), digest_size=16).hexdigest()
+    remembered = folder / "r-packages.msgpack" if folder is not None else None
+    versions = _load_data(remembered, stamp) if remembered is not None else None
+    if not isinstance(versions, str):
+        versions = "".join(f"{path}={_r_version(path)}\n" for path, _, _ in packages)
+        if remembered is not None:
+            remembered.parent.mkdir(parents=True, exist_ok=True)
+            _save_data(remembered, stamp, versions)
+    digest.update(versions.encode())
     _R_SIGNATURES[memo] = digest.hexdigest()
     return _R_SIGNATURES[memo]
+
+
+def _r_packages(libraries: list[str]) -> list[tuple[str, int, int]]:
+    """Every package folder of the R libraries, with its modification time and inode, in order."""
+    found: list[tuple[str, int, int]] = []
+    for library in libraries:
+        try:
+            entries = sorted(os.scandir(library), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            found.append((f"{library}/{entry.name}", st.st_mtime_ns, st.st_ino))
+    return found
+
+
+def _r_version(package: str) -> str:
+    try:
+        with open(Path(package) / "DESCRIPTION", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("Version:"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 def data_files(root: Path, episode_dir: Path, chunks: list[CodeChunk]) -> list[Path]:

@@ -572,3 +572,9 @@ def retention(db_url: str, days: int, dry_run: bool) -> None:
     for item in done:
         click.echo(f"{'would delete' if dry_run else 'deleted'} the personal data of {item.registrations} "
                    f"registration(s) of {item.workshop} (ended {item.ended:%Y-%m-%d}; kept {item.days} days)")
+
+
+# The surveys' commands: survey-bank, report.
+from lessonkit.feedback.surveys.cli import register as _register_surveys  # noqa: E402
+
+_register_surveys(feedback)

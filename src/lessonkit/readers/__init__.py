@@ -7,18 +7,18 @@ pipeline they share is :mod:`lessonkit.readers.pipeline`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lessonkit.diagnostics import Report
-from lessonkit.model import Lesson, LessonConfig
-from lessonkit.readers.page_cache import PageCache
+from lessonkit.readers.registry import detect_name
+
+if TYPE_CHECKING:
+    from lessonkit.model import Lesson
+    from lessonkit.readers.page_cache import PageCache
 
 
 def detect_format(root: Path) -> str | None:
     """The name of the format of the lesson at ``root`` ('workbench', 'styles', ...), or None."""
-    from lessonkit.readers.formats import detect
-
-    found = detect(root)
-    return found.name if found else None
+    return detect_name(root)
 
 
 def read_lesson(root: Path | str, format: str | None = None, cache: PageCache | None = None) -> Lesson:
@@ -26,6 +26,8 @@ def read_lesson(root: Path | str, format: str | None = None, cache: PageCache | 
 
     ``cache`` (optional) keeps parsed pages between reads, so that only changed files are parsed again.
     """
+    from lessonkit.diagnostics import Report
+    from lessonkit.model import Lesson, LessonConfig
     from lessonkit.readers.formats import by_name, detect
     from lessonkit.readers.pipeline import read_with
 

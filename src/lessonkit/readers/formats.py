@@ -102,9 +102,11 @@ class LessonFormat(ABC):
     #: configuration keys the site shows, which the config-field-missing check asks for
     required_config: tuple[str, ...] = ()
 
-    @abstractmethod
     def detect(self, root: Path) -> bool:
-        ...
+        """Whether ``root`` is a lesson of this format (its line in ``readers/registry.py``)."""
+        from lessonkit.readers.registry import REGISTERED
+
+        return next(entry for entry in REGISTERED if entry.name == self.name).detect(str(root))
 
     @abstractmethod
     def read_config(self, root: Path, report: Report) -> ConfigFile:
@@ -167,20 +169,30 @@ class LessonFormat(ABC):
 
 
 def formats() -> list[LessonFormat]:
-    """The formats lessonkit reads, in the order they are tried."""
-    from lessonkit.readers.myst import MystFormat
-    from lessonkit.readers.styles import StylesFormat
-    from lessonkit.readers.workbench import WorkbenchFormat
+    """The formats lessonkit reads, in the order they are tried (``readers/registry.py``)."""
+    return [_load(entry.where) for entry in _registered()]
 
-    return [WorkbenchFormat(), StylesFormat(), MystFormat()]
+
+def _registered():
+    from lessonkit.readers.registry import REGISTERED
+
+    return REGISTERED
+
+
+def _load(where: str) -> LessonFormat:
+    import importlib
+
+    module, _, name = where.partition(":")
+    return getattr(importlib.import_module(module), name)()
 
 
 def detect(root: Path) -> LessonFormat | None:
-    for candidate in formats():
-        if candidate.detect(root):
-            return candidate
-    return None
+    """The format of the lesson at ``root`` (only its reader is imported)."""
+    from lessonkit.readers.registry import detect_name
+
+    name = detect_name(root)
+    return by_name(name) if name else None
 
 
 def by_name(name: str) -> LessonFormat | None:
-    return next((f for f in formats() if f.name == name), None)
+    return next((_load(entry.where) for entry in _registered() if entry.name == name), None)

@@ -28,9 +28,6 @@ class MystFormat(LessonFormat):
     page_folders = ()
     asset_roots = (".",)
 
-    def detect(self, root: Path) -> bool:
-        return (root / "myst.yml").is_file()
-
     def read_config(self, root: Path, report: Report) -> ConfigFile:
         read = read_text(root / "myst.yml", "myst.yml", report)
         data = load_yaml(read[0], "myst.yml", report) if read else None

@@ -41,10 +41,6 @@ EXTRAS = {
 SUMMARY_KINDS = ("questions", "objectives", "keypoints")
 
 
-def is_styles(root: Path) -> bool:
-    return (root / "_config.yml").is_file() and ((root / "_episodes").is_dir() or (root / "_episodes_rmd").is_dir())
-
-
 def episode_files(root: Path) -> list[str]:
     """Episode sources in order: distinct stems across _episodes/*.md and _episodes_rmd/*.Rmd."""
     chosen: dict[str, str] = {}
@@ -186,8 +182,6 @@ class StylesFormat(LessonFormat):
     required_config = ("title", "carpentry", "life_cycle", "email")
     asset_roots = (".",)  # styles lessons keep figures, files, data and code at the root
 
-    def detect(self, root: Path) -> bool:
-        return is_styles(root)
 
     def read_config(self, root: Path, report: Report) -> ConfigFile:
         config, site, config_digest, text = _read_config(root, report)

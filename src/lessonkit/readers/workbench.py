@@ -40,10 +40,6 @@ MAX_CHILD_DEPTH = 8
 MAX_CHILD_INCLUSIONS = 64
 
 
-def is_workbench(root: Path) -> bool:
-    return (root / "config.yaml").is_file()
-
-
 def _scalar(value: Any) -> str:
     if value is None:
         return ""
@@ -246,8 +242,6 @@ class WorkbenchFormat(LessonFormat):
     required_config = ("title", "carpentry", "life_cycle", "license", "source", "contact")
     asset_roots = (*FOLDERS, ".")
 
-    def detect(self, root: Path) -> bool:
-        return is_workbench(root)
 
     def read_config(self, root: Path, report: Report) -> ConfigFile:
         config, data, text = read_config(root, report)

@@ -10,10 +10,8 @@ pages that gather every episode (all-in-one, key points, figures, search).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,14 +32,23 @@ from lessonkit.site.links import LinkResolver, SiteMap
 from lessonkit.site.metadata import sitemap
 from lessonkit.site.pages import AGGREGATES, GeneratedPage
 from lessonkit.site.parallel import map_pages
+from lessonkit.site.records import (
+    PARTS,
+    RECORDS,
+    SPLICED,
+    PageRecord,
+    PartStore,
+    RecordInfo,
+    RecordStore,
+    pack_name,
+)
+from lessonkit.site.splice import Layout, assemble
 
-STATE_VERSION = 4
+STATE_VERSION = 5
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
 STATE_FILE = "site-state.msgpack"
 STATE_KIND = "site-state"
-RECORD_KIND = "page-record"
-RECORDS = "records"
 
 
 def _hash(*parts: object) -> str:
@@ -50,112 +57,18 @@ def _hash(*parts: object) -> str:
 
 
 @dataclass
-class PageRecord:
-    """A page as rendered: its body and what the pages that gather the lesson take from it."""
-
-    key: str
-    body: RenderedBody
-    search_json: bytes = b""  # ``search`` as JSON array items (UTF-8), ready to join into the index
-    fragments: dict[tuple[str, str], str | bytes] = field(default_factory=dict)  # (aggregate page, view) -> HTML
-
-
-@dataclass
-class RecordInfo:
-    """What a build needs to know of a rendered page without loading it."""
-
-    key: str
-    questions: str = ""  # the episode's questions (HTML), for the schedule
-    unresolved: list[tuple[str, int]] = field(default_factory=list)  # (link, line) the page could not resolve
-    files: list[str] = field(default_factory=list)  # site paths of figures made by its executed code
-
-    @classmethod
-    def of(cls, record: PageRecord) -> RecordInfo:
-        body = record.body
-        return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files))
-
-
-class _StoredRecord(PageRecord):
-    """A record read back from disk: its body is decoded only if something asks for it."""
-
-    def __init__(self, key: str, body_data: bytes, search_json: bytes, fragments: dict):
-        self.key, self.search_json, self.fragments = key, search_json, fragments
-        self._body_data: bytes | None = body_data
-        self._body: RenderedBody | None = None
-
-    @property  # type: ignore[override]
-    def body(self) -> RenderedBody:
-        if self._body is None:
-            import msgpack
-
-            self._body = codec.decode(msgpack.unpackb(self._body_data, raw=False), codec.types(RenderedBody))
-            self._body_data = None
-        return self._body
-
-
-class RecordStore:
-    """Rendered pages by record key: in memory (``serve`` keeps them all) and one file per record
-    in ``<cache>/records/`` (plain data), read only when a build needs that page again."""
-
-    def __init__(self, folder: Path | None = None):
-        self.folder = folder
-        self.memory: dict[str, PageRecord] = {}
-        self.unsaved: set[str] = set()
-
-    def add(self, record: PageRecord) -> None:
-        self.memory[record.key] = record
-        self.unsaved.add(record.key)
-
-    def get(self, key: str) -> PageRecord | None:
-        found = self.memory.get(key)
-        if found is None and self.folder is not None:
-            found = self._load(key)
-            if found is not None:
-                self.memory[key] = found
-        return found
-
-    def _load(self, key: str) -> PageRecord | None:
-        data = load_data(self.folder / f"{key}.msgpack", RECORD_KIND, _state_signature())
-        try:
-            fragments = {(str(name), str(view)): part for name, view, part in data["fragments"]}
-            return _StoredRecord(key, bytes(data["body"]), bytes(data["search"]), fragments)
-        except (TypeError, KeyError, ValueError):
-            return None
-
-    def save(self, folder: Path | None, keep: set[str]) -> None:
-        """Write new records to ``folder`` and delete the ones no page uses any more."""
-        if folder is None:
-            return
-        import msgpack
-
-        folder.mkdir(parents=True, exist_ok=True)
-        for key in self.unsaved & keep:
-            record = self.memory[key]
-            save_data(folder / f"{key}.msgpack", RECORD_KIND, _state_signature(), {
-                "body": msgpack.packb(codec.encode(record.body), use_bin_type=True),
-                "search": record.search_json,
-                "fragments": [[name, view, part] for (name, view), part in record.fragments.items()]})
-        self.unsaved.clear()
-        self.folder = folder
-        self.memory = {k: v for k, v in self.memory.items() if k in keep}
-        try:
-            for entry in os.scandir(folder):
-                if entry.name.endswith(".msgpack") and entry.name[: -len(".msgpack")] not in keep:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
-        except OSError:
-            pass
-
-
-@dataclass
 class BuildState:
     """What one build leaves for the next (kept in memory by ``serve``, saved as plain data by ``build``):
-    a small index of the rendered pages and outputs; the rendered pages are in ``records``."""
+    a small index of the rendered pages and outputs; the rendered bodies are in ``records``, the pages'
+    parts of the pages that gather the lesson in ``parts`` (``lessonkit.site.records``)."""
 
     version: int = STATE_VERSION
     infos: dict[str, RecordInfo] = field(default_factory=dict)  # page source -> its record, in short
     outputs: dict[str, str] = field(default_factory=dict)  # site path -> recipe key
     token: str | None = None  # the output stamp the outputs were recorded for
-    records: RecordStore = field(default_factory=RecordStore)
+    joined: dict[str, dict] = field(default_factory=dict)  # site path -> Layout (lessonkit.site.splice), encoded
+    records: RecordStore = field(default_factory=lambda: RecordStore(None, _state_signature()))
+    parts: PartStore = field(default_factory=lambda: PartStore(None, _state_signature()))
 
     def record(self, source: str) -> PageRecord:
         info = self.infos[source]
@@ -164,29 +77,46 @@ class BuildState:
             raise LookupError(f"the rendered page of {source} is missing from the cache")
         return found
 
+    def add(self, source: str, record: PageRecord) -> None:
+        self.records.add(record)
+        self.parts.add(record)
+        self.infos[source] = RecordInfo.of(record)
+
+    def part(self, name: str, source: str) -> str | bytes:
+        return self.parts.get(name, self.infos[source].key)
+
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
-        data = load_data(cache / STATE_FILE, STATE_KIND, _state_signature()) if cache is not None else None
+        signature = _state_signature()
+        data = load_data(cache / STATE_FILE, STATE_KIND, signature) if cache is not None else None
         if not isinstance(data, dict):
             return cls()
         try:
             infos = codec.decode(data.get("infos"), codec.types(RecordInfo))
             outputs, token, version = data.get("outputs"), data.get("token"), data.get("version")
+            joined = data.get("joined")
         except codec.DecodeError:
             return cls()
-        if version != STATE_VERSION or not isinstance(infos, dict) or not isinstance(outputs, dict):
+        if version != STATE_VERSION or not isinstance(infos, dict) or not isinstance(outputs, dict) \
+                or not isinstance(joined, dict):
             return cls()
-        folder = cache / RECORDS
-        if not all(os.path.exists(folder / f"{info.key}.msgpack") for info in infos.values()):
-            infos = {}  # records deleted by hand: render again
-        return cls(STATE_VERSION, infos, outputs, token if isinstance(token, str) else None, RecordStore(folder))
+        records, parts = RecordStore(cache / RECORDS, signature), PartStore(cache / PARTS, signature)
+        if not parts.complete() or not all(records.has(info.key) for info in infos.values()):
+            infos = {}  # records or parts deleted by hand: render again
+        return cls(STATE_VERSION, infos, outputs, token if isinstance(token, str) else None, joined, records, parts)
 
     def save(self, cache: Path | None) -> None:
         if cache is not None:
-            self.records.save(cache / RECORDS, {info.key for info in self.infos.values()})
+            keep = {info.key for info in self.infos.values()}
+            self.records.save(cache / RECORDS, keep)
+            self.parts.save(cache / PARTS, keep)
             save_data(cache / STATE_FILE, STATE_KIND, _state_signature(),
                       {"version": self.version, "infos": codec.encode(self.infos), "outputs": self.outputs,
-                       "token": self.token})
+                       "token": self.token, "joined": self.joined})
+
+
+def _utf8(part: str | bytes | None) -> bytes:
+    return part.encode("utf-8") if isinstance(part, str) else part or b""
 
 
 def _state_signature() -> str:
@@ -244,9 +174,11 @@ class SiteBuilder:
         self.progress = progress
         self.result = SiteResult()
         self.new_outputs: dict[str, str] = {}
+        self.new_joined: dict[str, dict] = {}
         self.written: set[str] = set()  # files already written by the workers that rendered their pages
         if state.token is None or state.token != staged.previous_token:
             state.outputs = {}  # the output folder holds something else: render everything
+            state.joined = {}
         self.feedback = self._feedback()
         self.site = SiteMap.of(lesson)
         self.credit = LessonCredit.of(lesson)  # citations, figure credits, credit pages, footer citation
@@ -268,6 +200,35 @@ class SiteBuilder:
         self.staged.write(self.prefix + rel, make())
         self.result.files_written += 1
 
+    def _join(self, rel: str, key: str, frame: Callable[[], list[bytes]], items: list[tuple[str, Callable[[], bytes]]],
+              sep: bytes = b"") -> None:
+        """Write ``rel``, a head, one part per page and a tail (``lessonkit.site.splice``): unchanged
+        pages' parts are copied from the previous output, ``make`` is called for the others only."""
+        self.new_outputs[rel] = key
+        old = self.state.joined.get(rel)
+        if old is not None and self.state.outputs.get(rel) == key and self.staged.reuse(self.prefix + rel):
+            self.new_joined[rel] = old
+            self.result.files_reused += 1
+            return
+        layout = Layout.decode(old) if old is not None else None
+        if layout is not None and self.staged.previous_size(self.prefix + rel) != layout.size:
+            layout = None  # not the file the layout describes
+        head, tail = frame()
+        pieces, layout = assemble(head, tail, items, layout, sep)
+        self.staged.splice(self.prefix + rel, pieces)
+        self.new_joined[rel] = layout.encode()
+        self.result.files_written += 1
+
+    def _derived(self, page: Page) -> PageRecord:
+        """A page's record with its search entries and aggregate fragments (computed again for a record
+        read back from the cache, whose parts were kept in the previous output)."""
+        record = self.state.record(page.source)
+        if not record.derived:
+            record.search_json = self._search_json(page, record.body)
+            record.fragments = generated.fragments(page, record.body)
+            record.derived = True
+        return record
+
     # -- the build ----------------------------------------------------------
 
     def build(self) -> SiteResult:
@@ -286,6 +247,7 @@ class SiteBuilder:
         everything = _hash(shared_key, *(keys[p.source] for p in pages))
         self._assets(everything)
         self.state.outputs = self.new_outputs
+        self.state.joined = self.new_joined
         self.state.token = self.staged.token
         self.result.pages = sorted(p for p in self.new_outputs if p.endswith(".html"))
         return self.result
@@ -349,8 +311,7 @@ class SiteBuilder:
             return record, written
 
         for page, (record, written) in zip(stale, map_pages(task, len(stale), advance), strict=True):
-            self.state.records.add(record)
-            infos[page.source] = RecordInfo.of(record)
+            self.state.add(page.source, record)
             self.written.update(written)
         self.state.infos = {page.source: infos[page.source] for page in pages}
         for source, info in self.state.infos.items():
@@ -387,12 +348,14 @@ class SiteBuilder:
     def _render(self, page: Page, key: str) -> PageRecord:
         body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page),
                            self.shared.body_options)
+        return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body))
+
+    @staticmethod
+    def _search_json(page: Page, body: RenderedBody) -> bytes:
         search: list[dict] = []
         if page.kind in ("index", "episode", "learner", "profile", "extra"):
             search = generated.search_entries(page, for_view(body.html, "learner"))
-        search_json = ",".join(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) for entry in search)
-        search_json = search_json.encode("utf-8")
-        return PageRecord(key, body, search_json, generated.fragments(page, body))
+        return ",".join(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) for entry in search).encode()
 
     def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
         if page.kind == "instructor" and view == "learner":
@@ -438,8 +401,14 @@ class SiteBuilder:
                 continue
             merged = notes_page if spec.merges_lesson_page and view == "instructor" else None
             content_key = [keys[p.source] for p in gathered] + [keys[merged.source] if merged else ""]
-            self._emit(f"{folder}{spec.slug}.html", _hash(shared_key, view, spec.slug, content_key),
-                       lambda spec=spec, gathered=gathered, merged=merged:
+            rel, key = f"{folder}{spec.slug}.html", _hash(shared_key, view, spec.slug, content_key)
+            if spec.slug in SPLICED and gathered:
+                self._join(rel, key, lambda spec=spec: render_page(
+                    shared, view, slug=spec.slug, kind="generated", title=spec.title, toc=False, body=[]),
+                    [(keys[p.source], lambda p=p, slug=spec.slug: _utf8(self._derived(p).fragments.get((slug, view))))
+                     for p in gathered])
+                continue
+            self._emit(rel, key, lambda spec=spec, gathered=gathered, merged=merged:
                        self._aggregate(spec, view, gathered, merged))
         for slug, title in self.credit.page_titles():  # made only when they must be written
             self._emit(f"{folder}{slug}.html", _hash(shared_key, view, slug, self.credit.signature()),
@@ -456,9 +425,10 @@ class SiteBuilder:
                    ) -> str | list[bytes]:
         """An aggregate page (key points, all-in-one, figures, instructor notes, profiles) from the
         fragments each gathered page's record keeps."""
-        parts = [self.state.record(p.source).fragments.get((spec.slug, view), "") for p in gathered]
+        name = pack_name(spec.slug, view)
+        parts = [self.state.part(name, p.source) for p in gathered]
         ui = self.shared.parts(None).ui
-        if spec.slug == "aio":
+        if spec.slug == "aio":  # no episodes (else it is joined in place: _join)
             body: str | list[bytes] = [p for p in parts if p] or [generated.empty("aio", ui).encode()]
         elif spec.merges_lesson_page:
             own = for_view(self._body(merged.source).html, view) if merged is not None else ""
@@ -487,11 +457,10 @@ class SiteBuilder:
         nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)
 
-        def search_index() -> list[bytes]:
-            parts = [self.state.record(page.source).search_json for page in lesson.pages()]
-            return [b"window.LK_SEARCH_INDEX = [", b",".join(p for p in parts if p), b"];\n"]
-
-        self._emit("assets/search-index.js", _hash(everything, "search"), search_index)
+        self._join("assets/search-index.js", _hash(everything, "search"),
+                   lambda: [b"window.LK_SEARCH_INDEX = [", b"];\n"],
+                   [(self.state.infos[page.source].key, lambda page=page: self._derived(page).search_json)
+                    for page in lesson.pages()], sep=b",")
         for asset in lesson.assets:
             try:
                 stat = asset.source.stat()

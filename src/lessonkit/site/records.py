@@ -1,0 +1,181 @@
+"""What a build keeps of each rendered page for the next one (plain data, ``lessonkit.cache``).
+
+Two stores, so that a build reads only what it must write again:
+
+* ``RecordStore``: each page's rendered body, one file per record in
+  ``<cache>/records/`` — read when that page's own HTML must be written again
+  (a template or menu change), never for an edit of another page.
+* ``PartStore``: what the pages that gather the whole lesson take from each page
+  (its key points, figures, instructor notes, profile), one small *pack* per
+  gathering page and view in ``<cache>/parts/``, keyed by record key.  An edit to
+  one episode loads eight packs and writes them back with one entry replaced,
+  instead of opening a thousand records.  The big joins (the all-in-one page and
+  the search index) need no pack: they are updated in place from the previous
+  output (``lessonkit.site.splice``).
+
+``serve`` keeps both in memory between builds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lessonkit import codec
+from lessonkit.cache import load_data, save_data
+from lessonkit.site.assemble import VIEWS
+from lessonkit.site.body import RenderedBody
+from lessonkit.site.pages import AGGREGATES
+
+RECORD_KIND = "page-record"
+PARTS_KIND = "page-parts"
+RECORDS = "records"
+PARTS = "parts"
+#: Joined in place from the previous output instead (``lessonkit.site.splice``): no pack.
+SPLICED = ("aio",)
+#: Every pack: each aggregate page (but the spliced ones) in each view.
+PACKS: tuple[str, ...] = tuple(f"{spec.slug}.{view}" for spec in AGGREGATES if spec.slug not in SPLICED
+                               for view in VIEWS)
+
+
+def pack_name(slug: str, view: str) -> str:
+    return f"{slug}.{view}"
+
+
+@dataclass
+class PageRecord:
+    """A page as rendered: its body and what the pages that gather the lesson take from it."""
+
+    key: str
+    body: RenderedBody
+    search_json: bytes = b""  # ``search`` as JSON array items (UTF-8), ready to join into the index
+    fragments: dict[tuple[str, str], str | bytes] = field(default_factory=dict)  # (aggregate page, view) -> HTML
+    derived: bool = True  # False for a record read back from the cache: search and fragments not computed
+
+    def parts(self) -> dict[str, str | bytes]:
+        """This page's entry in every pack (empty where it contributes nothing)."""
+        found: dict[str, str | bytes] = {name: "" for name in PACKS}
+        for (slug, view), part in self.fragments.items():
+            if slug not in SPLICED:
+                found[pack_name(slug, view)] = part
+        return found
+
+
+@dataclass
+class RecordInfo:
+    """What a build needs to know of a rendered page without loading it."""
+
+    key: str
+    questions: str = ""  # the episode's questions (HTML), for the schedule
+    unresolved: list[tuple[str, int]] = field(default_factory=list)  # (link, line) the page could not resolve
+    files: list[str] = field(default_factory=list)  # site paths of figures made by its executed code
+
+    @classmethod
+    def of(cls, record: PageRecord) -> RecordInfo:
+        body = record.body
+        return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files))
+
+
+def _prune(folder: Path, keep: set[str]) -> None:
+    """Delete the files of ``folder`` whose stem is not in ``keep``."""
+    try:
+        for entry in os.scandir(folder):
+            if entry.name.endswith(".msgpack") and entry.name[: -len(".msgpack")] not in keep:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    except OSError:
+        pass
+
+
+class RecordStore:
+    """Rendered bodies by record key: in memory (``serve`` keeps them all) and one file per record
+    in ``<cache>/records/``, read only when a build must write that page again."""
+
+    def __init__(self, folder: Path | None, signature: str):
+        self.folder = folder
+        self.signature = signature
+        self.memory: dict[str, PageRecord] = {}
+        self.unsaved: set[str] = set()
+
+    def add(self, record: PageRecord) -> None:
+        self.memory[record.key] = record
+        self.unsaved.add(record.key)
+
+    def has(self, key: str) -> bool:
+        return key in self.memory or (self.folder is not None and (self.folder / f"{key}.msgpack").exists())
+
+    def get(self, key: str) -> PageRecord | None:
+        found = self.memory.get(key)
+        if found is None and self.folder is not None:
+            found = self._load(key)
+            if found is not None:
+                self.memory[key] = found
+        return found
+
+    def _load(self, key: str) -> PageRecord | None:
+        data = load_data(self.folder / f"{key}.msgpack", RECORD_KIND, self.signature)
+        try:
+            return PageRecord(key, codec.decode(data, codec.types(RenderedBody)), derived=False)
+        except (codec.DecodeError, TypeError):
+            return None
+
+    def save(self, folder: Path, keep: set[str]) -> None:
+        """Write new records to ``folder`` and delete the ones no page uses any more."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for key in self.unsaved & keep:
+            save_data(folder / f"{key}.msgpack", RECORD_KIND, self.signature, codec.encode(self.memory[key].body))
+        self.unsaved.clear()
+        self.folder = folder
+        self.memory = {k: v for k, v in self.memory.items() if k in keep}
+        _prune(folder, keep)
+
+
+class PartStore:
+    """Each page's part of the pages that gather the lesson, one pack per gathering page and view."""
+
+    def __init__(self, folder: Path | None, signature: str):
+        self.folder = folder
+        self.signature = signature
+        self.packs: dict[str, dict[str, str | bytes]] = {}  # loaded (or built) packs
+        self.fresh: dict[str, dict[str, str | bytes]] = {}  # entries added by this build, per pack
+
+    def complete(self) -> bool:
+        """Whether every pack is on disk (else the pages must be rendered again to rebuild them)."""
+        return self.folder is not None and all((self.folder / f"{name}.msgpack").exists() for name in PACKS)
+
+    def add(self, record: PageRecord) -> None:
+        for name, part in record.parts().items():
+            self.fresh.setdefault(name, {})[record.key] = part
+
+    def get(self, name: str, key: str) -> str | bytes:
+        fresh = self.fresh.get(name)
+        if fresh is not None and key in fresh:
+            return fresh[key]
+        found = self._pack(name).get(key)
+        if found is None:
+            raise LookupError(f"the cache has no {name} part for record {key}")
+        return found
+
+    def _pack(self, name: str) -> dict[str, str | bytes]:
+        found = self.packs.get(name)
+        if found is None:
+            data = load_data(self.folder / f"{name}.msgpack", PARTS_KIND, self.signature) if self.folder else None
+            found = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, (str, bytes))} \
+                if isinstance(data, dict) else {}
+            self.packs[name] = found
+        return found
+
+    def save(self, folder: Path, keep: set[str]) -> None:
+        """Write back the packs this build added to (only the entries of pages still in the lesson)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, entries in self.fresh.items():
+            pack = self._pack(name)  # from the folder this state was read from
+            pack.update(entries)
+            pack = {k: v for k, v in pack.items() if k in keep}
+            self.packs[name] = pack
+            save_data(folder / f"{name}.msgpack", PARTS_KIND, self.signature, pack)
+        self.fresh.clear()
+        self.folder = folder
+        _prune(folder, set(PACKS))
