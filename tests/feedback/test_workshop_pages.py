@@ -81,6 +81,15 @@ def test_register_confirm_duplicate_cancel_and_promote(db_url, tmp_path, outbox)
         assert duplicate.status_code == 409
         assert "already registered for this workshop" in duplicate.text
         assert 'value="Someone Else"' in duplicate.text
+        # The duplicate page offers to e-mail the link again: to the registered address only.
+        assert 'action="/workshops/ws-flow/resend-link"' in duplicate.text
+        token = token_of(client, "/workshops/ws-flow")
+        resent = client.post("/workshops/ws-flow/resend-link", data={"csrf_token": token,
+                                                                     "email": "Person1@Example.org"})
+        unknown = client.post("/workshops/ws-flow/resend-link", data={"csrf_token": token,
+                                                                      "email": "stranger@example.org"})
+        assert resent.status_code == unknown.status_code == 200
+        assert "its private link is on its way there now" in resent.text
         assert cancel(client, first).status_code == 303
         assert "Your registration is cancelled." in client.get(f"/registration/{first}?cancelled=1").text
         assert "You have a place." in client.get(f"/registration/{second}").text
@@ -90,6 +99,7 @@ def test_register_confirm_duplicate_cancel_and_promote(db_url, tmp_path, outbox)
     assert [(m["To"], m["Subject"]) for m in messages] == [
         ("person1@example.org", "Your place at Workshop ws-flow"),
         ("person2@example.org", "Waiting list: Workshop ws-flow"),
+        ("person1@example.org", "Your place at Workshop ws-flow"),  # the link again, on request
         ("person2@example.org", "A place for you at Workshop ws-flow")]
     # Links are made from the configured public address, never from the request.
     assert f"https://events.example.org/registration/{first}" in messages[0].get_content()
@@ -202,3 +212,4 @@ def test_admin_publishes_by_upload_and_sees_the_diagnostics(db_url, tmp_path, ou
         unknown = client.post("/workshops/ws-up/roles", data={"csrf_token": token, "username": "ghost",
                                                               "role": "instructor"})
         assert unknown.status_code == 422 and "no user called" in unknown.text
+        assert 'value="ghost" aria-invalid="true"' in unknown.text  # what was typed is kept

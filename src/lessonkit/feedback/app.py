@@ -33,6 +33,7 @@ from lessonkit.feedback import (
     lessons,
     questionnaire_pages,
     review_pages,
+    surveys,
     triage_pages,
     workshops,
 )
@@ -262,6 +263,7 @@ def create_app(config: Settings | None = None) -> Starlette:
         *questionnaire_pages.routes,
         *admin_pages.routes,
         *workshops.routes(),
+        *surveys.routes(),
         Mount("/static", StaticFiles(directory=str(package / "static")), name="static"),
         Mount("/widget", StaticFiles(directory=str(package / "widget")), name="widget"),
     ]

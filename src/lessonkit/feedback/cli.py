@@ -555,9 +555,10 @@ def remind(db_url: str, workshop: str, public_url: str, again: bool, smtp_host: 
 @feedback.command("retention")
 @DB_OPTION
 @click.option("--retention-days", "--days", "days", type=click.IntRange(0, 36500),
-              default=365, show_default=True, metavar="DAYS",
-              help="Delete personal data of workshops that ended more than DAYS days ago (a workshop's "
-                   "own --retention-days, set when publishing, wins).")
+              default=365, show_default=True, metavar="DAYS", envvar="LESSONKIT_RETENTION_DAYS",
+              help="Delete personal data of workshops that ended more than DAYS days ago (the service-wide "
+                   "setting; env: LESSONKIT_RETENTION_DAYS); a workshop's own --retention-days, set when "
+                   "publishing, wins.")
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
 def retention(db_url: str, days: int, dry_run: bool) -> None:
     """Delete the personal data of finished workshops (names, e-mails, affiliations, needs, links);
@@ -571,3 +572,9 @@ def retention(db_url: str, days: int, dry_run: bool) -> None:
     for item in done:
         click.echo(f"{'would delete' if dry_run else 'deleted'} the personal data of {item.registrations} "
                    f"registration(s) of {item.workshop} (ended {item.ended:%Y-%m-%d}; kept {item.days} days)")
+
+
+# The surveys' commands: survey-bank, report.
+from lessonkit.feedback.surveys.cli import register as _register_surveys  # noqa: E402
+
+_register_surveys(feedback)

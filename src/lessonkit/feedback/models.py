@@ -314,3 +314,7 @@ class ExportLog(Base):
     what: Mapped[str] = mapped_column(String(100))  # e.g. "registrations.csv", "retention"
     rows: Mapped[int] = mapped_column(Integer, default=0)
     via: Mapped[str] = mapped_column(String(16), default="web")  # web or cli
+
+
+# The surveys' tables (migration 0004_surveys) are part of this schema too.
+from lessonkit.feedback.surveys import models as _survey_models  # noqa: E402, F401

@@ -92,7 +92,7 @@ async def register(request: Request) -> Response:
     def run():
         with database(request).write() as session:
             row = store.register(session, slug, typed)
-            workshop = store.find_workshop(session, slug)
+            workshop = session.get(store.ServiceWorkshop, row.workshop_id)  # already loaded: no query
             return (workshop, store.sessions_of(session, workshop.id), row, store.waiting_position(session, row))
 
     try:
@@ -105,6 +105,33 @@ async def register(request: Request) -> Response:
     subject, body = mail.confirmation(workshop, sessions, row, _link(request, row.token), position)
     await run_in_threadpool(_send, request, row.email, subject, body)
     return redirect(f"/registration/{row.token}?new=1")
+
+
+async def resend_link(request: Request) -> Response:
+    """E-mail a registration's private link again, to the registered address only (the answer is the
+    same whether or not the address is registered)."""
+    slug = request.path_params["slug"]
+    form = await post_form(request, "forms")
+    email = field(form, "email")[:300]
+
+    def run():
+        with database(request).read() as session:
+            try:
+                workshop = store.find_workshop(session, slug)
+            except store.WorkshopError:
+                raise ClientError(404, "There is no workshop at this address.") from None
+            row = store.active_by_email(session, workshop.id, email)
+            if row is None or row.token is None:
+                return workshop, None, None, None
+            return workshop, store.sessions_of(session, workshop.id), row, store.waiting_position(session, row)
+
+    workshop, sessions, row, position = await run_in_threadpool(run)
+    if row is not None:
+        subject, body = mail.confirmation(workshop, sessions, row, _link(request, row.token), position)
+        await run_in_threadpool(_send, request, row.email, subject, body)
+    data = await run_in_threadpool(_public, request, slug)
+    return _page(request, data, message=f"If {email} is registered for this workshop, its private link is on "
+                                        "its way there now.", status=200)
 
 
 def _registration(request: Request, token: str) -> dict:
@@ -219,13 +246,13 @@ def _manage(request: Request, slug: str, who) -> dict:
                 "counts": store.headcounts(session, workshop.id), "roles": roles}
 
 
-async def manage_page(request: Request, message: str = "", status: int = 200) -> Response:
+async def manage_page(request: Request, message: str = "", status: int = 200, typed_user: str = "") -> Response:
     who = await require_user(request)
     data = await run_in_threadpool(_manage, request, request.path_params["slug"], who)
     public = settings(request).public_url.rstrip("/")
     return render(request, "workshop_manage.html", status=status, personal=can_see(who, data["workshop"], "personal"),
                   role=("administrator" if who.is_admin else role_in(who, data["workshop"])), public=public,
-                  workshop_roles=WORKSHOP_ROLES, message=message, when=mail._when, **data)
+                  workshop_roles=WORKSHOP_ROLES, message=message, typed_user=typed_user, when=mail._when, **data)
 
 
 async def export_csv(request: Request) -> Response:
@@ -264,7 +291,7 @@ async def set_role(request: Request) -> Response:
     try:
         await run_in_threadpool(run)
     except store.WorkshopError as exc:
-        return await manage_page(request, message=str(exc), status=422)
+        return await manage_page(request, message=str(exc), status=422, typed_user=field(form, "username")[:64])
     return redirect(f"/workshops/{slug}/manage")
 
 
@@ -308,6 +335,7 @@ routes = [
     Route("/workshops", list_page, methods=["GET"]),
     Route("/workshops/{slug:wslug}", workshop_page, methods=["GET"]),
     Route("/workshops/{slug:wslug}/register", register, methods=["POST"]),
+    Route("/workshops/{slug:wslug}/resend-link", resend_link, methods=["POST"]),
     Route("/workshops/{slug:wslug}/manage", manage_page, methods=["GET"]),
     Route("/workshops/{slug:wslug}/registrations.csv", export_csv, methods=["GET"]),
     Route("/workshops/{slug:wslug}/roles", set_role, methods=["POST"]),

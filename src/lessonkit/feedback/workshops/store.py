@@ -291,6 +291,18 @@ def _duplicate() -> RegistrationRefused:
                   "your confirmation e-mail to see or cancel that registration."}, status=409)
 
 
+def active_by_email(session: Session, workshop_id: int, email: str) -> Registration | None:
+    """The registration (not cancelled) of this e-mail address, compared case-insensitively."""
+    from lessonkit.feedback.validation import strip_controls
+
+    key = strip_controls(email, multiline=False).strip().lower()
+    if not key or len(key) > EMAIL_MAX:
+        return None
+    return session.scalar(select(Registration).where(
+        Registration.workshop_id == workshop_id, Registration.email_key == key,
+        Registration.status != "cancelled"))
+
+
 def by_token(session: Session, token: str, *, lock: bool = False) -> Registration | None:
     if not token or len(token) > 128:
         return None
