@@ -145,3 +145,30 @@ def _report(page: Page, base: str) -> list:
     # The refused form (422) is the only resource "error" the console reports.
     assert [e for e in page.lk_errors if "status of 422" not in e] == []  # type: ignore[attr-defined]
     return problems
+
+
+def test_the_offline_report_file_fetches_nothing_and_is_accessible(service, browser_thread: BrowserThread,
+                                                                    tmp_path: Path):
+    db_url, _ = service
+    seed_answers(db_url)
+    from lessonkit.feedback.surveys.render import report_html
+    from lessonkit.feedback.surveys.report import build_report
+
+    database = Database(db_url)
+    with database.read() as session:
+        report = build_report(survey_store.report_input(session, [workshop_store.find_workshop(session, "ws-one")]))
+    database.dispose()
+    path = tmp_path / "report.html"
+    path.write_text(report_html(report), encoding="utf-8")
+
+    def scenario(page: Page) -> tuple[list, list]:
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        expect(page.get_by_role("img", name="How likely are you to recommend this workshop to a colleague? (n = 6)",
+                                exact=False)).to_be_visible()
+        return requests, violations(page)
+
+    requests, problems = browser_thread.run(scenario)
+    assert requests == [path.as_uri()]  # the file itself, nothing else
+    assert problems == []

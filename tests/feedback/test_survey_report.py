@@ -60,7 +60,10 @@ def test_free_text_grouped_by_question_sorted_not_in_arrival_order():
 
 
 def test_choice_questions_counted_with_their_n():
-    [experience] = seeded().choices
+    experience, reworded = seeded().choices
+    # p6's post answer to the reworded `confident` item (bank version 2) is counted as an item asked once.
+    assert (reworded.phase, reworded.id, reworded.counts, reworded.n) == ("post", "confident", [0, 0, 0, 0, 1], 1)
+    assert reworded.text == "I am confident that I can use the tools taught in this workshop."
     assert (experience.phase, experience.id, experience.n) == ("pre", "experience", 3)
     assert dict(zip(experience.options, experience.counts, strict=True)) == {
         "Never": 1, "A few times a year": 0, "Monthly": 0, "Weekly": 2, "Daily": 0}
@@ -120,3 +123,21 @@ def test_items_asked_with_other_labels_are_not_paired():
                  ResponseData("post", "x", 2, relabelled, {"find_help": 5})]
     r = build_report(ReportInput([WorkshopData("w", "W", None, responses)]))
     assert r.items == [] and r.responses.paired == 1 and len(r.notes) == 1
+
+
+def test_items_asked_once_are_counted_like_choices():
+    likert = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+    post = {**POST, "questions": [*POST["questions"],
+                                  {"id": "ws_pace", "type": "likert", "text": "The pace suited me.", "help": "",
+                                   "required": False, "labels": likert, "min": 1, "max": 5, "step": 1},
+                                  {"id": "ws_hours", "type": "scale", "text": "Hours of practice since?", "help": "",
+                                   "required": False, "labels": [], "min": 0, "max": 4, "step": 1}]}
+    values = [(4, 0), (4, 2), (5, 2), (2, 4), (4, None)]
+    responses = [ResponseData("post", None, 1, post, {"ws_pace": pace, **({} if hours is None else {"ws_hours": hours})})
+                 for pace, hours in values]
+    r = build_report(ReportInput([WorkshopData("w", "W", None, responses)]))
+    pace, hours = r.choices
+    assert (pace.phase, pace.id, pace.options, pace.counts, pace.n) == ("post", "ws_pace", likert, [0, 1, 0, 3, 1], 5)
+    assert (hours.options, hours.counts, hours.n) == (["0", "1", "2", "3", "4"], [1, 0, 2, 0, 1], 4)
+    assert pace.enough and not hours.enough
+    assert r.items == []  # asked after only: nothing to pair

@@ -232,91 +232,138 @@ def _likert(value: Any) -> int | None:
 
 
 def build_report(data: ReportInput) -> Report:
-    items: dict[tuple, ItemChange] = {}
-    recommend = Recommend()
-    choices: dict[tuple, ChoiceSummary] = {}
-    texts: dict[tuple, TextGroup] = {}
-    versions: dict[tuple[str, int], int] = {}
-    notes: list[str] = []
-    unmatched: set[str] = set()
-    total = ResponseCounts()
-    summaries = []
-    headcounts: dict[str, int] | None = None
-
+    """The report of one workshop, or of several together (pairs within each workshop only)."""
+    tally = _Tally(_asked_in_both_phases(data))
     for workshop in data.workshops:
-        pairs, counts = _pairs(workshop.responses)
-        total.add(counts)
-        summaries.append(WorkshopSummary(workshop.slug, workshop.title, workshop.headcounts, counts))
-        if workshop.headcounts is not None:
-            headcounts = headcounts or dict.fromkeys(HEADCOUNT_KEYS, 0)
-            for key in HEADCOUNT_KEYS:
-                headcounts[key] += int(workshop.headcounts.get(key, 0) or 0)
+        tally.add_workshop(workshop)
+    return tally.report(data)
 
-        for before, after in pairs:
-            matched = matching_items(before.definition, after.definition)
-            matched_ids = {q["id"] for q in matched}
-            unmatched |= {q["text"] for q in agreement_items(before.definition)
-                          if q["id"] not in matched_ids
-                          and any(p["id"] == q["id"] for p in agreement_items(after.definition))}
-            for q in matched:
-                a, b = _likert(before.answers.get(q["id"])), _likert(after.answers.get(q["id"]))
-                if a is None or b is None:
-                    continue
-                key = (q["id"], q["text"], tuple(q["labels"]))
-                item = items.setdefault(key, ItemChange(q["id"], q["text"], _five_labels(q["labels"])))
-                item.before[a - 1] += 1
-                item.after[b - 1] += 1
-                if b > a:
-                    item.higher += 1
-                elif b < a:
-                    item.lower += 1
-                else:
-                    item.same += 1
 
+PHASE_ORDER = {"pre": 0, "post": 1}
+
+
+def _asked_in_both_phases(data: ReportInput) -> set[tuple]:
+    """Agreement items asked before and after (shown as a change, from paired answers only); the others
+    (e.g. a workshop's own post-workshop item) are counted like choice questions."""
+    asked: dict[str, set[tuple]] = {"pre": set(), "post": set()}
+    for workshop in data.workshops:
         for r in workshop.responses:
-            if r.phase not in ("pre", "post"):
-                continue
-            versions[(r.phase, r.bank_version)] = versions.get((r.phase, r.bank_version), 0) + 1
-            for q in r.definition["questions"]:
-                value = r.answers.get(q["id"])
-                if value is None:
-                    continue
-                if q["id"] == RECOMMEND and q["type"] == "scale" and r.phase == "post":
-                    if isinstance(value, int | float) and value in range(0, 11):
-                        recommend.counts[int(value)] += 1
-                        recommend.text = recommend.text or q["text"]
-                elif q["type"] == "text" and isinstance(value, str) and value.strip():
-                    key = (r.phase, q["id"], q["text"])
-                    texts.setdefault(key, TextGroup(r.phase, q["id"], q["text"], [])).answers.append(value)
-                elif q["type"] in ("single", "multiple"):
-                    key = (r.phase, q["id"], q["text"], tuple(q["options"]))
-                    summary = choices.setdefault(key, ChoiceSummary(r.phase, q["id"], q["text"], list(q["options"]),
-                                                                    [0] * len(q["options"]), 0))
-                    chosen = [value] if q["type"] == "single" else list(value)
-                    summary.n += 1
-                    for option in chosen:
-                        if option in summary.options:
-                            summary.counts[summary.options.index(option)] += 1
+            if r.phase in asked:
+                asked[r.phase] |= {_likert_key(q) for q in agreement_items(r.definition)}
+    return asked["pre"] & asked["post"]
 
-    for text in sorted(unmatched):
-        notes.append(f"“{text}” was worded differently before and after the workshop for some learners "
-                     "(different bank versions): those answers are not paired.")
-    for group in texts.values():
-        # Sorted, not in the order they came: the order must not hint at who wrote what.
-        group.answers.sort(key=lambda t: (t.casefold(), t))
-    phase_order = {"pre": 0, "post": 1}
-    return Report(
-        title=data.title or (data.workshops[0].title if len(data.workshops) == 1 else "Workshops"),
-        workshops=summaries,
-        responses=total,
-        headcounts=headcounts,
-        items=list(items.values()),
-        recommend=recommend,
-        choices=sorted(choices.values(), key=lambda c: phase_order[c.phase]),
-        texts=sorted(texts.values(), key=lambda g: phase_order[g.phase]),
-        versions=sorted(((p, v, n) for (p, v), n in versions.items()), key=lambda t: (phase_order[t[0]], t[1])),
-        notes=notes,
-    )
+
+class _Tally:
+    """The report's figures, added up workshop by workshop."""
+
+    def __init__(self, both_phases: set[tuple]) -> None:
+        self.both_phases = both_phases
+        self.items: dict[tuple, ItemChange] = {}
+        self.recommend = Recommend()
+        self.choices: dict[tuple, ChoiceSummary] = {}
+        self.texts: dict[tuple, TextGroup] = {}
+        self.versions: dict[tuple[str, int], int] = {}
+        self.unmatched: set[str] = set()
+        self.total = ResponseCounts()
+        self.summaries: list[WorkshopSummary] = []
+        self.headcounts: dict[str, int] | None = None
+
+    def add_workshop(self, workshop: WorkshopData) -> None:
+        pairs, counts = _pairs(workshop.responses)
+        self.total.add(counts)
+        self.summaries.append(WorkshopSummary(workshop.slug, workshop.title, workshop.headcounts, counts))
+        if workshop.headcounts is not None:
+            self.headcounts = self.headcounts or dict.fromkeys(HEADCOUNT_KEYS, 0)
+            for key in HEADCOUNT_KEYS:
+                self.headcounts[key] += int(workshop.headcounts.get(key, 0) or 0)
+        for before, after in pairs:
+            self.add_pair(before, after)
+        for r in workshop.responses:
+            if r.phase in PHASE_ORDER:
+                self.add_response(r)
+
+    def add_pair(self, before: ResponseData, after: ResponseData) -> None:
+        matched = matching_items(before.definition, after.definition)
+        matched_ids = {q["id"] for q in matched}
+        after_ids = {q["id"] for q in agreement_items(after.definition)}
+        self.unmatched |= {q["text"] for q in agreement_items(before.definition)
+                           if q["id"] not in matched_ids and q["id"] in after_ids}
+        for q in matched:
+            a, b = _likert(before.answers.get(q["id"])), _likert(after.answers.get(q["id"]))
+            if a is None or b is None:
+                continue
+            item = self.items.setdefault(_likert_key(q), ItemChange(q["id"], q["text"], _five_labels(q["labels"])))
+            item.before[a - 1] += 1
+            item.after[b - 1] += 1
+            if b > a:
+                item.higher += 1
+            elif b < a:
+                item.lower += 1
+            else:
+                item.same += 1
+
+    def add_response(self, r: ResponseData) -> None:
+        self.versions[(r.phase, r.bank_version)] = self.versions.get((r.phase, r.bank_version), 0) + 1
+        for q in r.definition["questions"]:
+            value = r.answers.get(q["id"])
+            if value is None:
+                continue
+            if q["id"] == RECOMMEND and q["type"] == "scale" and r.phase == "post":
+                if isinstance(value, int | float) and not isinstance(value, bool) and value in range(0, 11):
+                    self.recommend.counts[int(value)] += 1
+                    self.recommend.text = self.recommend.text or q["text"]
+            elif q["type"] == "text" and isinstance(value, str) and value.strip():
+                key = (r.phase, q["id"], q["text"])
+                self.texts.setdefault(key, TextGroup(r.phase, q["id"], q["text"], [])).answers.append(value)
+            elif q["type"] in ("single", "multiple"):
+                chosen = [value] if q["type"] == "single" else list(value)
+                self._count(r.phase, q, list(q["options"]), [i for i, o in enumerate(q["options"]) if o in chosen])
+            elif q["type"] == "likert" and _likert_key(q) not in self.both_phases and _likert(value):
+                self._count(r.phase, q, _five_labels(q["labels"]), [_likert(value) - 1])
+            elif q["type"] == "scale" and isinstance(value, int | float) and _points(q):
+                points = _points(q)
+                chosen = [i for i, p in enumerate(points) if abs(value - p) < 1e-9]
+                if chosen:
+                    self._count(r.phase, q, [f"{p:g}" for p in points], chosen)
+
+    def _count(self, phase: str, q: dict[str, Any], options: list[str], chosen: list[int]) -> None:
+        """One person's answer to a question asked once, counted per option (``chosen``: option indexes)."""
+        key = (phase, q["id"], q["text"], tuple(options))
+        summary = self.choices.setdefault(key, ChoiceSummary(phase, q["id"], q["text"], options,
+                                                             [0] * len(options), 0))
+        summary.n += 1
+        for index in chosen:
+            summary.counts[index] += 1
+
+    def report(self, data: ReportInput) -> Report:
+        notes = [f"“{text}” was worded differently before and after the workshop for some learners "
+                 "(different bank versions): those answers are not paired." for text in sorted(self.unmatched)]
+        for group in self.texts.values():
+            # Sorted, not in the order they came: the order must not hint at who wrote what.
+            group.answers.sort(key=lambda t: (t.casefold(), t))
+        return Report(
+            title=data.title or (data.workshops[0].title if len(data.workshops) == 1 else "Workshops"),
+            workshops=self.summaries,
+            responses=self.total,
+            headcounts=self.headcounts,
+            items=list(self.items.values()),
+            recommend=self.recommend,
+            choices=sorted(self.choices.values(), key=lambda c: PHASE_ORDER[c.phase]),
+            texts=sorted(self.texts.values(), key=lambda g: PHASE_ORDER[g.phase]),
+            versions=sorted(((p, v, n) for (p, v), n in self.versions.items()),
+                            key=lambda t: (PHASE_ORDER[t[0]], t[1])),
+            notes=notes,
+        )
+
+
+def _likert_key(q: dict[str, Any]) -> tuple:
+    return (q["id"], q["text"], tuple(q.get("labels") or ()))
+
+
+def _points(q: dict[str, Any], most: int = 21) -> list[float]:
+    """The answers a scale question allows, when they are few enough to count one by one."""
+    count = round((q["max"] - q["min"]) / q["step"])
+    return [q["min"] + i * q["step"] for i in range(count + 1)] if count + 1 <= most else []
 
 
 def _five_labels(labels: list[str]) -> list[str]:
