@@ -121,10 +121,11 @@ class PageCache:
         entry = self.entries.get(key)
         if entry is None:
             return None
+        base = os.fspath(root)
         for rel, expected in entry.files.items():
             stamp = self.stats.get(rel)
-            try:
-                if stamp is None or not stamp.matches(os.stat(root / rel), expected):
+            try:  # a string join, not pathlib: this runs for every page of every build
+                if stamp is None or not stamp.matches(os.stat(os.path.join(base, rel)), expected):
                     return None
             except OSError:
                 return None
