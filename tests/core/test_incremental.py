@@ -381,3 +381,25 @@ def test_a_missing_parts_pack_renders_the_pages_again(lesson: Path, tmp_path: Pa
     forget_last_build(lesson)
     again = _new_process_build(lesson, out)
     assert again.pages_rendered == 10 and (out / "key-points.html").read_text() == before
+
+
+def test_an_edit_to_prose_does_not_highlight_the_pages_code_again(lesson: Path, tmp_path: Path, monkeypatch):
+    """Making a Pygments lexer costs a new process more than the page: highlighted blocks are kept per page."""
+    from lessonkit.site import highlight
+
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    before = (out / "counting-cells.html").read_text()
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters", "Seeding density REALLY matters"))
+    made: list[str] = []
+    real = highlight._highlight
+    monkeypatch.setattr(highlight, "_highlight", lambda code, language: made.append(code) or real(code, language))
+    _new_process_build(lesson, out)
+    after = (out / "counting-cells.html").read_text()
+    assert made == [] and "REALLY" in after
+    assert after.replace("Seeding density REALLY matters", "Seeding density matters") == before
+    text = page.read_text()
+    page.write_text(text.replace("```python\n", "```python\n# a new first line\n", 1))
+    _new_process_build(lesson, out)
+    assert len(made) == 1 and "a new first line" in made[0]  # only the block that changed
