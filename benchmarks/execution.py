@@ -15,11 +15,8 @@ with a note, when R or IRkernel is not installed.
 
 from __future__ import annotations
 
-import csv
 import os
-import re
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -57,33 +54,16 @@ def measure(lesson: Path, work: Path) -> tuple[float, float, int, int]:
 
 def corpus_copy(name: str, target: Path) -> Path | None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from testsupport import CORPUS
+    from testsupport import writable_corpus_copy
 
-    source = CORPUS / name
-    if not source.is_dir():
-        return None
-    shutil.copytree(source, target)
-    for path in [target, *target.rglob("*")]:
-        path.chmod(path.stat().st_mode | stat.S_IWUSR)
-    return target
+    return writable_corpus_copy(name, target)
 
 
 def gapminder(target: Path) -> Path | None:
-    lesson = corpus_copy("swcarpentry__r-novice-gapminder", target)
-    if lesson is None:
-        return None
-    config = lesson / "config.yaml"
-    config.write_text(re.sub(r"episodes: *\n(- .*\n)+", "episodes:\n- 01-rstudio-intro.Rmd\n- 02-project-intro.Rmd\n",
-                             config.read_text()))
-    for extra in lesson.glob("episodes/*.Rmd"):
-        if not extra.name.startswith(("01-", "02-")):
-            extra.unlink()
-    (lesson / "episodes/data").mkdir(exist_ok=True)
-    with open(lesson / "episodes/data/gapminder_data.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["country", "year", "pop", "continent", "lifeExp", "gdpPercap"])
-        writer.writerows([["Testland", 1952 + 5 * i, 1000 + i, "Asia", 50 + i, 700 + i] for i in range(11)])
-    return lesson
+    sys.path.insert(0, str(ROOT / "tests"))
+    from testsupport import gapminder_first_episodes
+
+    return gapminder_first_episodes(target)
 
 
 def main() -> None:

@@ -78,3 +78,40 @@ def copy_lesson(source: Path, target: Path) -> Path:
 
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lessonkit", "site"))
     return target
+
+
+def writable_corpus_copy(name: str, target: Path) -> Path | None:
+    """A writable copy of the corpus lesson ``name`` (the corpus itself is read-only); None without it."""
+    import shutil
+    import stat
+
+    source = CORPUS / name
+    if not source.is_dir():
+        return None
+    shutil.copytree(source, target)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return target
+
+
+def gapminder_first_episodes(target: Path) -> Path | None:
+    """swcarpentry__r-novice-gapminder cut to its first two episodes (CI time stays modest), with a small
+    data table of our own where episode 2's shell chunks expect one (the corpus ships no data files)."""
+    import csv
+    import re
+
+    lesson = writable_corpus_copy("swcarpentry__r-novice-gapminder", target)
+    if lesson is None:
+        return None
+    config = lesson / "config.yaml"
+    config.write_text(re.sub(r"episodes: *\n(- .*\n)+", "episodes:\n- 01-rstudio-intro.Rmd\n- 02-project-intro.Rmd\n",
+                             config.read_text()))
+    for extra in lesson.glob("episodes/*.Rmd"):
+        if not extra.name.startswith(("01-", "02-")):
+            extra.unlink()
+    (lesson / "episodes/data").mkdir(exist_ok=True)
+    with open(lesson / "episodes/data/gapminder_data.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["country", "year", "pop", "continent", "lifeExp", "gdpPercap"])
+        writer.writerows([["Testland", 1952 + 5 * i, 1000 + i, "Asia", 50 + i, 700 + i] for i in range(11)])
+    return lesson

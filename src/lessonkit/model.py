@@ -84,6 +84,15 @@ class Block:
     def spec(self) -> BlockSpec | None:
         return BLOCKS.get(self.kind)
 
+    def descendants(self) -> list[Block]:
+        """The blocks inside this one, depth first (a block before the blocks inside it)."""
+        found: list[Block] = []
+        for child in self.children:
+            if isinstance(child, Block):
+                found.append(child)
+                found.extend(child.descendants())
+        return found
+
 
 @dataclass(slots=True)
 class Output:

@@ -150,7 +150,7 @@ def episode_times(page: Page) -> EpisodeTimes:
                 if heading:
                     add_heading(raw, (heading.group(1) or "").strip(), node.line + offset, path)
         elif isinstance(node, Block):
-            for block in [node, *_inner_blocks(node)]:
+            for block in [node, *node.descendants()]:
                 if block.kind not in TIMED_BLOCKS:
                     if "minutes" in block.attrs:
                         diagnostics.append(Diagnostic(
@@ -168,15 +168,6 @@ def episode_times(page: Page) -> EpisodeTimes:
     if not intro.blocks and intro.teaching is None:
         sections.remove(intro)
     return EpisodeTimes(page, sections, diagnostics)
-
-
-def _inner_blocks(block: Block) -> list[Block]:
-    found: list[Block] = []
-    for child in block.children:
-        if isinstance(child, Block):
-            found.append(child)
-            found.extend(_inner_blocks(child))
-    return found
 
 
 def _plain(text: str) -> str:
@@ -305,153 +296,187 @@ def lesson_schedules(lesson: Lesson) -> list[Schedule]:
     raw = lesson.config.extra.get("schedules")
     if raw is None:
         return []
-    where = _config_positions(lesson)
-    config = "config.yaml"
-
-    def diag(path: tuple, rule: str, message: str, fix: str, severity: Severity = Severity.ERROR,
-             key: bool = False) -> Diagnostic:
-        line, column = where.key_at(*path) if key else where.at(*path)
-        return Diagnostic(config, line, column, rule, severity, message, fix)
-
+    reader = _ScheduleReader(lesson)
     if not isinstance(raw, dict):
-        return [Schedule("", "", diagnostics=[diag(("schedules",), "schedule-syntax",
-                "'schedules' must map schedule ids to schedules",
-                "Write 'schedules:' then, indented, 'masterclass-3h:' with 'title:', 'episodes:' and 'breaks:'.")])]
-    times_cache: dict[str, EpisodeTimes] = {}
-    episodes = {page.source.removeprefix("episodes/"): page for page in lesson.episodes}
-    schedules: list[Schedule] = []
-    for schedule_id, body in raw.items():
+        return [Schedule("", "", diagnostics=[reader.diag(
+            ("schedules",), "schedule-syntax", "'schedules' must map schedule ids to schedules",
+            "Write 'schedules:' then, indented, 'masterclass-3h:' with 'title:', 'episodes:' and 'breaks:'.")])]
+    return [reader.schedule(schedule_id, body) for schedule_id, body in raw.items()]
+
+
+class _ScheduleReader:
+    """Reads the ``schedules:`` of one lesson's config.yaml, one schedule at a time, with diagnostics."""
+
+    def __init__(self, lesson: Lesson) -> None:
+        self.where = _config_positions(lesson)
+        self.times_cache: dict[str, EpisodeTimes] = {}
+        self.episodes = {page.source.removeprefix("episodes/"): page for page in lesson.episodes}
+        self.problems: list[Diagnostic] = []
+
+    def diag(self, path: tuple, rule: str, message: str, fix: str, severity: Severity = Severity.ERROR,
+             key: bool = False) -> Diagnostic:
+        line, column = self.where.key_at(*path) if key else self.where.at(*path)
+        return Diagnostic("config.yaml", line, column, rule, severity, message, fix)
+
+    def problem(self, *args: Any, **kwargs: Any) -> None:
+        self.problems.append(self.diag(*args, **kwargs))
+
+    def schedule(self, schedule_id: Any, body: Any) -> Schedule:
         base = ("schedules", schedule_id)
-        schedule = Schedule(str(schedule_id), str(schedule_id), line=where.key_at(*base)[0])
-        schedules.append(schedule)
-        problems = schedule.diagnostics
+        schedule = Schedule(str(schedule_id), str(schedule_id), line=self.where.key_at(*base)[0])
+        self.problems = schedule.diagnostics
         if not SCHEDULE_ID.match(str(schedule_id)):
-            problems.append(diag(base, "schedule-syntax", f"schedule id {schedule_id!r} is not a simple name",
-                                 "Use letters, digits, '-', '_' and '.', e.g. 'masterclass-3h'.", key=True))
+            self.problem(base, "schedule-syntax", f"schedule id {schedule_id!r} is not a simple name",
+                         "Use letters, digits, '-', '_' and '.', e.g. 'masterclass-3h'.", key=True)
         if not isinstance(body, dict):
-            problems.append(diag(base, "schedule-syntax", f"schedule '{schedule_id}' must be a mapping",
-                                 "Give it 'title:', 'episodes:' and optionally 'breaks:' and 'description:'."))
-            continue
+            self.problem(base, "schedule-syntax", f"schedule '{schedule_id}' must be a mapping",
+                         "Give it 'title:', 'episodes:' and optionally 'breaks:' and 'description:'.")
+            return schedule
+        self.header(schedule, base, body)
+        self.episode_entries(schedule, base, body)
+        self.breaks(schedule, base, body)
+        _compute(schedule)
+        return schedule
+
+    def header(self, schedule: Schedule, base: tuple, body: dict) -> None:
+        """Unknown keys, the title and the description."""
         for key in body:
             if key not in ("title", "description", "episodes", "breaks"):
-                problems.append(diag((*base, key), "schedule-syntax",
-                                     f"schedule '{schedule_id}' has an unknown key '{key}'",
-                                     "Known keys: title, description, episodes, breaks.", Severity.WARNING, key=True))
+                self.problem((*base, key), "schedule-syntax", f"schedule '{schedule.id}' has an unknown key '{key}'",
+                             "Known keys: title, description, episodes, breaks.", Severity.WARNING, key=True)
         if isinstance(body.get("title"), str) and body["title"].strip():
             schedule.title = body["title"].strip()
         else:
-            problems.append(diag(base, "schedule-syntax", f"schedule '{schedule_id}' has no title",
-                                 "Add 'title: \"Three-hour live masterclass\"' (what a coordinator reads).",
-                                 Severity.WARNING, key=True))
+            self.problem(base, "schedule-syntax", f"schedule '{schedule.id}' has no title",
+                         "Add 'title: \"Three-hour live masterclass\"' (what a coordinator reads).",
+                         Severity.WARNING, key=True)
         if isinstance(body.get("description"), str):
             schedule.description = body["description"].strip()
+
+    def episode_entries(self, schedule: Schedule, base: tuple, body: dict) -> None:
         entries = body.get("episodes")
         if not isinstance(entries, list) or not entries:
-            problems.append(diag((*base, "episodes") if "episodes" in body else base, "schedule-syntax",
-                                 f"schedule '{schedule_id}' lists no episodes",
-                                 "Add 'episodes:' followed by lines such as '- 01-introduction.md'.",
-                                 key="episodes" not in body))
+            self.problem((*base, "episodes") if "episodes" in body else base, "schedule-syntax",
+                         f"schedule '{schedule.id}' lists no episodes",
+                         "Add 'episodes:' followed by lines such as '- 01-introduction.md'.",
+                         key="episodes" not in body)
             entries = []
         seen: set[str] = set()
         for position, entry in enumerate(entries):
-            path = (*base, "episodes", position)
-            leave: Any = []
-            if isinstance(entry, dict):
-                name = entry.get("file")
-                leave = entry.get("self_study", [])
-                for key in entry:
-                    if key not in ("file", "self_study"):
-                        problems.append(diag((*path, key), "schedule-syntax", f"unknown key '{key}' in an episode entry",
-                                             "An entry has 'file:' and optionally 'self_study:'.", Severity.WARNING,
-                                             key=True))
-            else:
-                name = entry
-            if not isinstance(name, str) or not name.strip():
-                problems.append(diag(path, "schedule-syntax", f"entry {position + 1} of schedule '{schedule_id}' "
-                                     "names no episode file", "Write '- 01-introduction.md' or '- file: 01-introduction.md'."))
-                continue
-            name = name.strip().removeprefix("episodes/")
-            page = episodes.get(name)
-            file_path = (*path, "file") if isinstance(entry, dict) else path
-            if page is None:
-                import difflib
+            item = self.episode_entry(schedule, (*base, "episodes", position), position, entry, seen)
+            if item is not None:
+                schedule.items.append(item)
 
-                hint = difflib.get_close_matches(name, list(episodes), n=1, cutoff=0.6)
-                problems.append(diag(file_path, "schedule-unknown-episode",
-                                     f"schedule '{schedule_id}' lists {name}, which is not an episode of the lesson",
-                                     (f"Did you mean {hint[0]}? " if hint else "")
-                                     + "Use a file name from 'episodes:' in config.yaml."))
-                continue
-            if name in seen:
-                problems.append(diag(file_path, "schedule-syntax", f"{name} is listed twice in schedule '{schedule_id}'",
-                                     "Remove the second entry."))
-                continue
-            seen.add(name)
-            times = times_cache.get(page.source) or times_cache.setdefault(page.source, episode_times(page))
-            if isinstance(leave, str):
-                leave = [leave]
-            if not isinstance(leave, list):
-                problems.append(diag((*path, "self_study"), "schedule-syntax", "'self_study' must be a list of section ids",
-                                     "Write 'self_study: [going-further]'."))
-                leave = []
-            left: set[str] = set()
-            for index, section_id in enumerate(leave):
-                section = times.section(str(section_id)) if isinstance(section_id, str) else None
-                if section is None:
-                    import difflib
+    def episode_entry(self, schedule: Schedule, path: tuple, position: int, entry: Any,
+                      seen: set[str]) -> ScheduleItem | None:
+        """One entry of ``episodes:`` (a file name, or ``file:`` with ``self_study:``)."""
+        leave: Any = []
+        if isinstance(entry, dict):
+            name = entry.get("file")
+            leave = entry.get("self_study", [])
+            for key in entry:
+                if key not in ("file", "self_study"):
+                    self.problem((*path, key), "schedule-syntax", f"unknown key '{key}' in an episode entry",
+                                 "An entry has 'file:' and optionally 'self_study:'.", Severity.WARNING, key=True)
+        else:
+            name = entry
+        if not isinstance(name, str) or not name.strip():
+            self.problem(path, "schedule-syntax", f"entry {position + 1} of schedule '{schedule.id}' "
+                         "names no episode file", "Write '- 01-introduction.md' or '- file: 01-introduction.md'.")
+            return None
+        name = name.strip().removeprefix("episodes/")
+        page = self.episodes.get(name)
+        file_path = (*path, "file") if isinstance(entry, dict) else path
+        if page is None:
+            hint = _close_match(name, list(self.episodes))
+            self.problem(file_path, "schedule-unknown-episode",
+                         f"schedule '{schedule.id}' lists {name}, which is not an episode of the lesson",
+                         (f"Did you mean {hint}? " if hint else "") + "Use a file name from 'episodes:' in config.yaml.")
+            return None
+        if name in seen:
+            self.problem(file_path, "schedule-syntax", f"{name} is listed twice in schedule '{schedule.id}'",
+                         "Remove the second entry.")
+            return None
+        seen.add(name)
+        times = self.times_cache.get(page.source) or self.times_cache.setdefault(page.source, episode_times(page))
+        left = self.self_study(path, name, times, leave)
+        item = ScheduleItem(name, page, line=self.where.at(*path)[0], marked=times.marked,
+                            live=[s for s in times.sections if s.id not in left],
+                            self_study=[s for s in times.sections if s.id in left])
+        item.end = times.minutes(left)
+        if not item.end:
+            self.problem(file_path, "schedule-no-time",
+                         f"{name} has no time: neither time marks nor 'teaching:'/'exercises:' in its "
+                         "front matter", "Add 'teaching: 20' and 'exercises: 10' to its front matter, "
+                         "or time marks to its sections.", Severity.WARNING)
+        return item
 
-                    ids = [s.id for s in times.sections if s.id]
-                    hint = difflib.get_close_matches(str(section_id), ids, n=1, cutoff=0.6)
-                    problems.append(diag((*path, "self_study", index), "schedule-unknown-section",
-                                         f"{name} has no level-2 section with the id {section_id!r}",
-                                         (f"Did you mean '{hint[0]}'? " if hint else "")
-                                         + f"Section ids of {name}: {', '.join(ids) or 'none'}."))
-                    continue
-                if not times.marked:
-                    problems.append(diag((*path, "self_study", index), "schedule-self-study-unmarked",
-                                         f"{name} has no time marks, so the time of section '{section_id}' cannot be "
-                                         "left out of the schedule",
-                                         "Give the episode's level-2 headings their minutes, '## Heading {minutes=10}'."))
-                left.add(section.id)
-            item = ScheduleItem(name, page, line=where.at(*path)[0], marked=times.marked,
-                                live=[s for s in times.sections if s.id not in left],
-                                self_study=[s for s in times.sections if s.id in left])
-            item.end = times.minutes(left)
-            if not item.end:
-                problems.append(diag(file_path, "schedule-no-time",
-                                     f"{name} has no time: neither time marks nor 'teaching:'/'exercises:' in its "
-                                     "front matter", "Add 'teaching: 20' and 'exercises: 10' to its front matter, "
-                                     "or time marks to its sections.", Severity.WARNING))
-            schedule.items.append(item)
+    def self_study(self, path: tuple, name: str, times: EpisodeTimes, leave: Any) -> set[str]:
+        """The ids of the sections ``self_study:`` leaves out of the live schedule."""
+        if isinstance(leave, str):
+            leave = [leave]
+        if not isinstance(leave, list):
+            self.problem((*path, "self_study"), "schedule-syntax", "'self_study' must be a list of section ids",
+                         "Write 'self_study: [going-further]'.")
+            leave = []
+        left: set[str] = set()
+        for index, section_id in enumerate(leave):
+            section = times.section(str(section_id)) if isinstance(section_id, str) else None
+            if section is None:
+                ids = [s.id for s in times.sections if s.id]
+                hint = _close_match(str(section_id), ids)
+                self.problem((*path, "self_study", index), "schedule-unknown-section",
+                             f"{name} has no level-2 section with the id {section_id!r}",
+                             (f"Did you mean '{hint}'? " if hint else "")
+                             + f"Section ids of {name}: {', '.join(ids) or 'none'}.")
+                continue
+            if not times.marked:
+                self.problem((*path, "self_study", index), "schedule-self-study-unmarked",
+                             f"{name} has no time marks, so the time of section '{section_id}' cannot be "
+                             "left out of the schedule",
+                             "Give the episode's level-2 headings their minutes, '## Heading {minutes=10}'.")
+            left.add(section.id)
+        return left
+
+    def breaks(self, schedule: Schedule, base: tuple, body: dict) -> None:
         breaks = body.get("breaks", []) or []
         if not isinstance(breaks, list):
-            problems.append(diag((*base, "breaks"), "schedule-syntax", "'breaks' must be a list",
-                                 "Write '- after: 02-workflow.md' and 'minutes: 15' for each break."))
+            self.problem((*base, "breaks"), "schedule-syntax", "'breaks' must be a list",
+                         "Write '- after: 02-workflow.md' and 'minutes: 15' for each break.")
             breaks = []
         listed = {item.file for item in schedule.items}
         for position, entry in enumerate(breaks):
-            path = (*base, "breaks", position)
-            if not isinstance(entry, dict):
-                problems.append(diag(path, "schedule-syntax", "a break must have 'after:' and 'minutes:'",
-                                     "Write '- after: 02-workflow.md' and, indented below it, 'minutes: 15'."))
-                continue
-            after = entry.get("after")
-            after = after.strip().removeprefix("episodes/") if isinstance(after, str) else after
-            minutes = entry.get("minutes")
-            if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 < minutes <= MAX_MINUTES:
-                problems.append(diag((*path, "minutes") if "minutes" in entry else path, "schedule-minutes",
-                                     f"the break's minutes is {minutes!r}, not a positive whole number",
-                                     "Write 'minutes: 15'."))
-                continue
-            if not isinstance(after, str) or after not in listed:
-                problems.append(diag((*path, "after") if "after" in entry else path, "schedule-unknown-episode",
-                                     f"the break comes after {after!r}, which schedule '{schedule_id}' does not teach",
-                                     f"Use one of: {', '.join(sorted(listed)) or 'the episodes listed above'}."))
-                continue
-            title = entry.get("title") if isinstance(entry.get("title"), str) and entry["title"].strip() else "Break"
-            schedule.breaks.append(Break(after, minutes, title.strip(), line=where.at(*path)[0]))
-        _compute(schedule)
-    return schedules
+            found = self.break_entry(schedule, (*base, "breaks", position), entry, listed)
+            if found is not None:
+                schedule.breaks.append(found)
+
+    def break_entry(self, schedule: Schedule, path: tuple, entry: Any, listed: set[str]) -> Break | None:
+        if not isinstance(entry, dict):
+            self.problem(path, "schedule-syntax", "a break must have 'after:' and 'minutes:'",
+                         "Write '- after: 02-workflow.md' and, indented below it, 'minutes: 15'.")
+            return None
+        after = entry.get("after")
+        after = after.strip().removeprefix("episodes/") if isinstance(after, str) else after
+        minutes = entry.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 < minutes <= MAX_MINUTES:
+            self.problem((*path, "minutes") if "minutes" in entry else path, "schedule-minutes",
+                         f"the break's minutes is {minutes!r}, not a positive whole number",
+                         "Write 'minutes: 15'.")
+            return None
+        if not isinstance(after, str) or after not in listed:
+            self.problem((*path, "after") if "after" in entry else path, "schedule-unknown-episode",
+                         f"the break comes after {after!r}, which schedule '{schedule.id}' does not teach",
+                         f"Use one of: {', '.join(sorted(listed)) or 'the episodes listed above'}.")
+            return None
+        title = entry.get("title") if isinstance(entry.get("title"), str) and entry["title"].strip() else "Break"
+        return Break(after, minutes, title.strip(), line=self.where.at(*path)[0])
+
+
+def _close_match(word: str, choices: list[str]) -> str | None:
+    import difflib
+
+    hint = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return hint[0] if hint else None
 
 
 def _compute(schedule: Schedule) -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import os
-import re
-import shutil
-import stat
 from pathlib import Path
 
 import pytest
@@ -14,19 +10,16 @@ import pytest
 from htmlquery import Document
 from lessonkit.build import Builder, BuildOptions, BuildResult
 from lessonkit.execute import ExecutionOptions
-from testsupport import CORPUS
+from testsupport import CORPUS, gapminder_first_episodes, writable_corpus_copy
 
 pytestmark = pytest.mark.corpus
 
 
 def copy_lesson(name: str, target: Path) -> Path:
     """A writable copy of a corpus lesson (the corpus itself is read-only)."""
-    source = CORPUS / name
-    assert source.is_dir(), f"the corpus lesson {name} is missing from {CORPUS}"
-    shutil.copytree(source, target)
-    for path in [target, *target.rglob("*")]:
-        path.chmod(path.stat().st_mode | stat.S_IWUSR)
-    return target
+    lesson = writable_corpus_copy(name, target)
+    assert lesson is not None, f"the corpus lesson {name} is missing from {CORPUS}"
+    return lesson
 
 
 def build(lesson: Path, out: Path) -> BuildResult:
@@ -68,20 +61,8 @@ def test_workbench_rmd_template_draws_its_figure_with_alt_text_and_caption(tmp_p
 
 
 def test_r_novice_gapminder_first_episodes_print_their_values(tmp_path: Path):
-    lesson = copy_lesson("swcarpentry__r-novice-gapminder", tmp_path / "lesson")
-    config = lesson / "config.yaml"
-    # Two small episodes keep CI time modest; the corpus has no data files, so give the shell
-    # chunks of episode 2 a small table of our own in the place the lesson expects it.
-    config.write_text(re.sub(r"episodes: *\n(- .*\n)+", "episodes:\n- 01-rstudio-intro.Rmd\n- 02-project-intro.Rmd\n",
-                             config.read_text()))
-    for extra in lesson.glob("episodes/*.Rmd"):
-        if not extra.name.startswith(("01-", "02-")):
-            extra.unlink()
-    (lesson / "episodes/data").mkdir(exist_ok=True)
-    with open(lesson / "episodes/data/gapminder_data.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["country", "year", "pop", "continent", "lifeExp", "gdpPercap"])
-        writer.writerows([["Testland", 1952 + 5 * i, 1000 + i, "Asia", 50 + i, 700 + i] for i in range(11)])
+    lesson = gapminder_first_episodes(tmp_path / "lesson")
+    assert lesson is not None, f"the corpus lesson swcarpentry__r-novice-gapminder is missing from {CORPUS}"
     before = tree(lesson)
     result = build(lesson, tmp_path / "site")
     assert result.ok, [d.format() for d in result.diagnostics if d.severity >= 2]

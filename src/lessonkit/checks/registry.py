@@ -40,14 +40,16 @@ RULE_MODULES: tuple[ModuleType, ...] = (headings, images, links, accessibility, 
 
 
 def collect(modules: Iterable[ModuleType]) -> dict[str, Rule]:
-    """Every :class:`Rule` defined in ``modules``, by id, in the order of the modules and their source."""
+    """Every :class:`Rule` defined in ``modules`` (a module attribute, or in a tuple of rules), by id, in the
+    order of the modules and their source."""
     found: dict[str, Rule] = {}
     for module in modules:
         for value in vars(module).values():
-            if isinstance(value, Rule):
-                if value.id in found and found[value.id] is not value:
-                    raise ValueError(f"two rules have the id {value.id!r}")
-                found[value.id] = value
+            for item in value if isinstance(value, tuple) else (value,):  # a rule, or a tuple of rules
+                if isinstance(item, Rule):
+                    if item.id in found and found[item.id] is not item:
+                        raise ValueError(f"two rules have the id {item.id!r}")
+                    found[item.id] = item
     return found
 
 

@@ -475,17 +475,22 @@ class PageCitations:
             if item.suffix:
                 options["suffix"] = ", " + escape(item.suffix)
             cites.append(CitationItem(item.key.lower(), **options))
-        citation = Citation(cites)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._bibliography.register(citation)
-                text = str(self._bibliography.cite(citation, lambda _item: None))
-        except Exception:
+        text = self._format_citation(Citation(cites))
+        if text is None:
             text = "(" + "; ".join(escape(self.bib.keys[i.key.lower()]) for i in good) + ")"
         text = _suppress_authors(text, good, self.bib)
         first = good[0].key.lower()
         return f'<a class="citation" href="#{escape(self.anchor + first)}">{text}</a>'
+
+    def _format_citation(self, citation) -> str | None:
+        """The citation formatted by citeproc-py in the page's style; None when citeproc cannot format it."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._bibliography.register(citation)
+                return str(self._bibliography.cite(citation, lambda _item: None))
+        except Exception:
+            return None
 
     def _narrative(self, item) -> str:
         """``@key``: the author in the text and the rest of the citation after it, as in "Zech et al. (2018)"."""
@@ -494,13 +499,8 @@ class PageCitations:
         options = {}
         if item.locator:
             options["locator"] = Locator(item.label or "page", item.locator)
-        citation = Citation([CitationItem(item.key.lower(), **options)])
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._bibliography.register(citation)
-                text = str(self._bibliography.cite(citation, lambda _item: None))
-        except Exception:
+        text = self._format_citation(Citation([CitationItem(item.key.lower(), **options)]))
+        if text is None:
             text = escape(self.bib.keys[item.key.lower()])
         narrative = _narrative_form(text, self.bib.items[item.key.lower()])
         return f'<a href="#{escape(self.anchor + item.key.lower())}">{narrative}</a>'

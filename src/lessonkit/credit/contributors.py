@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lessonkit.credit.vocab import (
@@ -15,7 +16,7 @@ from lessonkit.credit.vocab import (
     orcid_valid,
     spdx_id,
 )
-from lessonkit.credit.yamlfile import YamlFile, read_yaml_file, validate
+from lessonkit.credit.yamlfile import YamlFile, read_checked
 from lessonkit.diagnostics import Report
 from lessonkit.model import Lesson
 
@@ -96,111 +97,127 @@ def _ror(value: str) -> str:
 
 
 def _roles(file: YamlFile, entry: dict, where: tuple, report: Report) -> tuple[list[str], list[str]]:
-    roles: list[str] = []
-    for index, raw in enumerate(entry.get("roles") or []):
-        role = credit_role(str(raw))
-        if role is None:
-            guess = nearest(str(raw), list(CREDIT_ROLES))
-            hint = f"Did you mean '{guess}'? " if guess else ""
-            report.error(file.path, file.line((*where, "roles", index)), "credit-role-unknown",
-                         f"{raw!r} is not a CRediT role",
-                         f"{hint}The 14 CRediT roles are: {', '.join(CREDIT_ROLES)}.")
-        elif role not in roles:
-            roles.append(role)
-    contributions: list[str] = []
-    for index, raw in enumerate(entry.get("contributions") or []):
-        kind = all_contributors_type(str(raw))
-        if kind is None:
-            guess = nearest(str(raw), list(ALL_CONTRIBUTORS))
-            hint = f"Did you mean '{guess}'? " if guess else ""
-            report.error(file.path, file.line((*where, "contributions", index)), "credit-contribution-unknown",
-                         f"{raw!r} is not an All Contributors contribution type",
-                         f"{hint}See https://allcontributors.org/docs/en/emoji-key for the types.")
-        elif kind not in contributions:
-            contributions.append(kind)
+    roles = _terms(file, entry, where, "roles", credit_role, list(CREDIT_ROLES), report, "credit-role-unknown",
+                   "is not a CRediT role", f"The 14 CRediT roles are: {', '.join(CREDIT_ROLES)}.")
+    contributions = _terms(file, entry, where, "contributions", all_contributors_type, list(ALL_CONTRIBUTORS), report,
+                           "credit-contribution-unknown", "is not an All Contributors contribution type",
+                           "See https://allcontributors.org/docs/en/emoji-key for the types.")
     return roles, contributions
+
+
+def _terms(file: YamlFile, entry: dict, where: tuple, key: str, lookup: Callable[[str], str | None],
+           choices: list[str], report: Report, rule: str, what: str, fix: str) -> list[str]:
+    """The known terms of a vocabulary listed under ``key`` (each once); an error for each unknown one."""
+    found: list[str] = []
+    for index, raw in enumerate(entry.get(key) or []):
+        term = lookup(str(raw))
+        if term is None:
+            guess = nearest(str(raw), choices)
+            hint = f"Did you mean '{guess}'? " if guess else ""
+            report.error(file.path, file.line((*where, key, index)), rule, f"{raw!r} {what}", f"{hint}{fix}")
+        elif term not in found:
+            found.append(term)
+    return found
 
 
 def load_contributors(lesson: Lesson, report: Report | None = None) -> Contributors | None:
     """The lesson's contributors (None when it has no contributors file); problems go to ``report``."""
     report = report if report is not None else Report()
-    if not (lesson.root / FILE).is_file():
+    checked = read_checked(lesson.root, FILE, SCHEMA, report, empty={})
+    if checked is None:
         return None
-    file = read_yaml_file(lesson.root, FILE, report)
-    if file is None:
+    if checked.file is None:
         return Contributors(FILE)
-    if file.data is None:
-        file.data = {}
+    file, data = checked.file, checked.data
     result = Contributors(FILE, digest=file.digest)
-    if not validate(file, SCHEMA, report) and not isinstance(file.data, dict):
-        return result
-    data = file.data
-    seen_names: dict[str, int] = {}
-    seen_orcids: dict[str, int] = {}
+    seen = _Seen()
     for section, group in (("people", False), ("groups", True)):
         entries = data.get(section)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
                 continue
-            where = (section, index)
-            line = file.line(where)
-            roles, contributions = _roles(file, entry, where, report)
-            person = Person(
-                name=entry["name"].strip(), line=line,
-                given_names=str(entry.get("given-names") or "").strip(),
-                family_names=str(entry.get("family-names") or "").strip(),
-                email=str(entry.get("email") or "").strip(), affiliation=str(entry.get("affiliation") or "").strip(),
-                ror=_ror(str(entry.get("ror") or "")), author=bool(entry.get("author", False)), roles=roles,
-                contributions=contributions, description=str(entry.get("description") or "").strip(), group=group,
-                size=entry.get("size") if isinstance(entry.get("size"), int) else None,
-                members=[str(m) for m in entry.get("members") or [] if isinstance(m, str)],
-                url=str(entry.get("url") or ""),
-            )
-            orcid = str(entry.get("orcid") or "").strip()
-            if orcid:
-                person.orcid = orcid_id(orcid)
-                if not orcid_valid(orcid):
-                    report.error(FILE, file.line((*where, "orcid")), "credit-orcid",
-                                 f"the ORCID {orcid!r} of {person.name} is not valid (its check digit is wrong)",
-                                 "Copy the ORCID iD from the person's orcid.org page (16 characters, "
-                                 "e.g. 0000-0002-1825-0097).")
-                elif person.orcid in seen_orcids:
-                    report.error(FILE, file.line((*where, "orcid")), "credit-duplicate",
-                                 f"the ORCID {person.orcid} is listed twice (first on line {seen_orcids[person.orcid]})",
-                                 "List each person once, with all their roles.")
-                seen_orcids.setdefault(person.orcid, file.line((*where, "orcid")))
-            key = " ".join(person.name.lower().split())
-            if key in seen_names:
-                report.error(FILE, line, "credit-duplicate",
-                             f"{person.name} is listed twice (first on line {seen_names[key]})",
-                             "List each person or group once, with all their roles and contributions.")
-            seen_names.setdefault(key, line)
-            if not roles and not contributions and "roles" not in entry and "contributions" not in entry:
-                report.warning(FILE, line, "credit-role-missing", f"{person.name} has no role",
-                               "Say what they did: roles: [writing-original-draft] (CRediT) and/or "
-                               "contributions: [content] (All Contributors).")
+            person = _person(file, entry, (section, index), group, seen, report)
             (result.groups if group else result.people).append(person)
     related = data.get("related")
     for index, entry in enumerate(related if isinstance(related, list) else []):
-        if not isinstance(entry, dict) or not isinstance(entry.get("title"), str):
-            continue
-        where = ("related", index)
-        licence = str(entry.get("licence") or "").strip()
-        if licence and not spdx_id(licence) and not licence.startswith("LicenseRef-"):
-            report.error(FILE, file.line((*where, "licence")), "credit-licence-unknown",
-                         f"{licence!r} is not an SPDX licence id", _licence_fix(licence))
-        result.related.append(Work(
-            title=entry["title"].strip(), line=file.line(where),
-            authors=[str(a) for a in entry.get("authors") or []], year=str(entry.get("year") or ""),
-            url=str(entry.get("url") or ""), doi=str(entry.get("doi") or ""),
-            licence=spdx_id(licence) or licence, relation=str(entry.get("relation") or "isDerivedFrom"),
-            description=str(entry.get("description") or "")))
+        if isinstance(entry, dict) and isinstance(entry.get("title"), str):
+            result.related.append(_work(file, entry, ("related", index), report))
     funding = data.get("funding")
     for index, entry in enumerate(funding if isinstance(funding, list) else []):
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             result.funding.append(Funder(entry["name"], file.line(("funding", index)), _ror(str(entry.get("ror") or "")),
                                          str(entry.get("award") or ""), str(entry.get("description") or "")))
     return result
+
+
+@dataclass
+class _Seen:
+    """Names and ORCIDs already listed (with their lines), to report people listed twice."""
+
+    names: dict[str, int] = field(default_factory=dict)
+    orcids: dict[str, int] = field(default_factory=dict)
+
+
+def _text(entry: dict, key: str) -> str:
+    return str(entry.get(key) or "").strip()
+
+
+def _person(file: YamlFile, entry: dict, where: tuple, group: bool, seen: _Seen, report: Report) -> Person:
+    """One entry of ``people:`` or ``groups:``, with its ORCID, duplicates and roles checked."""
+    line = file.line(where)
+    roles, contributions = _roles(file, entry, where, report)
+    person = Person(
+        name=entry["name"].strip(), line=line,
+        given_names=_text(entry, "given-names"), family_names=_text(entry, "family-names"),
+        email=_text(entry, "email"), affiliation=_text(entry, "affiliation"),
+        ror=_ror(str(entry.get("ror") or "")), author=bool(entry.get("author", False)), roles=roles,
+        contributions=contributions, description=_text(entry, "description"), group=group,
+        size=entry.get("size") if isinstance(entry.get("size"), int) else None,
+        members=[str(m) for m in entry.get("members") or [] if isinstance(m, str)],
+        url=str(entry.get("url") or ""),
+    )
+    orcid = _text(entry, "orcid")
+    if orcid:
+        _orcid(file, person, orcid, file.line((*where, "orcid")), seen, report)
+    key = " ".join(person.name.lower().split())
+    if key in seen.names:
+        report.error(FILE, line, "credit-duplicate",
+                     f"{person.name} is listed twice (first on line {seen.names[key]})",
+                     "List each person or group once, with all their roles and contributions.")
+    seen.names.setdefault(key, line)
+    if not roles and not contributions and "roles" not in entry and "contributions" not in entry:
+        report.warning(FILE, line, "credit-role-missing", f"{person.name} has no role",
+                       "Say what they did: roles: [writing-original-draft] (CRediT) and/or "
+                       "contributions: [content] (All Contributors).")
+    return person
+
+
+def _orcid(file: YamlFile, person: Person, orcid: str, line: int, seen: _Seen, report: Report) -> None:
+    person.orcid = orcid_id(orcid)
+    if not orcid_valid(orcid):
+        report.error(FILE, line, "credit-orcid",
+                     f"the ORCID {orcid!r} of {person.name} is not valid (its check digit is wrong)",
+                     "Copy the ORCID iD from the person's orcid.org page (16 characters, "
+                     "e.g. 0000-0002-1825-0097).")
+    elif person.orcid in seen.orcids:
+        report.error(FILE, line, "credit-duplicate",
+                     f"the ORCID {person.orcid} is listed twice (first on line {seen.orcids[person.orcid]})",
+                     "List each person once, with all their roles.")
+    seen.orcids.setdefault(person.orcid, line)
+
+
+def _work(file: YamlFile, entry: dict, where: tuple, report: Report) -> Work:
+    """One entry of ``related:`` (a work the lesson derives from or relates to)."""
+    licence = _text(entry, "licence")
+    if licence and not spdx_id(licence) and not licence.startswith("LicenseRef-"):
+        report.error(FILE, file.line((*where, "licence")), "credit-licence-unknown",
+                     f"{licence!r} is not an SPDX licence id", _licence_fix(licence))
+    return Work(
+        title=entry["title"].strip(), line=file.line(where),
+        authors=[str(a) for a in entry.get("authors") or []], year=str(entry.get("year") or ""),
+        url=str(entry.get("url") or ""), doi=str(entry.get("doi") or ""),
+        licence=spdx_id(licence) or licence, relation=str(entry.get("relation") or "isDerivedFrom"),
+        description=str(entry.get("description") or ""))
 
 
 def _licence_fix(licence: str) -> str:

@@ -16,8 +16,8 @@ import re
 
 import yaml
 
-from lessonkit.credit.contributors import Person
-from lessonkit.credit.metadata import LessonMetadata
+from lessonkit.credit.contributors import Person, Work
+from lessonkit.credit.metadata import LessonMetadata, present
 from lessonkit.credit.vocab import DATACITE, DATACITE_ORDER, licence_url
 
 BIOSCHEMAS_PROFILE = "https://bioschemas.org/profiles/TrainingMaterial/1.0-RELEASE"
@@ -26,6 +26,9 @@ CODEMETA_CONTEXT = "https://doi.org/10.5063/schema/codemeta-2.0"
 #: ISO 639-1 -> ISO 639-2/B (Zenodo's language codes) for the languages lessons are written in.
 LANGUAGES = {"en": "eng", "fr": "fre", "de": "ger", "es": "spa", "pt": "por", "it": "ita", "nl": "dut",
              "ja": "jpn", "zh": "chi", "ko": "kor", "ar": "ara", "uk": "ukr", "sw": "swa"}
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _orcid_url(person: Person) -> str:
@@ -42,16 +45,8 @@ def cff_person(person: Person) -> dict:
             entry["website"] = person.url
         return entry
     given, family = person.split_name()
-    entry = {"family-names": family}
-    if given:
-        entry["given-names"] = given
-    if person.orcid:
-        entry["orcid"] = _orcid_url(person)
-    if person.affiliation:
-        entry["affiliation"] = person.affiliation
-    if person.email:
-        entry["email"] = person.email
-    return entry
+    return present({"family-names": family}, ("given-names", given), ("orcid", _orcid_url(person)),
+                   ("affiliation", person.affiliation), ("email", person.email))
 
 
 def citation_cff(meta: LessonMetadata) -> dict:
@@ -62,40 +57,24 @@ def citation_cff(meta: LessonMetadata) -> dict:
         "title": meta.title,
         "authors": [cff_person(p) for p in meta.authors] or [{"name": "The lesson's authors"}],
     }
-    if meta.abstract:
-        data["abstract"] = meta.abstract
-    if meta.version:
-        data["version"] = meta.version
-    if re.match(r"^\d{4}-\d{2}-\d{2}$", meta.date):
-        data["date-released"] = meta.date
-    if meta.doi:
-        data["doi"] = meta.doi
-    if meta.licence:
-        data["license"] = meta.licence
-    if meta.url:
-        data["url"] = meta.url
-    if meta.repository:
-        data["repository-code"] = meta.repository
-    if meta.keywords:
-        data["keywords"] = meta.keywords
-    references = []
-    for work in meta.related:
-        if not work.authors:
-            continue
-        reference: dict = {"type": "generic", "title": work.title,
-                           "authors": [{"name": name} for name in work.authors]}
-        if work.url:
-            reference["url"] = work.url
-        if work.doi:
-            reference["doi"] = work.doi
-        if str(work.year).isdigit():
-            reference["year"] = int(work.year)
-        if work.licence and re.match(r"^[A-Za-z0-9.+-]+$", work.licence):
-            reference["license"] = work.licence
-        references.append(reference)
+    present(data, ("abstract", meta.abstract), ("version", meta.version),
+            ("date-released", meta.date if ISO_DATE.match(meta.date) else ""), ("doi", meta.doi),
+            ("license", meta.licence), ("url", meta.url), ("repository-code", meta.repository),
+            ("keywords", meta.keywords))
+    references = [_cff_reference(work) for work in meta.related if work.authors]
     if references:
         data["references"] = references
     return data
+
+
+def _cff_reference(work: Work) -> dict:
+    reference = present({"type": "generic", "title": work.title, "authors": [{"name": name} for name in work.authors]},
+                        ("url", work.url), ("doi", work.doi))
+    if str(work.year).isdigit():
+        reference["year"] = int(work.year)
+    if work.licence and re.match(r"^[A-Za-z0-9.+-]+$", work.licence):
+        reference["license"] = work.licence
+    return reference
 
 
 def citation_cff_text(meta: LessonMetadata) -> str:
@@ -122,12 +101,7 @@ def datacite_type(person: Person) -> str:
 
 
 def _zenodo_person(person: Person) -> dict:
-    entry: dict = {"name": zenodo_name(person)}
-    if person.affiliation:
-        entry["affiliation"] = person.affiliation
-    if person.orcid:
-        entry["orcid"] = person.orcid
-    return entry
+    return present({"name": zenodo_name(person)}, ("affiliation", person.affiliation), ("orcid", person.orcid))
 
 
 def zenodo(meta: LessonMetadata) -> dict:
@@ -138,23 +112,10 @@ def zenodo(meta: LessonMetadata) -> dict:
         "description": meta.abstract or meta.title,
         "access_right": "open",
     }
-    if meta.licence:
-        data["license"] = meta.licence.lower()
-    if meta.version:
-        data["version"] = meta.version
-    if re.match(r"^\d{4}-\d{2}-\d{2}$", meta.date):
-        data["publication_date"] = meta.date
-    if meta.keywords:
-        data["keywords"] = meta.keywords
-    if meta.language:
-        data["language"] = LANGUAGES.get(meta.language.split("-")[0], "eng")
-    contributors = []
-    for person in meta.contributors:
-        entry = _zenodo_person(person)
-        entry["type"] = datacite_type(person)
-        contributors.append(entry)
-    if contributors:
-        data["contributors"] = contributors
+    present(data, ("license", meta.licence.lower()), ("version", meta.version),
+            ("publication_date", meta.date if ISO_DATE.match(meta.date) else ""), ("keywords", meta.keywords),
+            ("language", LANGUAGES.get(meta.language.split("-")[0], "eng") if meta.language else ""),
+            ("contributors", [{**_zenodo_person(p), "type": datacite_type(p)} for p in meta.contributors]))
     related = []
     if meta.repository:
         related.append({"identifier": meta.repository, "relation": "isSupplementTo", "scheme": "url",
@@ -177,26 +138,25 @@ def zenodo(meta: LessonMetadata) -> dict:
 # -- CodeMeta -------------------------------------------------------------------------------
 
 
-def _schema_person(person: Person, codemeta: bool = False) -> dict:
+def _schema_person(person: Person) -> dict:
     if person.group:
         entry: dict = {"@type": "Organization", "name": person.name}
         if person.url:
             entry["url"] = person.url
         return entry
     given, family = person.split_name()
-    entry = {"@type": "Person", "name": person.name}
-    if person.orcid:
-        entry["@id"] = _orcid_url(person)
-    if given:
-        entry["givenName"] = given
-    if family:
-        entry["familyName"] = family
+    entry = present({"@type": "Person", "name": person.name}, ("@id", _orcid_url(person)), ("givenName", given),
+                    ("familyName", family))
     if person.affiliation:
-        organisation = {"@type": "Organization", "name": person.affiliation}
-        if person.ror:
-            organisation["@id"] = person.ror
-        entry["affiliation"] = organisation
+        entry["affiliation"] = present({"@type": "Organization", "name": person.affiliation}, ("@id", person.ror))
     return entry
+
+
+def _work_fields(meta: LessonMetadata) -> list[tuple[str, object]]:
+    """What CodeMeta and schema.org say alike of the lesson: contributors, licence, version, date."""
+    return [("contributor", [_schema_person(p) for p in meta.contributors]),
+            ("license", (licence_url(meta.licence) or meta.licence) if meta.licence else ""),
+            ("version", meta.version), ("datePublished", meta.date)]
 
 
 def codemeta(meta: LessonMetadata) -> dict:
@@ -204,30 +164,13 @@ def codemeta(meta: LessonMetadata) -> dict:
         "@context": CODEMETA_CONTEXT,
         "@type": "SoftwareSourceCode",
         "name": meta.title,
-        "author": [_schema_person(p, True) for p in meta.authors],
+        "author": [_schema_person(p) for p in meta.authors],
     }
-    if meta.abstract:
-        data["description"] = meta.abstract
-    if meta.contributors:
-        data["contributor"] = [_schema_person(p, True) for p in meta.contributors]
-    if meta.licence:
-        data["license"] = licence_url(meta.licence) or meta.licence
-    if meta.version:
-        data["version"] = meta.version
-    if meta.date:
-        data["datePublished"] = meta.date
-    if meta.repository:
-        data["codeRepository"] = meta.repository
-    if meta.url:
-        data["url"] = meta.url
-    if meta.doi:
-        data["identifier"] = f"https://doi.org/{meta.doi}"
-    if meta.keywords:
-        data["keywords"] = meta.keywords
-    if meta.funding:
-        data["funder"] = [{"@type": "Organization", "name": f.name, **({"@id": f.ror} if f.ror else {})}
-                          for f in meta.funding]
-    return data
+    return present(data, ("description", meta.abstract), *_work_fields(meta), ("codeRepository", meta.repository),
+                   ("url", meta.url), ("identifier", f"https://doi.org/{meta.doi}" if meta.doi else ""),
+                   ("keywords", meta.keywords),
+                   ("funder", [present({"@type": "Organization", "name": f.name}, ("@id", f.ror))
+                               for f in meta.funding]))
 
 
 # -- schema.org / Bioschemas ----------------------------------------------------------------
@@ -247,24 +190,12 @@ def training_material(meta: LessonMetadata) -> dict:
         "inLanguage": meta.language,
         "author": [_schema_person(p) for p in meta.authors],
     }
-    if meta.url:
-        data["@id"] = meta.url
-        data["url"] = meta.url
-    if meta.contributors:
-        data["contributor"] = [_schema_person(p) for p in meta.contributors]
-    if meta.licence:
-        data["license"] = licence_url(meta.licence) or meta.licence
-    if meta.version:
-        data["version"] = meta.version
-    if meta.date:
-        data["datePublished"] = meta.date
-    if meta.doi:
-        data["identifier"] = f"https://doi.org/{meta.doi}"
-    if meta.minutes:
-        data["timeRequired"] = f"PT{meta.minutes // 60}H{meta.minutes % 60}M" if meta.minutes >= 60 else \
-            f"PT{meta.minutes}M"
-    if meta.publisher:
-        data["publisher"] = {"@type": "Organization", "name": meta.publisher}
+    minutes = meta.minutes
+    present(data, ("@id", meta.url), ("url", meta.url), *_work_fields(meta),
+            ("identifier", f"https://doi.org/{meta.doi}" if meta.doi else ""),
+            ("timeRequired", "" if not minutes else f"PT{minutes // 60}H{minutes % 60}M" if minutes >= 60 else
+             f"PT{minutes}M"),
+            ("publisher", {"@type": "Organization", "name": meta.publisher} if meta.publisher else None))
     if meta.episodes and meta.url:
         base = meta.url.rstrip("/") + "/"
         data["hasPart"] = [{"@type": "LearningResource", "name": title, "url": base + filename}

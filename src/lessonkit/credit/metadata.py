@@ -6,15 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lessonkit.credit.contributors import Contributors, Funder, Person, Work, load_contributors
-from lessonkit.credit.vocab import spdx_id
+from lessonkit.credit.vocab import CARPENTRIES, spdx_id
 from lessonkit.diagnostics import Report
 from lessonkit.markdown.frontmatter import load_yaml
 from lessonkit.model import Lesson
 
-PUBLISHERS = {
-    "swc": "Software Carpentry", "dc": "Data Carpentry", "lc": "Library Carpentry", "cp": "The Carpentries",
-    "incubator": "The Carpentries Incubator", "lab": "The Carpentries Lab",
-}
+PUBLISHERS = CARPENTRIES  # the carpentry code of config.yaml -> its name
 
 
 @dataclass
@@ -40,6 +37,14 @@ class LessonMetadata:
     @property
     def year(self) -> str:
         return self.date[:4] if self.date[:4].isdigit() else ""
+
+
+def present(data: dict, *fields: tuple[str, object]) -> dict:
+    """``data`` with each (key, value) of ``fields`` whose value is not empty added, in order."""
+    for key, value in fields:
+        if value:
+            data[key] = value
+    return data
 
 
 def read_cff(lesson: Lesson) -> dict:
@@ -115,10 +120,7 @@ def csl_item(meta: LessonMetadata) -> dict:
     if meta.date[:4].isdigit():
         parts = [int(p) for p in meta.date.split("-")[:3] if p.isdigit()]
         item["issued"] = {"date-parts": [parts]}
-    if meta.version:
-        item["version"] = meta.version
-    if meta.publisher:
-        item["publisher"] = meta.publisher
+    present(item, ("version", meta.version), ("publisher", meta.publisher))
     if meta.doi:
         item["DOI"] = meta.doi
     elif meta.url or meta.repository:
@@ -154,19 +156,9 @@ def bibtex(meta: LessonMetadata, key: str = "") -> str:
     from pybtex.database import BibliographyData, Entry
     from pybtex.database import Person as BibPerson
 
-    fields = {"title": meta.title}
-    if meta.year:
-        fields["year"] = meta.year
-    if meta.version:
-        fields["version"] = meta.version
-    if meta.publisher:
-        fields["publisher"] = meta.publisher
-    if meta.doi:
-        fields["doi"] = meta.doi
-    if meta.url or meta.repository:
-        fields["url"] = meta.url or meta.repository
-    if meta.licence:
-        fields["note"] = f"Lesson. Licence: {meta.licence}"
+    fields = present({"title": meta.title}, ("year", meta.year), ("version", meta.version),
+                     ("publisher", meta.publisher), ("doi", meta.doi), ("url", meta.url or meta.repository),
+                     ("note", f"Lesson. Licence: {meta.licence}" if meta.licence else ""))
     persons = []
     for person in meta.authors:
         if person.group:

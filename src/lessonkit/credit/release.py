@@ -126,26 +126,17 @@ def release(path: Path, version: str, out: Path | None = None, date: str = "", e
 def _prepare(root: Path, version: str, date: str, out: Path, execution) -> _Prepared | list[Diagnostic]:
     """Check, build and stage one lesson's release; its diagnostics when it is refused."""
     from lessonkit.build import Builder, BuildOptions
-    from lessonkit.credit import exports
-    from lessonkit.credit.metadata import lesson_metadata, read_cff
+    from lessonkit.credit.metadata import lesson_metadata
     from lessonkit.execute import ExecutionOptions
     from lessonkit.readers import read_lesson
 
-    report = Report()
     lesson = read_lesson(root)
-    name = lesson.name
-    folder = out / f"{name}-{version}"
+    folder = out / f"{lesson.name}-{version}"
     if lesson.format == "unknown":
         return list(lesson.report.sorted())
-    if folder.exists():
-        report.error(str(folder), 0, "release-exists", f"version {version} of {name} was already released ({folder})",
-                     "Choose a new --version; a published version is never overwritten.")
-    elif str(read_cff(lesson).get("version") or "") == version and (root / ".zenodo.json").is_file():
-        report.error("CITATION.cff", 0, "release-exists",
-                     f"CITATION.cff and .zenodo.json already describe version {version}",
-                     "Choose a new --version; a published version is never overwritten.")
-    if report.items:
-        return report.sorted()
+    refused = _already_released(lesson, root, folder, version)
+    if refused:
+        return refused
     work = Path(tempfile.mkdtemp(prefix=".release-", dir=_temp_parent(out)))
     keep = False
     try:
@@ -157,40 +148,71 @@ def _prepare(root: Path, version: str, date: str, out: Path, execution) -> _Prep
         if blocking or not result.ok:
             return diagnostics or result.diagnostics
         meta = lesson_metadata(lesson, version=version, date=date)
-        data = {"CITATION.cff": exports.citation_cff(meta), ".zenodo.json": exports.zenodo(meta),
-                "codemeta.json": exports.codemeta(meta), "lesson.jsonld": exports.training_material(meta)}
-        problems = validate_exports(data)
-        if problems:
-            for problem in problems:
-                report.error(problem.split(":", 1)[0], 0, "release-metadata", problem,
-                             "Correct contributors.yaml or config.yaml so that the metadata is complete.")
-            return report.sorted()
-        texts = {"CITATION.cff": exports.citation_cff_text(meta)}
-        for key in (".zenodo.json", "codemeta.json", "lesson.jsonld"):
-            texts[key] = exports.dumps(data[key])
+        texts = _export_texts(meta)
+        if isinstance(texts, list):
+            return texts
         staged = work / "release"
         staged.mkdir()
-        base = f"{name}-{version}"
         for key, text in texts.items():
             (staged / key).write_text(text, encoding="utf-8")
-        with zipfile.ZipFile(staged / f"{base}.zip", "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-            for file in _source_files(root, out):
-                rel = file.relative_to(root).as_posix()
-                if rel in texts:
-                    continue
-                bundle.write(file, f"{base}/source/{rel}")
-            for key, text in texts.items():
-                bundle.writestr(f"{base}/{key}", text)
-                if key in ("CITATION.cff", ".zenodo.json"):
-                    bundle.writestr(f"{base}/source/{key}", text)
-            for file in sorted((work / "site").rglob("*")):
-                if file.is_file():
-                    bundle.write(file, f"{base}/site/{file.relative_to(work / 'site').as_posix()}")
+        _bundle(staged / f"{lesson.name}-{version}.zip", f"{lesson.name}-{version}", root, out, work / "site", texts)
         keep = True
         return _Prepared(root, folder, staged, texts, meta, diagnostics)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _already_released(lesson, root: Path, folder: Path, version: str) -> list[Diagnostic]:
+    """An error when this version was released already (a published version is never overwritten)."""
+    from lessonkit.credit.metadata import read_cff
+
+    report = Report()
+    if folder.exists():
+        report.error(str(folder), 0, "release-exists",
+                     f"version {version} of {lesson.name} was already released ({folder})",
+                     "Choose a new --version; a published version is never overwritten.")
+    elif str(read_cff(lesson).get("version") or "") == version and (root / ".zenodo.json").is_file():
+        report.error("CITATION.cff", 0, "release-exists",
+                     f"CITATION.cff and .zenodo.json already describe version {version}",
+                     "Choose a new --version; a published version is never overwritten.")
+    return report.sorted()
+
+
+def _export_texts(meta) -> dict[str, str] | list[Diagnostic]:
+    """The release's metadata files (validated against their schemas), or the diagnostics of what is wrong."""
+    from lessonkit.credit import exports
+
+    data = {"CITATION.cff": exports.citation_cff(meta), ".zenodo.json": exports.zenodo(meta),
+            "codemeta.json": exports.codemeta(meta), "lesson.jsonld": exports.training_material(meta)}
+    problems = validate_exports(data)
+    if problems:
+        report = Report()
+        for problem in problems:
+            report.error(problem.split(":", 1)[0], 0, "release-metadata", problem,
+                         "Correct contributors.yaml or config.yaml so that the metadata is complete.")
+        return report.sorted()
+    texts = {"CITATION.cff": exports.citation_cff_text(meta)}
+    for key in (".zenodo.json", "codemeta.json", "lesson.jsonld"):
+        texts[key] = exports.dumps(data[key])
+    return texts
+
+
+def _bundle(path: Path, base: str, root: Path, out: Path, site: Path, texts: dict[str, str]) -> None:
+    """The release archive: the lesson's sources (with the new citation files), the metadata and the site."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for file in _source_files(root, out):
+            rel = file.relative_to(root).as_posix()
+            if rel in texts:
+                continue
+            bundle.write(file, f"{base}/source/{rel}")
+        for key, text in texts.items():
+            bundle.writestr(f"{base}/{key}", text)
+            if key in ("CITATION.cff", ".zenodo.json"):
+                bundle.writestr(f"{base}/source/{key}", text)
+        for file in sorted(site.rglob("*")):
+            if file.is_file():
+                bundle.write(file, f"{base}/site/{file.relative_to(site).as_posix()}")
 
 
 def _temp_parent(out: Path) -> Path:

@@ -7,6 +7,16 @@ import difflib
 import re
 
 #: CRediT (Contributor Roles Taxonomy, ANSI/NISO Z39.104-2022): id -> name as printed.
+#: The carpentries (config.yaml's ``carpentry:``) and their names: the publisher of a lesson.
+CARPENTRIES = {
+    "swc": "Software Carpentry",
+    "dc": "Data Carpentry",
+    "lc": "Library Carpentry",
+    "cp": "The Carpentries",
+    "incubator": "The Carpentries Incubator",
+    "lab": "The Carpentries Lab",
+}
+
 CREDIT_ROLES = {
     "conceptualization": "Conceptualization",
     "data-curation": "Data curation",

@@ -132,3 +132,27 @@ def _message(error) -> str:
     if error.validator == "type":
         return f"{error.instance!r} should be of type {error.validator_value}"
     return error.message
+
+
+@dataclass
+class CheckedFile:
+    """A credit file read with its positions and checked against its schema."""
+
+    file: YamlFile | None  # None: it could not be read (reported)
+    data: dict  # its top-level mapping ({} when it has none)
+    valid: bool
+
+
+def read_checked(root: Path, rel: str, schema_name: str, report: Report, empty: Any = None) -> CheckedFile | None:
+    """The credit file ``rel`` read (:func:`read_yaml_file`) and validated (:func:`validate`); None when the
+    lesson has no such file. ``empty`` is what an empty file stands for (None: an empty file is invalid when
+    the schema wants a mapping)."""
+    if not (root / rel).is_file():
+        return None
+    file = read_yaml_file(root, rel, report)
+    if file is None:
+        return CheckedFile(None, {}, False)
+    if file.data is None and empty is not None:
+        file.data = empty
+    valid = validate(file, schema_name, report)
+    return CheckedFile(file, file.data if isinstance(file.data, dict) else {}, valid)

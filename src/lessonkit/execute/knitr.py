@@ -30,6 +30,9 @@ from lessonkit.execute.engines import (
 from lessonkit.execute.outputs import from_jupyter
 from lessonkit.model import CodeChunk, Markdown, Output, Page
 
+#: The R helper's text outputs and the model's output kinds they become.
+R_TEXT_OUTPUTS = {"text": "stdout", "message": "message", "warning": "warning"}
+
 
 @dataclass
 class Note:
@@ -252,23 +255,25 @@ class _Runner:
             self.run.stopped = True  # not the lesson's fault: never cached
             self._error(index, chunk, {}, f"lessonkit could not run the chunk: {message}", chunk.line)
             return []
+        items = self._r_outputs(index, chunk, options, data.get("items", []))
+        self._r_state(index, chunk, data)
+        return items
+
+    def _r_outputs(self, index: int, chunk: CodeChunk, options: dict, reported: list) -> list[Output]:
+        """The outputs the R helper reported for a chunk, as model outputs (errors at their line)."""
         items: list[Output] = []
         consumed = 0  # lines of the chunk's code before the current expression
         last_start = 0
-        for item in data.get("items", []):
+        for item in reported:
             kind, text = item.get("kind"), str(item.get("text", ""))
             if kind == "source":
                 last_start = consumed
                 consumed += text.count("\n") + (0 if text.endswith("\n") else 1)
                 items.append(Output("source", text))
-            elif kind == "text":
-                items.append(Output("stdout", text))
+            elif kind in R_TEXT_OUTPUTS:
+                items.append(Output(R_TEXT_OUTPUTS[kind], text))
             elif kind == "asis":
                 items.append(Output("markdown", text, mime="text/markdown"))
-            elif kind == "message":
-                items.append(Output("message", text))
-            elif kind == "warning":
-                items.append(Output("warning", text))
             elif kind == "error":
                 items.append(Output("error", text, caption=text))
                 self._error(index, chunk, options, text, chunk.line + 1 + last_start)
@@ -283,6 +288,11 @@ class _Runner:
                 self._note(index, "too-many-figures", False,
                            f"chunk {_name(chunk)} drew {text} figures; only the first {MAX_FIGURES} are shown",
                            "Draw fewer figures in one chunk (a plot inside an endless loop?).")
+        return items
+
+    def _r_state(self, index: int, chunk: CodeChunk, data: dict) -> None:
+        """What a chunk changed for the next ones: knitr's chunk option defaults, and the working folder
+        (changed back, with a note)."""
         defaults = data.get("defaults")
         if isinstance(defaults, dict):
             self.defaults = {**KNITR_DEFAULTS, **{k: v for k, v in defaults.items() if k != "comment"}}
@@ -295,7 +305,6 @@ class _Runner:
                        f"chunk {_name(chunk)} changed the working folder to {moved}; lessonkit changed it back "
                        "to the episode's folder for the next chunk",
                        "Use paths relative to the episode (\"data/file.csv\") instead of setwd().")
-        return items
 
     def python_chunk(self, index: int, chunk: CodeChunk, options: dict) -> list[Output] | None:
         session = self.session("python")

@@ -36,8 +36,7 @@ class _Job:
 
 def execute_lesson(lesson: Lesson, folder: Path, options: ExecutionOptions) -> ExecutionReport:
     """Fill the outputs of the lesson's executable chunks, from the cache or by running them."""
-    from lessonkit.execute import prerendered
-    from lessonkit.execute.engines import engine_of, inline_expressions, runnable
+    from lessonkit.execute.engines import engine_of, runnable
 
     started = time.perf_counter()
     report = ExecutionReport()
@@ -52,67 +51,117 @@ def execute_lesson(lesson: Lesson, folder: Path, options: ExecutionOptions) -> E
     if not options.enabled or no_execute_requested():
         report.disabled = "--no-execute" if not options.enabled else f"{NO_EXECUTE}=1"
         return report
-    import importlib.util
-
-    if importlib.util.find_spec("nbclient") is None or importlib.util.find_spec("jupyter_client") is None:
+    if not _execution_installed():
         diagnostics.warning(pages[0].source, 0, "execution-unavailable",
                             "code chunks are shown without running them: the execution extra is not installed",
                             "pip install 'lessonkit[exec]' (nbclient, ipykernel), or build with --no-execute.")
         report.diagnostics = diagnostics.items
         return report
-
-    r_kernel = options.r_kernel or os.environ.get(R_KERNEL) or IRKERNEL
-    has_r = kernel_available(r_kernel)
-    rendered = prerendered.load(lesson, options.prerendered, diagnostics) if options.prerendered else None
-    missing_r: list[tuple[Page, CodeChunk]] = []
-    jobs: list[_Job] = []
+    plan = _Plan(lesson, folder, options, report, diagnostics)
     for page in pages:
+        plan.add(page)
+    plan.report_missing_r(pages)
+    if plan.jobs:
+        _run_jobs(lesson, folder, plan.jobs, options, plan.r_kernel if plan.has_r else None, report, diagnostics)
+    _check_figure_alt(pages, diagnostics)
+    report.diagnostics = diagnostics.items
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _execution_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nbclient") is not None and importlib.util.find_spec("jupyter_client") is not None
+
+
+class _Plan:
+    """Decides, page by page, what runs (a Python notebook or knitr-style), what comes from the cache and
+    what is shown from sandpaper's rendered outputs (R pages without R)."""
+
+    def __init__(self, lesson: Lesson, folder: Path, options: ExecutionOptions, report: ExecutionReport,
+                 diagnostics: Report) -> None:
+        from lessonkit.execute import prerendered
+
+        self.lesson, self.folder, self.options = lesson, folder, options
+        self.report, self.diagnostics = report, diagnostics
+        self.r_kernel = options.r_kernel or os.environ.get(R_KERNEL) or IRKERNEL
+        self.has_r = kernel_available(self.r_kernel)
+        self.rendered = prerendered.load(lesson, options.prerendered, diagnostics) if options.prerendered else None
+        self.missing_r: list[tuple[Page, CodeChunk]] = []
+        self.jobs: list[_Job] = []
+
+    def add(self, page: Page) -> None:
+        from lessonkit.execute.engines import engine_of, inline_expressions
+
         chunks = page.chunks()
         engines = [engine_of(c) for c in chunks]
         inline = inline_expressions(page)
         if all(e == "python" for e in engines) and not inline:
-            report.episodes += 1
-            key = cache.episode_key(options.kernel, chunks, cache.data_files(lesson.root, _folder(lesson, page),
-                                                                             chunks), options.timeout)
-            if not _from_cache(lesson, page, chunks, folder, key, report, diagnostics, options):
-                jobs.append(_Job(page, chunks, key))
-            continue
+            self.notebook_page(page, chunks)
+        else:
+            self.knitr_page(page, chunks, engines, inline)
+
+    def cached_or_job(self, page: Page, chunks: list[CodeChunk], key: str, knitr: bool) -> None:
+        if not _from_cache(self.lesson, page, chunks, self.folder, key, self.report, self.diagnostics, self.options):
+            self.jobs.append(_Job(page, chunks, key, knitr=knitr))
+
+    def notebook_page(self, page: Page, chunks: list[CodeChunk]) -> None:
+        """A page of Python chunks only: one notebook in one kernel."""
+        options = self.options
+        self.report.episodes += 1
+        key = cache.episode_key(options.kernel, chunks, cache.data_files(self.lesson.root, _folder(self.lesson, page),
+                                                                         chunks), options.timeout)
+        self.cached_or_job(page, chunks, key, knitr=False)
+
+    def knitr_page(self, page: Page, chunks: list[CodeChunk], engines: list[str], inline: list) -> None:
+        """An R Markdown page (R, shell and Python chunks, inline R), run knitr-style."""
+        from lessonkit.execute import prerendered
+        from lessonkit.execute.engines import runnable
+
+        options = self.options
         for chunk, engine in zip(chunks, engines, strict=True):
             if not runnable(engine):
-                diagnostics.warning(
+                self.diagnostics.warning(
                     chunk.source or page.source, chunk.line, "chunk-engine",
                     f"chunk {_name(chunk)} uses the knitr engine '{engine}', which lessonkit does not run: "
                     "it is shown as code, without output",
                     "lessonkit runs R (IRkernel), Python and shell (bash, sh) chunks; show other code in a plain "
                     f"fence (```{engine}) or add eval=FALSE.")
         r_chunks = [c for c, e in zip(chunks, engines, strict=True) if e == "r"]
-        if (r_chunks or inline) and not has_r:
-            if rendered is not None and prerendered.apply(page, rendered, diagnostics):
-                report.prerendered += sum(1 for c in r_chunks if c.outputs)
-                continue
-            missing_r.extend((page, c) for c in r_chunks[:1])
+        if (r_chunks or inline) and not self.has_r:
+            if self.rendered is not None and prerendered.apply(page, self.rendered, self.diagnostics):
+                self.report.prerendered += sum(1 for c in r_chunks if c.outputs)
+                return
+            self.missing_r.extend((page, c) for c in r_chunks[:1])
             if not any(runnable(e) and e != "r" for e in engines):
-                continue
-        report.episodes += 1
-        signature = _knitr_signature(options.kernel, r_kernel if has_r else None, engines, folder)
-        extra = "\x1f".join(expr for _, expr in inline) + f"\x1fR={has_r}"
-        key = cache.episode_key("knitr", chunks, cache.data_files(lesson.root, _folder(lesson, page), chunks),
+                return
+        self.report.episodes += 1
+        signature = _knitr_signature(options.kernel, self.r_kernel if self.has_r else None, engines, self.folder)
+        extra = "\x1f".join(expr for _, expr in inline) + f"\x1fR={self.has_r}"
+        key = cache.episode_key("knitr", chunks, cache.data_files(self.lesson.root, _folder(self.lesson, page), chunks),
                                 options.timeout, environment=signature, extra=extra)
-        if not _from_cache(lesson, page, chunks, folder, key, report, diagnostics, options):
-            jobs.append(_Job(page, chunks, key, knitr=True))
-    if missing_r:
+        self.cached_or_job(page, chunks, key, knitr=True)
+
+    def report_missing_r(self, pages: list[Page]) -> None:
+        """One warning for every R chunk shown without running because R is not installed."""
+        from lessonkit.execute.engines import engine_of
+
+        if not self.missing_r:
+            return
         count = sum(1 for page in pages for c in page.chunks() if engine_of(c) == "r")
-        page, chunk = missing_r[0]
-        diagnostics.warning(
+        page, chunk = self.missing_r[0]
+        pages_missing = len(self.missing_r)
+        self.diagnostics.warning(
             chunk.source or page.source, chunk.line, "kernel-missing",
-            f"{count} R chunk{'s are' if count > 1 else ' is'} on {len(missing_r)} page"
-            f"{'s' if len(missing_r) > 1 else ''} shown without running: no Jupyter kernel for R "
-            f"(IRkernel, kernel '{r_kernel}') is installed",
+            f"{count} R chunk{'s are' if count > 1 else ' is'} on {pages_missing} page"
+            f"{'s' if pages_missing > 1 else ''} shown without running: no Jupyter kernel for R "
+            f"(IRkernel, kernel '{self.r_kernel}') is installed",
             INSTALL_R,
         )
 
-    if jobs:
-        _run_jobs(lesson, folder, jobs, options, r_kernel if has_r else None, report, diagnostics)
+
+def _check_figure_alt(pages: list[Page], diagnostics: Report) -> None:
     for page in pages:
         for chunk in page.chunks():
             images = [o for o in chunk.outputs if o.kind == "image"]
@@ -122,9 +171,6 @@ def execute_lesson(lesson: Lesson, folder: Path, options: ExecutionOptions) -> E
                     f"chunk {_name(chunk)} draws a figure without alternative text",
                     'Describe what the figure shows in the chunk options, e.g. fig.alt="Scatter plot of ...".',
                 )
-    report.diagnostics = diagnostics.items
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _folder(lesson: Lesson, page: Page) -> Path:
@@ -255,12 +301,10 @@ def _finish_knitr(lesson: Lesson, folder: Path, job: _Job, run, written: dict[st
     for chunk, outputs, executed in zip(job.chunks, run.outputs, run.executed, strict=True):
         chunk.outputs, chunk.executed = outputs, executed
     if run.failure:
-        diagnostics.add(Diagnostic(
-            job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
-            f"cannot run the code of this page: {run.failure}",
-            "Check that the Jupyter kernels are installed (IRkernel for R: see docs/execution.md; "
-            "pip install 'lessonkit[exec]' for Python), or build with --no-execute.",
-        ))
+        diagnostics.add(_kernel_failed(job, run.failure, options,
+                                       "Check that the Jupyter kernels are installed (IRkernel for R: see "
+                                       "docs/execution.md; pip install 'lessonkit[exec]' for Python), or build "
+                                       "with --no-execute."))
         return
     notes = [vars(note) for note in run.notes]
     _report_notes(job.page, job.chunks, notes, diagnostics, options)
@@ -268,6 +312,11 @@ def _finish_knitr(lesson: Lesson, folder: Path, job: _Job, run, written: dict[st
     _publish(lesson, folder, job.key, files)
     if not run.stopped:
         cache.store(folder, job.key, cache.CachedRun(run.outputs, run.executed, run.errors, notes, files))
+
+
+def _kernel_failed(job: _Job, failure: str, options: ExecutionOptions, fix: str) -> Diagnostic:
+    return Diagnostic(job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
+                      f"cannot run the code of this page: {failure}", fix)
 
 
 def _report_notes(page: Page, chunks: list[CodeChunk], notes: list[dict], diagnostics: Report,
@@ -287,12 +336,9 @@ def _finish_python(folder: Path, job: _Job, run, diagnostics: Report, options: E
         chunk.outputs, chunk.executed = result.outputs, result.executed
     errors = [r.error for r in run.results]
     if run.failure and not any(r.executed for r in run.results):
-        diagnostics.add(Diagnostic(
-            job.page.source, job.chunks[0].line, 0, "kernel-failed", _severity(options),
-            f"cannot run the code of this page: {run.failure}",
-            "Check that a Jupyter kernel for the language is installed (pip install 'lessonkit[exec]' for "
-            "Python), or build with --no-execute.",
-        ))
+        diagnostics.add(_kernel_failed(job, run.failure, options,
+                                       "Check that a Jupyter kernel for the language is installed (pip install "
+                                       "'lessonkit[exec]' for Python), or build with --no-execute."))
         return
     for chunk, result in zip(job.chunks, run.results, strict=True):
         if result.timed_out:

@@ -13,7 +13,7 @@ from lessonkit.diagnostics import Report
 from lessonkit.markdown import linear
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.chunks import parse_chunk_header, parse_exec_marker, split_hash_pipe_options
-from lessonkit.markdown.fences import div_fence, open_fence
+from lessonkit.markdown.fences import DivFence, Fence, div_fence, open_fence
 from lessonkit.model import BLOCKS, Block, CodeChunk, Markdown, Node
 
 ATX_HEADING = linear.ATX_HEADING  # linear time (the regex was quadratic in runs of spaces)
@@ -27,157 +27,201 @@ TITLE_TAKING = {k for k, spec in BLOCKS.items() if spec.role in ("callout", "col
 
 def parse_body(text: str, first_line: int, path: str, report: Report) -> list[Node]:
     """Parse ``text`` (whose first line is line ``first_line`` of ``path``)."""
-    root: list[Node] = []
-    stack: list[tuple[Block, list[Node]]] = []  # open blocks and their child lists
-    buffer: list[str] = []
-    buffer_start = first_line
-    lines = text.split("\n")
-    number = first_line - 1
-    index = 0
-    too_deep = 0  # fences opened (and not closed) beyond MAX_BLOCK_DEPTH: kept as text
+    return _BodyParser(text, first_line, path, report).parse()
 
-    def current() -> list[Node]:
-        return stack[-1][1] if stack else root
 
-    def flush(next_line: int) -> None:
-        nonlocal buffer, buffer_start
-        if buffer and any(line.strip() for line in buffer):
-            current().append(Markdown("\n".join(buffer), buffer_start))
-        buffer = []
-        buffer_start = next_line
+class _BodyParser:
+    """One pass over a body's lines: text is buffered, fences and divs become nodes."""
 
-    while index < len(lines):
-        line = lines[index]
-        number = first_line + index
-        index += 1
-        first = line.lstrip()[:1]
-        if first not in SPECIAL_STARTS:
-            buffer.append(line)  # fast path: most lines are plain text
-            continue
+    def __init__(self, text: str, first_line: int, path: str, report: Report) -> None:
+        self.root: list[Node] = []
+        self.stack: list[tuple[Block, list[Node]]] = []  # open blocks and their child lists
+        self.buffer: list[str] = []
+        self.buffer_start = first_line
+        self.lines = text.split("\n")
+        self.first_line = first_line
+        self.path = path
+        self.report = report
+        self.number = first_line - 1
+        self.index = 0
+        self.too_deep = 0  # fences opened (and not closed) beyond MAX_BLOCK_DEPTH: kept as text
 
-        fence = open_fence(line) if first in "`~" else None
-        if fence:
-            indent, marks, info = fence.indent, fence.marks, fence.info
-            chunk = None
-            if len(indent) <= 3 and marks[0] == "`":
-                chunk = parse_chunk_header(info) or parse_exec_marker(info)
-            # Collect the fenced block up to its closing fence.
-            body: list[str] = []
-            closed = False
-            while index < len(lines):
-                inner = lines[index]
-                index += 1
-                if fence.closed_by(inner):
-                    closed = True
-                    break
-                body.append(inner)
-            end_number = first_line + index - 1
-            if not closed:
-                report.warning(
-                    path, number, "code-fence-unclosed",
-                    f"code block opened with {marks} is never closed; it runs to the end of the file",
-                    f"Add a line containing only {marks} where the code ends.",
-                )
-            if chunk is None:
-                buffer.extend([line, *body])
-                if closed:
-                    buffer.append(lines[index - 1])
+    def parse(self) -> list[Node]:
+        lines, buffer, first_line = self.lines, self.buffer, self.first_line
+        while self.index < len(lines):
+            line = lines[self.index]
+            self.number = first_line + self.index
+            self.index += 1
+            first = line.lstrip()[:1]
+            if first not in SPECIAL_STARTS:
+                buffer.append(line)  # fast path: most lines are plain text
                 continue
-            engine, label, options, problems = chunk
-            code = "\n".join(body)
-            more, code, more_problems = split_hash_pipe_options(code)
-            options = {**options, **more}
-            if label is None and options.get("label") is not None:
-                label = str(options["label"])  # Quarto's #| label: name
-            for problem in (*problems, *more_problems):
-                report.warning(path, number, "chunk-options", problem,
-                               "Write chunk options as {engine label, name=value, ...}.")
-            flush(end_number + 1)
-            current().append(CodeChunk(engine, code, number, label, options))
-            continue
-
-        if first == "<" and line.lstrip().startswith("<!--") and "-->" not in line:
-            # A block-level HTML comment: everything up to --> is text.
+            if first in "`~":
+                fence = open_fence(line)
+                if fence:
+                    self.code_fence(line, fence)
+                    continue
+            elif first == "<":
+                if line.lstrip().startswith("<!--") and "-->" not in line:
+                    self.html_comment(line)
+                    continue
+            elif first == ":":
+                div = div_fence(line)
+                if div:
+                    self.div(line, div)
+                    continue
             buffer.append(line)
-            while index < len(lines):
-                buffer.append(lines[index])
-                index += 1
-                if "-->" in lines[index - 1]:
-                    break
-            continue
+        self.finish()
+        return self.root
 
-        div = div_fence(line) if first == ":" else None
-        if div:
-            rest = div.rest
-            if too_deep and not rest:
-                too_deep -= 1
-                buffer.append(line)
-                continue
-            if rest and len(stack) >= MAX_BLOCK_DEPTH:
-                if not too_deep:
-                    report.error(path, number, "block-too-deep",
-                                 f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this fence and the blocks "
-                                 "inside it are kept as text",
-                                 "Close the blocks above before opening new ones.", column=len(div.indent) + 1)
-                too_deep += 1
-                buffer.append(line)
-                continue
-            if not rest:
-                if stack:
-                    flush(number + 1)
-                    block, _ = stack.pop()
-                    block.end_line = number
-                    take_title(block)
-                else:
-                    report.error(
-                        path, number, "div-unmatched-close",
-                        "closing fence ':::' has no open block to close",
-                        "Remove this line, or add the opening fence (e.g. '::: challenge') it was meant to close.",
-                        column=len(div.indent) + 1,
-                    )
-                continue
-            attrs = parse_attributes(rest) if rest.startswith("{") else None
-            if attrs is None:
-                word, _, tail = rest.partition(" ")
-                tail_attrs = parse_attributes(tail) if tail.strip().startswith("{") else None
-                classes = [word] + (tail_attrs.classes if tail_attrs else [])
-                block_id = tail_attrs.id if tail_attrs else None
-                pairs = tail_attrs.pairs if tail_attrs else {}
-                if tail.strip() and tail_attrs is None:
-                    report.warning(
-                        path, number, "div-fence-syntax",
-                        f"text after the block class is ignored: {tail.strip()!r}",
-                        "Write '::: class' or '::: {.class #id key=value}'.",
-                        column=len(div.indent) + 1,
-                    )
-            else:
-                classes, block_id, pairs = attrs.classes, attrs.id, attrs.pairs
-                if attrs.invalid:
-                    report.warning(
-                        path, number, "div-fence-syntax",
-                        f"cannot read {' '.join(attrs.invalid)!r} in the block's attributes",
-                        "Write attributes as {.class #id key=value}.",
-                        column=len(div.indent) + 1,
-                    )
-            flush(number + 1)
-            kind = classes[0].lower() if classes else ""
-            block = Block(kind, number, number, [], tuple(classes), block_id, dict(pairs))
-            current().append(block)
-            stack.append((block, block.children))
-            continue
+    # -- helpers -------------------------------------------------------------------------
 
+    def current(self) -> list[Node]:
+        return self.stack[-1][1] if self.stack else self.root
+
+    def flush(self, next_line: int) -> None:
+        buffer = self.buffer
+        if buffer and any(line.strip() for line in buffer):
+            self.current().append(Markdown("\n".join(buffer), self.buffer_start))
+        buffer.clear()
+        self.buffer_start = next_line
+
+    # -- code fences and chunks ----------------------------------------------------------
+
+    def code_fence(self, line: str, fence: Fence) -> None:
+        """A fenced code block: text, or a :class:`CodeChunk` when its info string is a chunk header."""
+        number, lines = self.number, self.lines
+        chunk = None
+        if len(fence.indent) <= 3 and fence.marks[0] == "`":
+            chunk = parse_chunk_header(fence.info) or parse_exec_marker(fence.info)
+        body: list[str] = []  # the fenced block up to its closing fence
+        closed = False
+        while self.index < len(lines):
+            inner = lines[self.index]
+            self.index += 1
+            if fence.closed_by(inner):
+                closed = True
+                break
+            body.append(inner)
+        end_number = self.first_line + self.index - 1
+        if not closed:
+            self.report.warning(
+                self.path, number, "code-fence-unclosed",
+                f"code block opened with {fence.marks} is never closed; it runs to the end of the file",
+                f"Add a line containing only {fence.marks} where the code ends.",
+            )
+        if chunk is None:
+            self.buffer.extend([line, *body])
+            if closed:
+                self.buffer.append(lines[self.index - 1])
+            return
+        self.flush(end_number + 1)
+        self.current().append(self.chunk(chunk, body, number))
+
+    def chunk(self, header, body: list[str], number: int) -> CodeChunk:
+        engine, label, options, problems = header
+        more, code, more_problems = split_hash_pipe_options("\n".join(body))
+        options = {**options, **more}
+        if label is None and options.get("label") is not None:
+            label = str(options["label"])  # Quarto's #| label: name
+        for problem in (*problems, *more_problems):
+            self.report.warning(self.path, number, "chunk-options", problem,
+                                "Write chunk options as {engine label, name=value, ...}.")
+        return CodeChunk(engine, code, number, label, options)
+
+    def html_comment(self, line: str) -> None:
+        """A block-level HTML comment: everything up to --> is text."""
+        lines, buffer = self.lines, self.buffer
         buffer.append(line)
+        while self.index < len(lines):
+            buffer.append(lines[self.index])
+            self.index += 1
+            if "-->" in lines[self.index - 1]:
+                break
 
-    flush(number + 1)
-    for block, _ in reversed(stack):
-        report.error(
-            path, block.line, "div-unclosed",
-            f"block '{block.kind or 'div'}' opened here is never closed",
-            "Add a line of colons (e.g. ':::::::') where the block ends.",
-        )
-        block.end_line = number
-        take_title(block)
-    return root
+    # -- fenced divs ---------------------------------------------------------------------
+
+    def div(self, line: str, div: DivFence) -> None:
+        rest = div.rest
+        if self.too_deep and not rest:
+            self.too_deep -= 1
+            self.buffer.append(line)
+        elif rest and len(self.stack) >= MAX_BLOCK_DEPTH:
+            if not self.too_deep:
+                self.report.error(
+                    self.path, self.number, "block-too-deep",
+                    f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this fence and the blocks "
+                    "inside it are kept as text",
+                    "Close the blocks above before opening new ones.", column=len(div.indent) + 1)
+            self.too_deep += 1
+            self.buffer.append(line)
+        elif not rest:
+            self.close_div(div)
+        else:
+            self.open_div(div)
+
+    def close_div(self, div: DivFence) -> None:
+        number = self.number
+        if self.stack:
+            self.flush(number + 1)
+            block, _ = self.stack.pop()
+            block.end_line = number
+            take_title(block)
+        else:
+            self.report.error(
+                self.path, number, "div-unmatched-close",
+                "closing fence ':::' has no open block to close",
+                "Remove this line, or add the opening fence (e.g. '::: challenge') it was meant to close.",
+                column=len(div.indent) + 1,
+            )
+
+    def open_div(self, div: DivFence) -> None:
+        number = self.number
+        classes, block_id, pairs = self.div_attributes(div)
+        self.flush(number + 1)
+        kind = classes[0].lower() if classes else ""
+        block = Block(kind, number, number, [], tuple(classes), block_id, dict(pairs))
+        self.current().append(block)
+        self.stack.append((block, block.children))
+
+    def div_attributes(self, div: DivFence) -> tuple[list[str], str | None, dict]:
+        """``::: class {#id k=v}`` or ``::: {.class #id k=v}`` → classes, id, pairs (warning on the rest)."""
+        rest, column = div.rest, len(div.indent) + 1
+        attrs = parse_attributes(rest) if rest.startswith("{") else None
+        if attrs is not None:
+            if attrs.invalid:
+                self.report.warning(
+                    self.path, self.number, "div-fence-syntax",
+                    f"cannot read {' '.join(attrs.invalid)!r} in the block's attributes",
+                    "Write attributes as {.class #id key=value}.",
+                    column=column,
+                )
+            return attrs.classes, attrs.id, attrs.pairs
+        word, _, tail = rest.partition(" ")
+        tail_attrs = parse_attributes(tail) if tail.strip().startswith("{") else None
+        if tail.strip() and tail_attrs is None:
+            self.report.warning(
+                self.path, self.number, "div-fence-syntax",
+                f"text after the block class is ignored: {tail.strip()!r}",
+                "Write '::: class' or '::: {.class #id key=value}'.",
+                column=column,
+            )
+        if tail_attrs is None:
+            return [word], None, {}
+        return [word, *tail_attrs.classes], tail_attrs.id, tail_attrs.pairs
+
+    def finish(self) -> None:
+        """Flush the text left and report the blocks never closed."""
+        number = self.number
+        self.flush(number + 1)
+        for block, _ in reversed(self.stack):
+            self.report.error(
+                self.path, block.line, "div-unclosed",
+                f"block '{block.kind or 'div'}' opened here is never closed",
+                "Add a line of colons (e.g. ':::::::') where the block ends.",
+            )
+            block.end_line = number
+            take_title(block)
 
 
 def take_title(block: Block) -> None:

@@ -48,8 +48,15 @@ def _rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
             return False
     if silent:
         return True
+    rows, header_rows = _rows(lines, cols)
+    _push_table(state, rows, header_rows, [start, line])
+    state.line = line
+    return True
 
-    rows: list[tuple[list[str], bool]] = []  # (cell texts, separator after it is '=')
+
+def _rows(lines: list[str], cols: list[int]) -> tuple[list[tuple[list[str], bool]], int]:
+    """The table's rows (cell texts, whether the separator after it is '=') and how many are header rows."""
+    rows: list[tuple[list[str], bool]] = []
     current: list[list[str]] = [[] for _ in cols[:-1]]
     header_rows = 0
     for text in lines[1:]:
@@ -65,9 +72,13 @@ def _rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         for index in range(len(cols) - 1):
             cell = text[cols[index] + 1 : cols[index + 1]]
             current[index].append(cell[1:] if cell.startswith(" ") else cell)
+    return rows, header_rows
 
+
+def _push_table(state: StateBlock, rows: list[tuple[list[str], bool]], header_rows: int, lines: list[int]) -> None:
+    """The table's tokens; each cell's content is parsed as Markdown blocks."""
     token = state.push("table_open", "table", 1)
-    token.map = [start, line]
+    token.map = lines
     sections = [("thead", rows[:header_rows], "th"), ("tbody", rows[header_rows:], "td")]
     for tag, section_rows, cell_tag in sections:
         if not section_rows:
@@ -84,8 +95,6 @@ def _rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
             state.push("tr_close", "tr", -1)
         state.push(f"{tag}_close", tag, -1)
     state.push("table_close", "table", -1)
-    state.line = line
-    return True
 
 
 def grid_table_plugin(md: MarkdownIt) -> None:

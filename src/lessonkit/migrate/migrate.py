@@ -55,15 +55,9 @@ class Migration:
 def migrate(source: Path, destination: Path, force: bool = False) -> Migration:
     source = source.resolve()
     destination = destination.resolve()
+    _check_request(source, destination, force)
     result = Migration(source, destination)
     report = Report()
-    if detect_format(source) != "styles":
-        raise MigrationError(f"{source} is not a styles lesson (it needs _config.yml and _episodes/ or _episodes_rmd/)")
-    if destination == source or source in destination.parents:
-        raise MigrationError("the destination must be outside the lesson being migrated")
-    if destination.exists() and not force:
-        raise MigrationError(f"{destination} already exists; choose a new folder or use --force to replace it")
-
     lesson = read_lesson(source)
     report.extend(lesson.report)
     if lesson.report.errors:
@@ -73,6 +67,32 @@ def migrate(source: Path, destination: Path, force: bool = False) -> Migration:
 
     moves = _page_moves(lesson)
     result.moves = moves
+    files = _migrated_pages(lesson, moves, report)
+    for skipped in ("aio.md", "_extras/figures.md"):
+        if (source / skipped).is_file():
+            report.info(skipped, 0, "migrate-page-dropped",
+                        f"{skipped} is not migrated: the Workbench makes this page itself",
+                        "Nothing to do.")
+    files["config.yaml"] = _config(lesson, source, moves, report)
+    files.update(_copied_files(source, report))
+    _write(destination, files, force)
+    result.written = sorted(files)
+    result.diagnostics = report.sorted()
+    return result
+
+
+def _check_request(source: Path, destination: Path, force: bool) -> None:
+    if detect_format(source) != "styles":
+        raise MigrationError(f"{source} is not a styles lesson (it needs _config.yml and _episodes/ or _episodes_rmd/)")
+    if destination == source or source in destination.parents:
+        raise MigrationError("the destination must be outside the lesson being migrated")
+    if destination.exists() and not force:
+        raise MigrationError(f"{destination} already exists; choose a new folder or use --force to replace it")
+
+
+def _migrated_pages(lesson: Lesson, moves: dict[str, str], report: Report) -> dict[str, str | bytes]:
+    """Every moved page written out as Workbench Markdown with its links rewritten (extras are copied as
+    they are, by :func:`_copied_files`)."""
     site = SiteMap.of(lesson)
     slug_to_new = {page.slug: moves[page.source] for page in lesson.pages() if page.source in moves}
     files: dict[str, str | bytes] = {}
@@ -87,13 +107,11 @@ def migrate(source: Path, destination: Path, force: bool = False) -> Migration:
         return lambda text, node: rewrite_links(text, lambda url: change(url, node))
 
     for page in lesson.pages():
-        if page.source not in moves:
+        if page.source not in moves or page.kind == "extra":
             continue
         writer = WorkbenchWriter(rewrite_for(page))
         if page.kind == "index":
             text = "---\nsite: sandpaper::sandpaper_site\n---\n\n" + writer.nodes(page.body, 0).strip("\n") + "\n"
-        elif page.kind == "extra":
-            continue  # copied verbatim below
         else:
             text = writer.page(page)
         files[moves[page.source]] = text
@@ -102,14 +120,12 @@ def migrate(source: Path, destination: Path, force: bool = False) -> Migration:
                 report.warning(page.source, block.line, "migrate-unknown-block",
                                f"block class '{block.kind}' is not a Workbench block; it is kept as '::: {block.kind}'",
                                "Correct the class (e.g. 'challenge', 'callout') in the migrated episode.")
+    return files
 
-    for skipped in ("aio.md", "_extras/figures.md"):
-        if (source / skipped).is_file():
-            report.info(skipped, 0, "migrate-page-dropped",
-                        f"{skipped} is not migrated: the Workbench makes this page itself",
-                        "Nothing to do.")
 
-    files["config.yaml"] = _config(lesson, source, moves, report)
+def _copied_files(source: Path, report: Report) -> dict[str, str | bytes]:
+    """``_includes/links.md`` (its Liquid resolved), the files kept as they are and the moved asset folders."""
+    files: dict[str, str | bytes] = {}
     links = source / "_includes" / "links.md"
     if links.is_file():
         from lessonkit.readers.liquid import LiquidContext, resolve
@@ -129,17 +145,13 @@ def migrate(source: Path, destination: Path, force: bool = False) -> Migration:
         if folder.is_dir():
             for path, rel in walk_files(source, folder, report, old):  # symbolic links out are refused
                 files[f"{new}/{rel}"] = path.read_bytes()
-
-    _write(destination, files, force)
-    result.written = sorted(files)
-    result.diagnostics = report.sorted()
-    return result
+    return files
 
 
 def prefer_rmarkdown_sources(lesson: Lesson, report: Report) -> None:
     """Episodes knitted from R Markdown are migrated from their .Rmd (the source), not the knitted .md."""
     site = read_config(lesson.root, Report())[1]
-    reader = StylesPageReader(lesson.root, site, Report(), None)
+    reader = StylesPageReader(lesson.root, site, Report())
     for index, page in enumerate(lesson.episodes):
         rmd = lesson.root / "_episodes_rmd" / (Path(page.source).stem + ".Rmd")
         if page.source.startswith("_episodes/") and rmd.is_file():

@@ -141,71 +141,99 @@ class KramdownReader:
                 pending.extend(block)
                 continue
             if not QUOTE.match(line.text):
-                ial = IAL.match(line.text)
-                if ial:  # an IAL after a paragraph, list or table: site styling only
-                    self._misplaced(ial.group(1), line.number)
-                    pending.append(Line("", line.number))
-                else:
-                    pending.append(line)
+                pending.append(self._outside_quote(line))
                 index += 1
                 continue
-            # A blockquote: every following line up to a blank line or an IAL, with or without '>'
-            # ("lazy" lines: kramdown continues a blockquote over them).
-            end = index
-            run = []
-            while end < len(lines):
-                if QUOTE.match(lines[end].text):
-                    run.append(lines[end])
-                elif not ends_lazy_run(lines[end].text):
-                    run.append(Line("> " + lines[end].text, lines[end].number))
-                else:
-                    break
-                end += 1
-            ials: list[Line] = []
-            while end < len(lines) and IAL.match(lines[end].text):
-                ials.append(lines[end])
-                end += 1
-            classes: list[str] = []
-            block_id = None
-            pairs: dict[str, str] = {}
-            for ial_line in ials:
-                attrs = parse_attributes(IAL.match(ial_line.text).group(1))
-                classes += attrs.classes
-                block_id = attrs.id or block_id
-                pairs.update(attrs.pairs)
-            if classes and depth >= MAX_BLOCK_DEPTH:
-                if not self.too_deep:
-                    self.too_deep = True
-                    self.report.error(self.path, run[0].number, "block-too-deep",
-                                      f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this one is kept as a "
-                                      "plain blockquote", "Close the blocks above before opening new ones.")
-                classes = []
-            if not classes:
-                # A plain blockquote (its IALs only style the site).
-                for quote in run:
-                    content = QUOTE.match(quote.text).group(2)
-                    inner_ial = IAL.match(content)
-                    if inner_ial:
-                        self._misplaced(inner_ial.group(1), quote.number)
-                        quote = Line(">", quote.number)
-                    pending.append(quote)
+            run, end = _quote_run(lines, index)
+            ials, index = _ial_lines(lines, end)
+            classes, block_id, pairs = self._block_attributes(run, ials, depth)
+            if not classes:  # a plain blockquote (its IALs only style the site)
+                pending.extend(self._plain_quote(run))
                 pending.extend(Line("", ial_line.number) for ial_line in ials)
-                index = end
                 continue
             flush()
-            if len(classes) > 1 and sum(c in BLOCKS for c in classes) > 1:
-                self.report.warning(
-                    self.path, ials[0].number, "kramdown-unbalanced",
-                    f"one blockquote is closed by several block classes ({', '.join('.' + c for c in classes)}); "
-                    "a closing line is probably at the wrong '>' depth",
-                    "Put each '{: .class}' line at the depth of the block it closes: a solution inside a challenge "
-                    "is closed by '> {: .solution}', the challenge by '{: .challenge}'.",
-                )
-            inner = [Line(QUOTE.match(quote.text).group(2), quote.number) for quote in run]
-            kind = classes[0].lower()
-            block = Block(kind, run[0].number, ials[-1].number, self.region(inner, depth + 1), tuple(classes), block_id, pairs)
-            take_title(block)
-            nodes.append(block)
-            index = end
+            nodes.append(self._block(run, ials, classes, block_id, pairs, depth))
         flush()
         return nodes
+
+    def _outside_quote(self, line: Line) -> Line:
+        """A line outside a blockquote; an IAL after a paragraph, list or table only styles the site."""
+        ial = IAL.match(line.text)
+        if not ial:
+            return line
+        self._misplaced(ial.group(1), line.number)
+        return Line("", line.number)
+
+    def _block_attributes(self, run: list[Line], ials: list[Line],
+                          depth: int) -> tuple[list[str], str | None, dict[str, str]]:
+        """The classes, id and pairs of the IAL lines closing a blockquote (no classes: a plain quote)."""
+        classes: list[str] = []
+        block_id = None
+        pairs: dict[str, str] = {}
+        for ial_line in ials:
+            attrs = parse_attributes(IAL.match(ial_line.text).group(1))
+            classes += attrs.classes
+            block_id = attrs.id or block_id
+            pairs.update(attrs.pairs)
+        if classes and depth >= MAX_BLOCK_DEPTH:
+            if not self.too_deep:
+                self.too_deep = True
+                self.report.error(self.path, run[0].number, "block-too-deep",
+                                  f"blocks are nested more than {MAX_BLOCK_DEPTH} deep; this one is kept as a "
+                                  "plain blockquote", "Close the blocks above before opening new ones.")
+            classes = []
+        return classes, block_id, pairs
+
+    def _plain_quote(self, run: list[Line]) -> list[Line]:
+        """The lines of a blockquote that is not a block (an IAL inside it closes nothing)."""
+        out = []
+        for quote in run:
+            content = QUOTE.match(quote.text).group(2)
+            inner_ial = IAL.match(content)
+            if inner_ial:
+                self._misplaced(inner_ial.group(1), quote.number)
+                quote = Line(">", quote.number)
+            out.append(quote)
+        return out
+
+    def _block(self, run: list[Line], ials: list[Line], classes: list[str], block_id: str | None,
+               pairs: dict[str, str], depth: int) -> Block:
+        """A blockquote closed by ``{: .class}`` lines: a block whose content is read one level deeper."""
+        if len(classes) > 1 and sum(c in BLOCKS for c in classes) > 1:
+            self.report.warning(
+                self.path, ials[0].number, "kramdown-unbalanced",
+                f"one blockquote is closed by several block classes ({', '.join('.' + c for c in classes)}); "
+                "a closing line is probably at the wrong '>' depth",
+                "Put each '{: .class}' line at the depth of the block it closes: a solution inside a challenge "
+                "is closed by '> {: .solution}', the challenge by '{: .challenge}'.",
+            )
+        inner = [Line(QUOTE.match(quote.text).group(2), quote.number) for quote in run]
+        kind = classes[0].lower()
+        block = Block(kind, run[0].number, ials[-1].number, self.region(inner, depth + 1), tuple(classes), block_id, pairs)
+        take_title(block)
+        return block
+
+
+def _quote_run(lines: list[Line], index: int) -> tuple[list[Line], int]:
+    """A blockquote: every line from ``index`` up to a blank line or an IAL, with or without '>'
+    ("lazy" lines: kramdown continues a blockquote over them); and the index after it."""
+    end = index
+    run = []
+    while end < len(lines):
+        if QUOTE.match(lines[end].text):
+            run.append(lines[end])
+        elif not ends_lazy_run(lines[end].text):
+            run.append(Line("> " + lines[end].text, lines[end].number))
+        else:
+            break
+        end += 1
+    return run, end
+
+
+def _ial_lines(lines: list[Line], end: int) -> tuple[list[Line], int]:
+    """The IAL lines right after a blockquote, and the index after them."""
+    ials: list[Line] = []
+    while end < len(lines) and IAL.match(lines[end].text):
+        ials.append(lines[end])
+        end += 1
+    return ials, end

@@ -91,8 +91,7 @@ def _read_config(root: Path, report: Report) -> tuple[LessonConfig, dict[str, An
 class StylesPageReader:
     """Turns one styles page's bytes into a :class:`Page` (Liquid resolved, kramdown blocks, summaries)."""
 
-    def __init__(self, root: Path, site: dict[str, Any], report: Report, cache: object = None,
-                 config_digest: str | None = None):
+    def __init__(self, root: Path, site: dict[str, Any], report: Report, config_digest: str | None = None):
         self.root = root
         self.site = site
         self.report = report
@@ -189,7 +188,7 @@ class StylesFormat(LessonFormat):
         return ConfigFile("_config.yml", config, site, text, config_digest, not unreadable and bool(config_digest))
 
     def _reader(self, root: Path, config: ConfigFile) -> StylesPageReader:
-        return StylesPageReader(root, config.data, Report(), None, config.digest)
+        return StylesPageReader(root, config.data, Report(), config.digest)
 
     def sources(self, root: Path, config: ConfigFile, report: Report) -> list[PageSource]:
         found: list[PageSource] = []

@@ -247,6 +247,7 @@ def uses_mermaid(lesson: Lesson) -> bool:
 def template_signature() -> str:
     """Changes when lessonkit's templates, theme or rendering code change (so caches are dropped)."""
     return code_signature(("lessonkit.site", "templates"), ("lessonkit.site", "templates/blocks"),
+                          ("lessonkit.site", "templates/aggregates"), ("lessonkit.site", "templates/chunks"),
                           ("lessonkit.site", "static"), ("lessonkit.site", "."),
                           ("lessonkit.markdown", "."), ("lessonkit", "."), ("lessonkit.locale", "."))
 
@@ -303,78 +304,106 @@ def render_page(
     lesson = shared.lesson
     config = lesson.config
     parts = shared.parts(page_language(page, config.lang))
-    ui = parts.ui
-    _ = ui.gettext
+    _ = parts.ui.gettext
     home_title = _("Summary and Schedule") if view == "instructor" else _("Summary and Setup")
     if kind == "generated":
         title = _(title)
     elif slug == "index" and kind == "index":
         title = home_title  # the lesson's title is in the header of every page
-    root = "../" if view == "instructor" else ""
-    other_view = f"../{slug}.html" if view == "instructor" else f"instructor/{slug}.html"
     path = f"{'instructor/' if view == 'instructor' else ''}{slug}.html"
-    overview = None
-    if rendered is not None and rendered.overview:
-        overview = {k: for_view(v, view) for k, v in rendered.overview.items()}
-    headings = [h for h in (rendered.headings if rendered else []) if h[0] == 2] if toc else []
-    if view == "learner" and rendered is not None and rendered.instructor_notes and isinstance(body, str):
-        headings = [h for h in headings if f'id="{h[1]}"' in body]  # not those inside instructor notes
-    updated = shared.updated.get(page.source, "") if page is not None else ""
-    # 404.html is served at any depth: its links and assets are absolute when the site's address is known.
-    # (as paths from the server's root, e.g. /lesson/assets/lessonkit.css: the same on any host serving it).
-    base = ""
-    if slug == "404" and config.url.strip():
-        site_root = "/" + urlsplit(config.url.strip()).path.strip("/")
-        root = site_root.rstrip("/") + "/"
-        base = root + ("instructor/" if view == "instructor" else "")
     context = {
-        "_": _,
-        "ngettext": ui.ngettext,
-        "lang": ui.html_lang,
-        "dir": ui.dir,
+        **_lesson_context(shared, parts, view, path),
+        **_addresses(config.url, view, slug),
+        **_page_context(shared, parts.ui, page),
         "page_title": plain(title),
         "title_html": inline_title(title),
-        "lesson": {"title": config.title, "life_cycle": config.life_cycle},
         "description": description or f"{plain(title)} - {config.title}",
-        "version": __version__,
-        "root": root,
-        "base": base,
         "feedback": shared.feedback if kind == "episode" else None,
         "jsonld": jsonld(lesson, page, path, config.title if slug == "index" else plain(title)),
         "view": view,
         "kind": kind,
         "slug": slug,
-        "brand": shared.brand,
-        "carpentry_name": shared.brand.get("name", ""),
-        "other_view": other_view,
-        "banner": parts.banner,
-        "toc": headings,
-        "resources": parts.resources[view] + [dict(item, title=_(item["title"]))
-                                              for item in shared.extra_resources[view]],
-        "footer": parts.footer,
-        "strings_asset": parts.strings_asset,
-        "theme_css": shared.theme_css,
-        "languages": [dict(item, href=item["url"] + path if item["url"] else "") for item in shared.languages],
+        "toc": _toc(rendered, body, view) if toc else [],
         "home_title": home_title,
         "number": shared.episode_numbers.get(slug, 0),
-        "episode_count": len(lesson.episodes),
-        "minutes": page.minutes if page is not None else 0,
-        "teaching": page.teaching if page is not None else None,
-        "exercises": page.exercises if page is not None else None,
-        "edit_url": edit_url(lesson, page) if page is not None else "",
-        "updated": ui.date(updated) if updated else "",
-        "updated_iso": updated,
-        "overview": overview,
+        "overview": ({k: for_view(v, view) for k, v in rendered.overview.items()}
+                     if rendered is not None and rendered.overview else None),
         "body": Markup(BODY_MARK),
         "downloads": [dict(d, label=_(d["label"])) for d in downloads or []],
         "previous": _neighbour(previous, _, home_title),
         "next": _neighbour(next, _, home_title),
         "has_solutions": isinstance(body, str) and '<details class="collapsible' in body,
         "mermaid": isinstance(body, str) and 'class="mermaid"' in body,
-        "sidebar_numbers": config.extra.get("disable_sidebar_numbering") is not True,
-        "analytics": config.extra.get("analytics") if isinstance(config.extra.get("analytics"), str) else "",
     }
     html = environment(shared.theme).get_template(template).render(context)
+    return _splice(html, body)
+
+
+def _lesson_context(shared: Shared, parts: LanguageParts, view: str, path: str) -> dict:
+    """What every page of the lesson (in one language and view) shows alike."""
+    config = shared.lesson.config
+    ui = parts.ui
+    _ = ui.gettext
+    analytics = config.extra.get("analytics")
+    return {
+        "_": _,
+        "ngettext": ui.ngettext,
+        "lang": ui.html_lang,
+        "dir": ui.dir,
+        "lesson": {"title": config.title, "life_cycle": config.life_cycle},
+        "version": __version__,
+        "brand": shared.brand,
+        "carpentry_name": shared.brand.get("name", ""),
+        "banner": parts.banner,
+        "resources": parts.resources[view] + [dict(item, title=_(item["title"]))
+                                              for item in shared.extra_resources[view]],
+        "footer": parts.footer,
+        "strings_asset": parts.strings_asset,
+        "theme_css": shared.theme_css,
+        "languages": [dict(item, href=item["url"] + path if item["url"] else "") for item in shared.languages],
+        "episode_count": len(shared.lesson.episodes),
+        "sidebar_numbers": config.extra.get("disable_sidebar_numbering") is not True,
+        "analytics": analytics if isinstance(analytics, str) else "",
+    }
+
+
+def _addresses(url: str, view: str, slug: str) -> dict:
+    """``root`` (the way back to the site's root), ``base`` and the page in the other view."""
+    root = "../" if view == "instructor" else ""
+    base = ""
+    # 404.html is served at any depth: its links and assets are absolute when the site's address is known.
+    # (as paths from the server's root, e.g. /lesson/assets/lessonkit.css: the same on any host serving it).
+    if slug == "404" and url.strip():
+        site_root = "/" + urlsplit(url.strip()).path.strip("/")
+        root = site_root.rstrip("/") + "/"
+        base = root + ("instructor/" if view == "instructor" else "")
+    other_view = f"../{slug}.html" if view == "instructor" else f"instructor/{slug}.html"
+    return {"root": root, "base": base, "other_view": other_view}
+
+
+def _page_context(shared: Shared, ui, page: Page | None) -> dict:
+    """The facts of the lesson page shown (none for a generated page)."""
+    updated = shared.updated.get(page.source, "") if page is not None else ""
+    return {
+        "minutes": page.minutes if page is not None else 0,
+        "teaching": page.teaching if page is not None else None,
+        "exercises": page.exercises if page is not None else None,
+        "edit_url": edit_url(shared.lesson, page) if page is not None else "",
+        "updated": ui.date(updated) if updated else "",
+        "updated_iso": updated,
+    }
+
+
+def _toc(rendered: RenderedBody | None, body: str | list[bytes], view: str) -> list:
+    """The level-2 headings of the page (in the learner view, not those inside instructor notes)."""
+    headings = [h for h in (rendered.headings if rendered else []) if h[0] == 2]
+    if view == "learner" and rendered is not None and rendered.instructor_notes and isinstance(body, str):
+        headings = [h for h in headings if f'id="{h[1]}"' in body]
+    return headings
+
+
+def _splice(html: str, body: str | list[bytes]) -> str | list[bytes]:
+    """Put the body where the template has ``BODY_MARK``."""
     head, _sep, tail = html.partition(BODY_MARK)
     if isinstance(body, list):
         return [head.encode("utf-8"), *body, tail.encode("utf-8")]

@@ -209,24 +209,17 @@ class BodyRenderer:
         data = self.env.get("footnotes")
         if not data or not data["list"]:
             return ""
-        items: list[str] = []
+        notes: list[dict] = []
         number = 0
         while number < len(data["list"]):  # a footnote may refer to another one
             note = data["list"][number]
             content = render_markdown(self.footnotes.get(note["label"], ""), self.env).strip()
-            backrefs = "".join(
-                f' <a href="#fnref{number + 1}{":" + str(sub) if sub else ""}" class="footnote-backref" '
-                f'aria-label="{escape(self.ui.gettext("Back to the text"))}">\u21a9\ufe0e</a>' for sub in range(max(1, note.get("count", 1)))
-            )
-            if content.endswith("</p>"):
-                content = content[: -len("</p>")] + backrefs + "</p>"
-            else:
-                content += backrefs
-            items.append(f'<li id="fn{number + 1}" class="footnote-item">{content}</li>')
+            tail = "</p>" if content.endswith("</p>") else ""
+            refs = [f"{number + 1}{':' + str(sub) if sub else ''}" for sub in range(max(1, note.get("count", 1)))]
+            notes.append({"number": number + 1, "content": content[: len(content) - len(tail)], "refs": refs,
+                          "tail": tail})
             number += 1
-        return (f'<section class="footnotes" aria-label="{escape(self.ui.gettext("Footnotes"))}">'
-                '<hr class="footnotes-sep">'
-                f'<ol class="footnotes-list">{"".join(items)}</ol></section>\n')
+        return self._render("footnotes.html", notes=notes)
 
     def reference_list(self) -> str:
         """The works the page cites (lessonkit.credit.bibliography.PageCitations), after its footnotes."""
@@ -275,6 +268,10 @@ class BodyRenderer:
     def _template(self, name: str):
         return self.templates.get_template(name)
 
+    def _render(self, name: str, **context) -> str:
+        """A template of the theme (``templates/``), ending with a newline as every block does."""
+        return self._template(name).render(context, _=self.ui.gettext) + "\n"
+
     def plain_div(self, block: Block, inner: str) -> str:
         attrs = ""
         if block.id:
@@ -285,9 +282,8 @@ class BodyRenderer:
         for key, value in block.attrs.items():
             name = key if key.startswith("data-") or key in ("lang", "dir", "title", "role") else f"data-{key}"
             attrs += f' {escape(name)}="{escape(value)}"'
-        level = min(6, self.levels[-1] + 1)
-        title = f"<h{level}>{self.inline(block.title)}</h{level}>" if block.title else ""
-        return f"<div{attrs}>{title}{inner}</div>\n"
+        return self._render("blocks/div.html", attributes=attrs, level=min(6, self.levels[-1] + 1),
+                            title=self.inline(block.title) if block.title else "", content=inner)
 
     def _id(self, block: Block, text: str) -> str:
         if block.id:
@@ -316,9 +312,8 @@ class BodyRenderer:
             source = highlight_block(chunk.code, layout.language(chunk), chunk.label and f"chunk-{chunk.label}")
             fold = chunk.option("code-fold", chunk.option("code_fold", self.options.fold_code))
             if fold is True or (isinstance(fold, str) and fold.lower() in ("true", "show")):
-                opened = " open" if isinstance(fold, str) and fold.lower() == "show" else ""
-                source = (f'<details class="code-fold"{opened}><summary>{escape(self.ui.gettext("Show the code"))}'
-                          f"</summary>{source}</details>\n")
+                source = self._render("chunks/code-fold.html", source=source,
+                                      open=isinstance(fold, str) and fold.lower() == "show")
             parts.append(source)
         hide_results = chunk.option("results") == "hide"
         for output in chunk.outputs:
@@ -339,9 +334,9 @@ class BodyRenderer:
         if output.kind == "error":
             return highlight_block(output.text, "error", None, label=self.code_label("error"))
         if output.kind == "html" and not hide_results:
-            return f'<div class="output-html" tabindex="0">{name_empty_headers(output.text)}</div>\n'
+            return self._render("chunks/output.html", kind="html", content=name_empty_headers(output.text))
         if output.kind == "markdown" and not hide_results:
-            return f'<div class="output-markdown">{render_markdown(output.text, self.env)}</div>\n'
+            return self._render("chunks/output.html", kind="markdown", content=render_markdown(output.text, self.env))
         if output.kind == "image":
             return self.figure(chunk, output)
         return ""
@@ -359,13 +354,9 @@ class BodyRenderer:
         self.result.files[site_path] = data
         alt = output.alt or str(chunk.option("fig.alt") or "")
         caption = output.caption or str(chunk.option("fig.cap") or "")
-        caption_html = f"<figcaption>{self.inline(caption)}</figcaption>" if caption else ""
         width = layout.settings(chunk).get("out.width")
-        style = f' style="width: {escape(width)}"' if width else ""
-        return (
-            f'<figure class="chunk-figure"><img src="{ROOT}{escape(site_path)}" alt="{escape(alt)}"{style} loading="lazy">'
-            f"{caption_html}</figure>\n"
-        )
+        return self._render("chunks/figure.html", src=ROOT + escape(site_path), alt=escape(alt),
+                            width=escape(width) if width else "", caption=self.inline(caption) if caption else "")
 
 
 EMPTY_HEADER = re.compile(r"<th(\s[^>]*)?>\s*</th>")

@@ -225,7 +225,7 @@ class SiteBuilder:
         record = self.state.record(page.source)
         if not record.derived:
             record.search_json = self._search_json(page, record.body)
-            record.fragments = generated.fragments(page, record.body)
+            record.fragments = generated.fragments(page, record.body, self.shared.theme)
             record.derived = True
         return record
 
@@ -348,7 +348,7 @@ class SiteBuilder:
     def _render(self, page: Page, key: str) -> PageRecord:
         body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page),
                            self.shared.body_options)
-        return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body))
+        return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body, self.shared.theme))
 
     @staticmethod
     def _search_json(page: Page, body: RenderedBody) -> bytes:
@@ -359,7 +359,7 @@ class SiteBuilder:
 
     def _page(self, page: Page, body: RenderedBody, view: str, previous: Page | None, next_page: Page | None) -> str:
         if page.kind == "instructor" and view == "learner":
-            html = generated.instructor_only(page, self.shared.parts(body.lang).ui)
+            html = generated.instructor_only(page, self.shared.parts(body.lang).ui, self.shared.theme)
         else:
             html = for_view(body.html, view)
         root = "../" if view == "instructor" else ""
@@ -382,7 +382,7 @@ class SiteBuilder:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
             body = intro + generated.home(shared, bodies, view) + named
             if not index and not episodes:
-                body = generated.empty("lesson", shared.parts(None).ui)
+                body = generated.empty("lesson", shared.parts(None).ui, shared.theme)
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,
                                page=index, rendered=bodies.get(index.source) if index else None)
 
@@ -429,12 +429,12 @@ class SiteBuilder:
         parts = [self.state.part(name, p.source) for p in gathered]
         ui = self.shared.parts(None).ui
         if spec.slug == "aio":  # no episodes (else it is joined in place: _join)
-            body: str | list[bytes] = [p for p in parts if p] or [generated.empty("aio", ui).encode()]
+            body: str | list[bytes] = [p for p in parts if p] or [generated.empty("aio", ui, self.shared.theme).encode()]
         elif spec.merges_lesson_page:
             own = for_view(self._body(merged.source).html, view) if merged is not None else ""
-            body = generated.instructor_notes(own, parts, view, ui)
+            body = generated.instructor_notes(own, parts, view, ui, self.shared.theme)
         else:
-            body = generated.gather(spec.slug, parts, ui)
+            body = generated.gather(spec.slug, parts, ui, self.shared.theme)
         return render_page(self.shared, view, slug=spec.slug, kind="generated", title=spec.title, toc=False,
                            body=body)
 

@@ -4,7 +4,6 @@ key points, all-in-one, figures, instructor notes, learner profiles, search and 
 from __future__ import annotations
 
 import re
-from html import escape
 
 from lessonkit.locale import N_, Interface, interface
 from lessonkit.model import Lesson, Page
@@ -78,66 +77,63 @@ def prefix_ids(html: str, prefix: str) -> str:
     return _ARIA.sub(lambda m: f'aria-{m.group(1)}="' + " ".join(f"{prefix}-{v}" for v in m.group(2).split()) + '"', html)
 
 
-def aio_section(page: Page, body: RenderedBody) -> str:
+def _fragment(theme: str, template: str, ui: Interface | None, **context) -> str:
+    """A template of ``templates/aggregates/`` (overridable by the lesson's theme) in ``ui``'s language."""
+    from lessonkit.site.theme import environment
+
+    _ = ui.gettext if ui is not None else (lambda text: text)
+    return environment(theme).get_template(f"aggregates/{template}").render(context, _=_)
+
+
+def aio_section(page: Page, body: RenderedBody, theme: str = "") -> str:
     """One episode's section of the all-in-one page, for both views (instructor markers kept).
     The Questions/Objectives box has the wrappers an episode page's box has."""
     prefix = f"aio-{page.slug}"
-    ui = interface(body.lang)
-    overview = "".join(
-        f'<div class="overview-{name}"><h3 class="overview-title" id="{name}">{escape(ui.gettext(name.capitalize()))}'
-        f"</h3>{body.overview[name]}</div>" for name in ("questions", "objectives") if name in body.overview
-    )
-    return (
-        f'<section class="aio-episode" id="{escape(prefix)}" aria-labelledby="{escape(prefix)}-title">'
-        f'<h2 id="{escape(prefix)}-title"><a href="{page.filename}">{inline_title(page.title)}</a></h2>'
-        + (f'<div class="overview">{prefix_ids(overview, prefix)}</div>' if overview else "")
-        + f"{prefix_ids(body.html, prefix)}</section>\n"
-    )
+    overview = [{"name": name, "html": prefix_ids(body.overview[name], prefix)}
+                for name in ("questions", "objectives") if name in body.overview]
+    return _fragment(theme, "aio-episode.html", interface(body.lang), prefix=prefix, href=page.filename,
+                     title=inline_title(page.title), overview=overview, body=prefix_ids(body.html, prefix)) + "\n"
 
 
-def _heading(page: Page, level: int = 2, prefix: str = "") -> str:
-    return (f'<h{level} id="{escape(prefix + page.slug)}"><a href="{page.filename}">'
-            f"{inline_title(page.title)}</a></h{level}>")
+def _heading(page: Page) -> dict:
+    return {"slug": page.slug, "href": page.filename, "title": inline_title(page.title)}
 
 
-def keypoints_section(page: Page, body: RenderedBody, view: str) -> str:
+def keypoints_section(page: Page, body: RenderedBody, view: str, theme: str = "") -> str:
     if not body.keypoints:
         return ""
     inner = "".join(for_view(p, view) for p in body.keypoints)
-    return f"<section>{_heading(page)}{prefix_ids(inner, 'kp-' + page.slug)}</section>"
+    return _fragment(theme, "key-points.html", interface(body.lang), **_heading(page),
+                     keypoints=prefix_ids(inner, "kp-" + page.slug))
 
 
-def figures_section(page: Page, body: RenderedBody, view: str) -> str:
+def figures_section(page: Page, body: RenderedBody, view: str, theme: str = "") -> str:
     found = _FIGURE.findall(for_view(body.html, view))
     if not found:
         return ""
-    ui = interface(body.lang)
-    parts = [f"<section>{_heading(page)}"]
-    for number, item in enumerate(found, start=1):
+    figures = []
+    for item in found:
         if not item.startswith("<figure"):
             item = f"<figure>{item}</figure>"
-        label = escape(ui.gettext("Figure %(number)s") % {"number": number})
         alt = _ALT.search(item)
-        alt_html = (f'<p class="figure-alt"><span class="figure-alt-label">{escape(ui.gettext("Alt text:"))}</span> '
-                    f"{alt.group(1)}</p>") if alt and alt.group(1).strip() else ""
-        parts.append(f'<h3 id="{escape(page.slug)}-figure-{number}">{label}</h3>{prefix_ids(item, page.slug)}{alt_html}')
-    parts.append("</section>")
-    return "".join(parts)
+        figures.append({"html": prefix_ids(item, page.slug),
+                        "alt": alt.group(1) if alt and alt.group(1).strip() else ""})
+    return _fragment(theme, "figures.html", interface(body.lang), **_heading(page), figures=figures)
 
 
-def notes_section(page: Page, body: RenderedBody, view: str) -> str:
+def notes_section(page: Page, body: RenderedBody, view: str, theme: str = "") -> str:
     if view == "learner" or not body.instructor_notes:
         return ""
     notes = "".join(prefix_ids(for_view(n, view), "notes-" + page.slug) for n in body.instructor_notes)
-    return f"<section>{_heading(page, 3, 'notes-')}{notes}</section>"
+    return _fragment(theme, "instructor-notes.html", interface(body.lang), **_heading(page), notes=notes)
 
 
-def profile_section(page: Page, body: RenderedBody, view: str) -> str:
-    return (f'<section><h2 id="{escape(page.slug)}">{inline_title(page.title)}</h2>'
-            f"{prefix_ids(for_view(body.html, view), page.slug)}</section>")
+def profile_section(page: Page, body: RenderedBody, view: str, theme: str = "") -> str:
+    return _fragment(theme, "profile.html", interface(body.lang), slug=page.slug, title=inline_title(page.title),
+                     body=prefix_ids(for_view(body.html, view), page.slug))
 
 
-def fragments(page: Page, body: RenderedBody) -> dict[tuple[str, str], str | bytes]:
+def fragments(page: Page, body: RenderedBody, theme: str = "") -> dict[tuple[str, str], str | bytes]:
     """What each page that gathers the whole lesson shows of this page, per view.
 
     Computed once per version of the page, so that an aggregate page of a large
@@ -146,59 +142,42 @@ def fragments(page: Page, body: RenderedBody) -> dict[tuple[str, str], str | byt
     out: dict[tuple[str, str], str] = {}
     for view in ("learner", "instructor"):
         if page.kind == "episode":
-            out["aio", view] = for_view(aio_section(page, body), view).encode("utf-8")
-            out["key-points", view] = keypoints_section(page, body, view)
-            out["images", view] = figures_section(page, body, view)
-            out["instructor-notes", view] = notes_section(page, body, view)
+            out["aio", view] = for_view(aio_section(page, body, theme), view).encode("utf-8")
+            out["key-points", view] = keypoints_section(page, body, view, theme)
+            out["images", view] = figures_section(page, body, view, theme)
+            out["instructor-notes", view] = notes_section(page, body, view, theme)
         elif page.kind == "profile":
-            out["profiles", view] = profile_section(page, body, view)
+            out["profiles", view] = profile_section(page, body, view, theme)
     return out
 
 
+#: What a page that gathers the lesson says when there is nothing to gather (templates/aggregates/page.html).
 EMPTY = {
-    "key-points": "<p>No episode has key points yet.</p>",
-    "images": "<p>The episodes have no figures.</p>",
-    "profiles": "<p>This lesson has no learner profiles yet.</p>",
-    "aio": "<p>This lesson has no episodes yet.</p>",
-    "lesson": "<p>This lesson has no content yet.</p>",
+    "key-points": N_("No episode has key points yet."),
+    "images": N_("The episodes have no figures."),
+    "profiles": N_("This lesson has no learner profiles yet."),
+    "aio": N_("This lesson has no episodes yet."),
+    "lesson": N_("This lesson has no content yet."),
 }
-_EMPTY_MESSAGES = (N_("No episode has key points yet."), N_("The episodes have no figures."),
-                   N_("This lesson has no learner profiles yet."), N_("This lesson has no episodes yet."),
-                   N_("This lesson has no content yet."))
 
 
-def empty(name: str, ui: Interface | None = None) -> str:
-    html = EMPTY.get(name, "")
-    if ui is None or not html:
-        return html
-    return f"<p>{escape(ui.gettext(html[3:-4]))}</p>"
-WRAPPERS = {"key-points": '<div class="keypoints-list">{}</div>', "images": '<div class="figure-gallery">{}</div>'}
+def empty(name: str, ui: Interface | None = None, theme: str = "") -> str:
+    return gather(name, [], ui, theme) if name in EMPTY else ""
 
 
-def gather(name: str, parts: list[str], ui: Interface | None = None) -> str:
-    inner = "".join(parts)
-    if not inner:
-        return empty(name, ui)
-    return WRAPPERS.get(name, "{}").format(inner)
+def gather(name: str, parts: list[str], ui: Interface | None = None, theme: str = "") -> str:
+    """The body of a page gathering every episode's (or profile's) fragment."""
+    return _fragment(theme, "page.html", ui, name=name, sections="".join(parts), message=EMPTY.get(name, ""))
 
 
-def instructor_notes(own_html: str, notes: list[str], view: str, ui: Interface | None = None) -> str:
-    _ = ui.gettext if ui is not None else (lambda text: text)
-    if view == "learner":
-        link = f'<a href="instructor/instructor-notes.html">{escape(_("instructor view"))}</a>'
-        return f"<p>{escape(_('Instructor notes are shown in the %(link)s.')).replace('%(link)s', link)}</p>"
-    parts = [own_html] if own_html else []
-    inner = "".join(notes)
-    if inner:
-        parts.append(f'<h2 id="inline-instructor-notes">{escape(_("Instructor notes in the episodes"))}</h2>' + inner)
-    return "".join(parts) or f"<p>{escape(_('This lesson has no instructor notes yet.'))}</p>"
+def instructor_notes(own_html: str, notes: list[str], view: str, ui: Interface | None = None,
+                     theme: str = "") -> str:
+    return _fragment(theme, "notes-page.html", ui, view=view, own=own_html, notes="".join(notes))
 
 
-def instructor_only(page: Page, ui: Interface | None = None) -> str:
+def instructor_only(page: Page, ui: Interface | None = None, theme: str = "") -> str:
     """What the learner view shows for an instructor-only page."""
-    _ = ui.gettext if ui is not None else (lambda text: text)
-    link = f'<a href="instructor/{escape(page.filename)}">{escape(_("instructor view"))}</a>'
-    return f"<p>{escape(_('This page is for instructors: see it in the %(link)s.')).replace('%(link)s', link)}</p>"
+    return _fragment(theme, "instructor-only.html", ui, filename=page.filename)
 
 
 def search_entries(page: Page, html: str) -> list[dict]:

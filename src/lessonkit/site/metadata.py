@@ -8,6 +8,7 @@ import json
 import subprocess
 from html import escape
 
+from lessonkit.credit.vocab import CARPENTRIES
 from lessonkit.locale import N_
 from lessonkit.model import Lesson, Page
 from lessonkit.readers.urls import safe_href
@@ -23,14 +24,6 @@ LICENCES = {
     "mit": "https://opensource.org/license/mit",
 }
 
-CARPENTRIES = {
-    "swc": "Software Carpentry",
-    "dc": "Data Carpentry",
-    "lc": "Library Carpentry",
-    "cp": "The Carpentries",
-    "incubator": "The Carpentries Incubator",
-    "lab": "The Carpentries Lab",
-}
 
 #: Each carpentry's colour (the header's accent bar); any other value gets the neutral default.
 BRAND_COLOURS = {

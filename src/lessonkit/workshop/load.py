@@ -303,71 +303,95 @@ class Loader:
                      "Choose a time outside the repeated hour.", Severity.WARNING)
 
     def lessons(self, value: Any) -> list[LessonChoice]:
-        from lessonkit.readers import detect_format, read_lesson
-        from lessonkit.schedules import lesson_schedules
+        from lessonkit.readers import read_lesson
 
         choices: list[LessonChoice] = []
         for index, item in enumerate(value if isinstance(value, list) else []):
             if not isinstance(item, dict):
                 continue
             at = ("lessons", index)
-            if isinstance(item.get("path"), str):
-                reference, key = item["path"].strip(), "path"
-                candidates = [(self.path.parent / reference)]
-            elif isinstance(item.get("lesson"), str):
-                reference, key = item["lesson"].strip(), "lesson"
-                bundled = bundled_lessons()
-                candidates = [self.path.parent.parent / reference, self.path.parent / reference]
-                if bundled is not None:
-                    candidates.append(bundled / reference)
-            else:
+            found = self.lesson_root(item, at)
+            if found is None:
                 continue
-            root = next((c for c in candidates if c.is_dir() and detect_format(c)), None)
-            if root is None:
-                near = ""
-                if key == "path" and (self.path.parent / reference).parent.is_dir():
-                    siblings = [p.name for p in (self.path.parent / reference).parent.iterdir() if p.is_dir()]
-                    match = difflib.get_close_matches(Path(reference).name, siblings, n=1, cutoff=0.6)
-                    near = f"Did you mean {Path(reference).parent / match[0]!s}? " if match else ""
-                exists = any(c.exists() for c in candidates)
-                self.add((*at, key), "workshop-lesson-missing",
-                         f"{reference} is not a lesson folder" if exists else f"there is no lesson at {reference}",
-                         near + ("Give the lesson's folder (the one with config.yaml), relative to this file."
-                                 if key == "path" else "Give the name of a lesson folder of the catalogue."))
-                continue
+            reference, root = found
             lesson = read_lesson(root.resolve())
             line, column = self.where.at(*at)
             choice = LessonChoice(index, reference, root.resolve(), lesson, line=line, column=column)
-            episodes = {p.source.removeprefix("episodes/"): p for p in lesson.episodes}
             if isinstance(item.get("schedule"), str):
-                choice.schedule = item["schedule"].strip()
-                schedules = {s.id: s for s in lesson_schedules(lesson)}
-                if choice.schedule not in schedules:
-                    hint = difflib.get_close_matches(choice.schedule, list(schedules), n=1, cutoff=0.5)
-                    self.add((*at, "schedule"), "workshop-schedule-unknown",
-                             f"{lesson.name} has no named schedule '{choice.schedule}'",
-                             (f"Did you mean '{hint[0]}'? " if hint else "")
-                             + (f"Its schedules: {', '.join(schedules)}." if schedules else
-                                "The lesson has no 'schedules:' in its config.yaml; list 'episodes:' instead."))
+                if not self.chosen_schedule(choice, root, item["schedule"].strip(), at):
                     continue
-                for problem in schedules[choice.schedule].diagnostics:
-                    self.found.append(Diagnostic(display(root / problem.path), problem.line, problem.column,
-                                                 problem.rule, problem.severity, problem.message, problem.fix))
             elif isinstance(item.get("episodes"), list):
-                for position, name in enumerate(item["episodes"]):
-                    name = str(name).strip().removeprefix("episodes/")
-                    if name not in episodes:
-                        hint = difflib.get_close_matches(name, list(episodes), n=1, cutoff=0.6)
-                        self.add((*at, "episodes", position), "workshop-episode-unknown",
-                                 f"{lesson.name} has no episode {name}",
-                                 (f"Did you mean {hint[0]}? " if hint else "")
-                                 + f"Its episodes: {', '.join(episodes)}.")
-                        continue
-                    choice.episodes.append(name)
+                choice.episodes = self.chosen_episodes(lesson, item["episodes"], at)
             else:
-                choice.episodes = list(episodes)  # the whole lesson
+                choice.episodes = [p.source.removeprefix("episodes/") for p in lesson.episodes]  # the whole lesson
             choices.append(choice)
         return choices
+
+    def lesson_root(self, item: dict, at: tuple) -> tuple[str, Path] | None:
+        """The folder of the lesson a ``lessons:`` entry names (``path:`` or a catalogue's ``lesson:``)."""
+        from lessonkit.readers import detect_format
+
+        if isinstance(item.get("path"), str):
+            reference, key = item["path"].strip(), "path"
+            candidates = [(self.path.parent / reference)]
+        elif isinstance(item.get("lesson"), str):
+            reference, key = item["lesson"].strip(), "lesson"
+            bundled = bundled_lessons()
+            candidates = [self.path.parent.parent / reference, self.path.parent / reference]
+            if bundled is not None:
+                candidates.append(bundled / reference)
+        else:
+            return None
+        root = next((c for c in candidates if c.is_dir() and detect_format(c)), None)
+        if root is not None:
+            return reference, root
+        near = ""
+        if key == "path" and (self.path.parent / reference).parent.is_dir():
+            siblings = [p.name for p in (self.path.parent / reference).parent.iterdir() if p.is_dir()]
+            match = difflib.get_close_matches(Path(reference).name, siblings, n=1, cutoff=0.6)
+            near = f"Did you mean {Path(reference).parent / match[0]!s}? " if match else ""
+        exists = any(c.exists() for c in candidates)
+        self.add((*at, key), "workshop-lesson-missing",
+                 f"{reference} is not a lesson folder" if exists else f"there is no lesson at {reference}",
+                 near + ("Give the lesson's folder (the one with config.yaml), relative to this file."
+                         if key == "path" else "Give the name of a lesson folder of the catalogue."))
+        return None
+
+    def chosen_schedule(self, choice: LessonChoice, root: Path, schedule: str, at: tuple) -> bool:
+        """The lesson's named schedule (its problems reported here); False when the lesson has none by that id."""
+        from lessonkit.schedules import lesson_schedules
+
+        lesson = choice.lesson
+        choice.schedule = schedule
+        schedules = {s.id: s for s in lesson_schedules(lesson)}
+        if schedule not in schedules:
+            hint = difflib.get_close_matches(schedule, list(schedules), n=1, cutoff=0.5)
+            self.add((*at, "schedule"), "workshop-schedule-unknown",
+                     f"{lesson.name} has no named schedule '{schedule}'",
+                     (f"Did you mean '{hint[0]}'? " if hint else "")
+                     + (f"Its schedules: {', '.join(schedules)}." if schedules else
+                        "The lesson has no 'schedules:' in its config.yaml; list 'episodes:' instead."))
+            return False
+        for problem in schedules[schedule].diagnostics:
+            self.found.append(Diagnostic(display(root / problem.path), problem.line, problem.column,
+                                         problem.rule, problem.severity, problem.message, problem.fix))
+        return True
+
+    def chosen_episodes(self, lesson, names: list, at: tuple) -> list[str]:
+        """The episodes an entry's ``episodes:`` lists (an error for each the lesson does not have)."""
+        episodes = {p.source.removeprefix("episodes/"): p for p in lesson.episodes}
+        chosen: list[str] = []
+        for position, name in enumerate(names):
+            name = str(name).strip().removeprefix("episodes/")
+            if name not in episodes:
+                hint = difflib.get_close_matches(name, list(episodes), n=1, cutoff=0.6)
+                self.add((*at, "episodes", position), "workshop-episode-unknown",
+                         f"{lesson.name} has no episode {name}",
+                         (f"Did you mean {hint[0]}? " if hint else "")
+                         + f"Its episodes: {', '.join(episodes)}.")
+                continue
+            chosen.append(name)
+        return chosen
 
     def registration(self, value: Any, sessions: list[Session]) -> Registration:
         registration = Registration()

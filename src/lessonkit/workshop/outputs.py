@@ -107,19 +107,10 @@ def exercises(workshop: Workshop, table: Timetable, bases: dict[str, str]) -> li
             if isinstance(node, str):
                 section = node
                 continue
-            for block in [node, *_descendants(node)]:
+            for block in [node, *node.descendants()]:
                 if block.kind == "challenge" and (not marked or section in live):
                     found.append(Exercise(row.choice.lesson, row.page, block, bases.get(row.choice.name, "")))
     return found
-
-
-def _descendants(block: Block) -> list[Block]:
-    out: list[Block] = []
-    for child in block.children:
-        if isinstance(child, Block):
-            out.append(child)
-            out.extend(_descendants(child))
-    return out
 
 
 def _top_level_with_sections(page: Page):
@@ -166,7 +157,7 @@ def handout_html(workshop: Workshop, found: list[Exercise], instructor: bool, st
         block.title = f"Exercise {number}: {item.title}"
         html = demote(_render_block(item.lesson, item.page, block), 0)
         if instructor:
-            for solution in [b for b in _descendants(item.block) if b.kind == "solution"]:
+            for solution in [b for b in item.block.descendants() if b.kind == "solution"]:
                 inner = "".join(_render_block(item.lesson, item.page, c) if isinstance(c, Block) else
                                 _render_nodes(item.lesson, item.page, [c]) for c in solution.children)
                 html += f'<section class="handout-solution"><h4>Solution</h4>{inner}</section>'
@@ -288,54 +279,83 @@ def _person(person) -> dict:
 def jsonld(workshop: Workshop, table: Timetable, bases: dict[str, str], page_url: str = "") -> dict:
     """A schema.org Course with its CourseInstance and the lessons as TrainingMaterial
     (Bioschemas Course, CourseInstance and TrainingMaterial 1.0-RELEASE profiles)."""
+    keywords: list[str] = []
+    for choice in workshop.lessons:
+        keywords.extend(k for k in choice.lesson.config.keywords if k not in keywords)
+    course: dict = {
+        "@context": "https://schema.org/",
+        "@type": "Course",
+        "dct:conformsTo": {"@type": "CreativeWork", "@id": COURSE_PROFILE},
+        "name": workshop.title,
+        "description": workshop.description or workshop.title,
+        "keywords": ", ".join(keywords) or workshop.title,
+        "inLanguage": workshop.language,
+        "hasCourseInstance": [_course_instance(workshop, page_url)],
+        "hasPart": [_material(choice, bases) for choice in workshop.lessons],
+        "timeRequired": f"PT{max(1, table.needed) // 60}H{max(1, table.needed) % 60}M",
+    }
+    if workshop.prerequisites:
+        course["coursePrerequisites"] = workshop.prerequisites
+    if page_url:
+        course["url"] = page_url
+    return course
+
+
+def _material(choice, bases: dict[str, str]) -> dict:
+    """One lesson of the workshop as a Bioschemas TrainingMaterial."""
     from lessonkit.site.metadata import licence_url
 
-    keywords: list[str] = []
-    materials = []
-    for choice in workshop.lessons:
-        config = choice.lesson.config
-        keywords.extend(k for k in config.keywords if k not in keywords)
-        material: dict = {
-            "@type": "LearningResource",
-            "dct:conformsTo": {"@type": "CreativeWork", "@id": MATERIAL_PROFILE},
-            "name": config.title,
-            "description": _lesson_summary(choice.lesson) or config.title,
-            "keywords": ", ".join(config.keywords) or config.title,
-            "inLanguage": config.lang or "en",
-            "learningResourceType": "lesson",
-        }
-        url = config.url or (bases.get(choice.name, "") + "index.html")
-        material["url"] = url
-        if licence_url(config.license):
-            material["license"] = licence_url(config.license)
-        materials.append(material)
-    modes = ["online" if workshop.online and not workshop.venue else
-             "blended" if workshop.online and workshop.venue else "onsite", "synchronous"]
+    config = choice.lesson.config
+    material: dict = {
+        "@type": "LearningResource",
+        "dct:conformsTo": {"@type": "CreativeWork", "@id": MATERIAL_PROFILE},
+        "name": config.title,
+        "description": _lesson_summary(choice.lesson) or config.title,
+        "keywords": ", ".join(config.keywords) or config.title,
+        "inLanguage": config.lang or "en",
+        "learningResourceType": "lesson",
+        "url": config.url or (bases.get(choice.name, "") + "index.html"),
+    }
+    if licence_url(config.license):
+        material["license"] = licence_url(config.license)
+    return material
+
+
+def _location(workshop: Workshop) -> dict | str:
     if workshop.venue:
-        location: dict | str = {"@type": "Place", "name": workshop.venue.get("name", "")}
+        location: dict = {"@type": "Place", "name": workshop.venue.get("name", "")}
         if workshop.venue.get("address"):
             location["address"] = workshop.venue["address"]
         if isinstance(workshop.venue.get("latitude"), int | float) and isinstance(workshop.venue.get("longitude"),
                                                                                   int | float):
             location["geo"] = {"@type": "GeoCoordinates", "latitude": workshop.venue["latitude"],
                                "longitude": workshop.venue["longitude"]}
-    elif workshop.online:
-        location = {"@type": "VirtualLocation", "url": workshop.online.get("url", ""),
-                    "name": workshop.online.get("platform") or "Online"}
-    else:
-        location = "To be announced"
+        return location
+    if workshop.online:
+        return {"@type": "VirtualLocation", "url": workshop.online.get("url", ""),
+                "name": workshop.online.get("platform") or "Online"}
+    return "To be announced"
+
+
+ATTENDANCE_MODES = {"online": "https://schema.org/OnlineEventAttendanceMode",
+                    "onsite": "https://schema.org/OfflineEventAttendanceMode",
+                    "blended": "https://schema.org/MixedEventAttendanceMode"}
+
+
+def _course_instance(workshop: Workshop, page_url: str) -> dict:
+    """The workshop as a Bioschemas CourseInstance: when, where, who."""
+    modes = ["online" if workshop.online and not workshop.venue else
+             "blended" if workshop.online and workshop.venue else "onsite", "synchronous"]
     instance: dict = {
         "@type": "CourseInstance",
         "dct:conformsTo": {"@type": "CreativeWork", "@id": INSTANCE_PROFILE},
         "name": workshop.title,
         "courseMode": modes,
-        "location": location,
+        "location": _location(workshop),
         "startDate": workshop.first_start.isoformat(),
         "endDate": workshop.last_end.isoformat(),
         "inLanguage": workshop.language,
-        "eventAttendanceMode": {"online": "https://schema.org/OnlineEventAttendanceMode",
-                                "onsite": "https://schema.org/OfflineEventAttendanceMode",
-                                "blended": "https://schema.org/MixedEventAttendanceMode"}[modes[0]],
+        "eventAttendanceMode": ATTENDANCE_MODES[modes[0]],
         "eventSchedule": [{"@type": "Schedule", "startDate": s.date.isoformat(), "startTime": s.start.strftime("%H:%M"),
                            "endTime": s.end.strftime("%H:%M"), "scheduleTimezone": s.timezone}
                           for s in workshop.sessions],
@@ -363,23 +383,7 @@ def jsonld(workshop: Workshop, table: Timetable, bases: dict[str, str], page_url
         instance["offers"] = offer
     if page_url:
         instance["url"] = page_url
-    course: dict = {
-        "@context": "https://schema.org/",
-        "@type": "Course",
-        "dct:conformsTo": {"@type": "CreativeWork", "@id": COURSE_PROFILE},
-        "name": workshop.title,
-        "description": workshop.description or workshop.title,
-        "keywords": ", ".join(keywords) or workshop.title,
-        "inLanguage": workshop.language,
-        "hasCourseInstance": [instance],
-        "hasPart": materials,
-        "timeRequired": f"PT{max(1, table.needed) // 60}H{max(1, table.needed) % 60}M",
-    }
-    if workshop.prerequisites:
-        course["coursePrerequisites"] = workshop.prerequisites
-    if page_url:
-        course["url"] = page_url
-    return course
+    return instance
 
 
 def _lesson_summary(lesson: Lesson) -> str:

@@ -23,21 +23,8 @@ def _quote(text: str) -> str:
 
 def workshop_text(lesson_root: Path, target: Path, schedule: str | None, timezone: str, sessions: int,
                   today: date, minutes: int) -> str:
-    from lessonkit.workshop.load import bundled_lessons
-
     lesson = read_lesson(lesson_root)
-    bundled = bundled_lessons()
-    relative = os.path.relpath(lesson_root.resolve(), target.parent.resolve())
-    if bundled is not None and lesson_root.resolve().parent == bundled.resolve():
-        entry = f"  - lesson: {lesson_root.name}   # a bundled masterclass"
-    elif relative.startswith("../../.."):
-        entry = f"  - path: {lesson_root.resolve()}"
-    else:
-        entry = f"  - path: {relative}"
     first = _next_weekday(today + timedelta(days=42))
-    per_session = min(SESSION_MINUTES, math.ceil(minutes / sessions / 15) * 15 + 15)
-    start = datetime(2000, 1, 1, 13, 0) if per_session <= 4 * 60 else datetime(2000, 1, 1, 9, 30)
-    end = start + timedelta(minutes=per_session)
     lines = [
         "# A workshop file: lessonkit workshop check FILE, then lessonkit workshop build FILE --out DIR.",
         "# The format is described in docs/workshops.md.",
@@ -52,43 +39,73 @@ def workshop_text(lesson_root: Path, target: Path, schedule: str | None, timezon
         "prerequisites:",
         '  - "No programming experience is needed."',
         "lessons:",
-        entry,
+        _lesson_entry(lesson_root, target),
+        f"    schedule: {schedule}" if schedule else "    # schedule: <a named schedule of the lesson>",
+        "sessions:",
+        *_sessions(first, sessions, minutes, timezone),
+        *_EXAMPLE_DETAILS,
+        f"  opens: {today.isoformat()}",
+        f"  closes: {(first - timedelta(days=7)).isoformat()}",
+        *_EXAMPLE_LINKS,
     ]
-    lines.append(f"    schedule: {schedule}" if schedule else "    # schedule: <a named schedule of the lesson>")
-    lines.append("sessions:")
+    return "\n".join(lines) + "\n"
+
+
+def _lesson_entry(lesson_root: Path, target: Path) -> str:
+    """The lesson as the workshop file names it: a bundled lesson by name, else its path (relative when near)."""
+    from lessonkit.workshop.load import bundled_lessons
+
+    bundled = bundled_lessons()
+    relative = os.path.relpath(lesson_root.resolve(), target.parent.resolve())
+    if bundled is not None and lesson_root.resolve().parent == bundled.resolve():
+        return f"  - lesson: {lesson_root.name}   # a bundled masterclass"
+    if relative.startswith("../../.."):
+        return f"  - path: {lesson_root.resolve()}"
+    return f"  - path: {relative}"
+
+
+def _sessions(first: date, sessions: int, minutes: int, timezone: str) -> list[str]:
+    """Weekly sessions long enough for ``minutes`` of teaching (afternoons when they are short)."""
+    per_session = min(SESSION_MINUTES, math.ceil(minutes / sessions / 15) * 15 + 15)
+    start = datetime(2000, 1, 1, 13, 0) if per_session <= 4 * 60 else datetime(2000, 1, 1, 9, 30)
+    end = start + timedelta(minutes=per_session)
+    lines: list[str] = []
     for number in range(sessions):
         day = first + timedelta(days=7 * number)
         lines += [f"  - date: {day.isoformat()}", f'    start: "{start:%H:%M}"', f'    end: "{end:%H:%M}"',
                   f"    timezone: {timezone}"]
-    lines += [
-        "online:",
-        "  url: https://example.org/replace-with-your-meeting-link",
-        "  platform: Video call",
-        "# or, for a room:",
-        "# venue:",
-        '#   name: "Seminar room"',
-        '#   address: "Street, City"',
-        "#   latitude: 51.5",
-        "#   longitude: -0.12",
-        "instructors:",
-        '  - name: "Instructor Name"',
-        '    affiliation: "Your institute"',
-        "helpers: []",
-        "contact:",
-        '  name: "Workshop organisers"',
-        "  email: workshops@example.org",
-        "capacity: 24",
-        "registration:",
-        "  url: https://example.org/register",
-        f"  opens: {today.isoformat()}",
-        f"  closes: {(first - timedelta(days=7)).isoformat()}",
-        "code_of_conduct: https://docs.carpentries.org/policies/coc/",
-        "surveys:",
-        "  pre: https://example.org/pre-workshop-survey",
-        "  post: https://example.org/post-workshop-survey",
-        "notes: https://example.org/collaborative-notes",
-    ]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+#: The example values a new workshop file starts with (up to the registration dates, and after them).
+_EXAMPLE_DETAILS = (
+    "online:",
+    "  url: https://example.org/replace-with-your-meeting-link",
+    "  platform: Video call",
+    "# or, for a room:",
+    "# venue:",
+    '#   name: "Seminar room"',
+    '#   address: "Street, City"',
+    "#   latitude: 51.5",
+    "#   longitude: -0.12",
+    "instructors:",
+    '  - name: "Instructor Name"',
+    '    affiliation: "Your institute"',
+    "helpers: []",
+    "contact:",
+    '  name: "Workshop organisers"',
+    "  email: workshops@example.org",
+    "capacity: 24",
+    "registration:",
+    "  url: https://example.org/register",
+)
+_EXAMPLE_LINKS = (
+    "code_of_conduct: https://docs.carpentries.org/policies/coc/",
+    "surveys:",
+    "  pre: https://example.org/pre-workshop-survey",
+    "  post: https://example.org/post-workshop-survey",
+    "notes: https://example.org/collaborative-notes",
+)
 
 
 def minutes_needed(lesson_root: Path, schedule: str | None) -> int:

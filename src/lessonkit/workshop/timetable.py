@@ -89,9 +89,37 @@ def units(choice: LessonChoice) -> list[Unit]:
 
 def fit(workshop: Workshop) -> Timetable:
     """The workshop's timetable, with a diagnostic when the episodes do not fit."""
-    name = display(workshop.path)
+    windows, fixed = _windows(workshop)
+    available = sum(_span(b, e) for _, b, e in windows)
+    queue = [u for choice in workshop.lessons for u in units(choice)]
+    needed = sum(u.minutes for u in queue)
+    packer = _Packer(windows)
+    overflow = packer.place(queue)
+    rows = packer.rows
     diagnostics: list[Diagnostic] = []
-    windows: list[tuple[Session, datetime, datetime]] = []
+    name = display(workshop.path)
+    if overflow is not None:
+        placed = sum(r.minutes for r in rows if r.kind != "session-break")
+        diagnostics.append(_overflow(name, overflow, windows, needed, available, placed))
+    used = {id(r.session) for r in rows}
+    empty = [s for s in workshop.sessions if id(s) not in used]
+    if overflow is None and empty:
+        diagnostics.append(_unused(name, empty, needed))
+    rows.extend(fixed)
+    rows.sort(key=lambda r: (r.start, r.kind != "session-break"))
+    return Timetable(rows, diagnostics, needed, available)
+
+
+Window = tuple[Session, datetime, datetime]
+
+
+def _span(begin: datetime, end: datetime) -> int:
+    return int((end - begin).total_seconds() // 60)
+
+
+def _windows(workshop: Workshop) -> tuple[list[Window], list[Row]]:
+    """The sessions' stretches of teaching time, and their fixed breaks as rows."""
+    windows: list[Window] = []
     fixed: list[Row] = []
     for session in workshop.sessions:
         for begin, end in session.windows():
@@ -99,104 +127,116 @@ def fit(workshop: Workshop) -> Timetable:
         for pause in session.breaks:
             begin = session.at(pause.start)
             fixed.append(Row("session-break", pause.title, begin, begin + timedelta(minutes=pause.minutes), session))
-    available = sum(int((e - b).total_seconds() // 60) for _, b, e in windows)
-    queue = [u for choice in workshop.lessons for u in units(choice)]
-    needed = sum(u.minutes for u in queue)
-    rows: list[Row] = []
-    index = 0  # current window
-    cursor = windows[0][1] if windows else None
-    overflow: Unit | None = None
+    return windows, fixed
 
-    def left() -> int:
-        return int((windows[index][2] - cursor).total_seconds() // 60)
 
-    def next_window() -> bool:
-        nonlocal index, cursor
-        index += 1
-        if index >= len(windows):
+class _Packer:
+    """Places units one after the other in the windows; the first unit that does not fit stops it."""
+
+    def __init__(self, windows: list[Window]) -> None:
+        self.windows = windows
+        self.rows: list[Row] = []
+        self.index = 0  # current window
+        self.cursor = windows[0][1] if windows else None
+
+    def left(self) -> int:
+        return _span(self.cursor, self.windows[self.index][2])
+
+    def at_start(self) -> bool:
+        return self.cursor == self.windows[self.index][1]
+
+    def next_window(self) -> bool:
+        self.index += 1
+        if self.index >= len(self.windows):
             return False
-        cursor = windows[index][1]
+        self.cursor = self.windows[self.index][1]
         return True
 
-    for unit in queue:
-        if overflow is not None:
-            break
-        if index >= len(windows):
-            overflow = unit
-            break
-        if unit.kind == "break":
-            at_start = cursor == windows[index][1]
-            if not at_start and left() >= unit.minutes:
-                end = cursor + timedelta(minutes=unit.minutes)
-                rows.append(Row("break", unit.title, cursor, end, windows[index][0], unit.choice))
-                cursor = end
-            continue
+    def place(self, queue: list[Unit]) -> Unit | None:
+        """Place every unit; return the first one that does not fit (None when all fit)."""
+        for unit in queue:
+            if self.index >= len(self.windows):
+                return unit
+            if unit.kind == "break":
+                self.place_break(unit)
+                continue
+            if not self.place_episode(unit):
+                return unit
+            if self.index < len(self.windows) and self.left() == 0:
+                self.next_window()
+        return None
+
+    def place_break(self, unit: Unit) -> None:
+        """A schedule's break, dropped at the start of a window (the gap between sessions is the break)."""
+        if not self.at_start() and self.left() >= unit.minutes:
+            end = self.cursor + timedelta(minutes=unit.minutes)
+            self.rows.append(Row("break", unit.title, self.cursor, end, self.windows[self.index][0], unit.choice))
+            self.cursor = end
+
+    def place_episode(self, unit: Unit) -> bool:
+        """An episode, split at section boundaries across windows when it has to; False when it does not fit."""
         parts = list(unit.parts)
         continued = False
         while parts:
-            fits: list[tuple[str, int]] = []
-            room = left()
-            if sum(m for _, m in parts) <= room:
-                fits = parts
-            elif len(parts) > 1:
-                total = 0
-                for part in parts:
-                    if total + part[1] > room:
-                        break
-                    fits.append(part)
-                    total += part[1]
+            fits = self.fitting(parts)
             if not fits:
-                if cursor == windows[index][1]:
-                    # Nothing fits even in an empty window: this part is longer than the window.
-                    overflow = unit
-                    break
-                if not next_window():
-                    overflow = unit
-                    break
+                if self.at_start():
+                    return False  # nothing fits even in an empty window: this part is longer than the window
+                if not self.next_window():
+                    return False
                 continue
-            minutes = sum(m for _, m in fits)
-            end = cursor + timedelta(minutes=minutes)
-            rows.append(Row("episode", unit.title, cursor, end, windows[index][0], unit.choice, unit.page, continued,
-                            [s for s, _ in fits if s]))
-            cursor = end
+            end = self.cursor + timedelta(minutes=sum(m for _, m in fits))
+            self.rows.append(Row("episode", unit.title, self.cursor, end, self.windows[self.index][0], unit.choice,
+                                 unit.page, continued, [s for s, _ in fits if s]))
+            self.cursor = end
             parts = parts[len(fits):]
             continued = True
-            if parts and not next_window():
-                overflow = unit
-                break
-        if overflow is None and index < len(windows) and left() == 0:
-            next_window()
+            if parts and not self.next_window():
+                return False
+        return True
 
-    if overflow is not None:
-        placed = sum(r.minutes for r in rows if r.kind != "session-break")
-        source = overflow.page.source if overflow.page else ""
-        lesson_name = overflow.choice.name
-        at_line, column = overflow.choice.line, overflow.choice.column
-        longest = max((int((e - b).total_seconds() // 60) for _, b, e in windows), default=0)
-        too_long = [m for _, m in overflow.parts if m > longest]
-        if too_long:
-            message = (f"'{overflow.title}' ({lesson_name}, {source}) has a part of {too_long[0]} minutes, longer than "
-                       f"any stretch of teaching time in the sessions ({longest} minutes)")
-        else:
-            over = f"{needed - available} minutes too many" if needed > available else \
-                "time is lost where an episode without time marks cannot be split across sessions"
-            message = (f"the chosen episodes do not fit: they need {needed} minutes (teaching, exercises and the "
-                       f"schedule's breaks) and the sessions hold {available} ({over}); '{overflow.title}' "
-                       f"({lesson_name}, {source}) is the first episode that does not fit, with "
-                       f"{needed - placed} minutes left over from it on")
-        diagnostics.append(Diagnostic(
-            name, at_line, column, "workshop-schedule-overflow", Severity.ERROR, message,
-            "Add a session or lengthen one, choose a shorter named schedule, or leave sections to self-study "
-            "('self_study:' in the lesson's schedule)."))
-    used = {id(r.session) for r in rows}
-    empty = [s for s in workshop.sessions if id(s) not in used]
-    if overflow is None and empty:
-        numbers = ", ".join(str(s.index + 1) for s in empty)
-        diagnostics.append(Diagnostic(
-            name, empty[0].line, empty[0].column, "workshop-sessions-unused", Severity.WARNING,
-            f"the chosen episodes need {needed} minutes and are over before session{'s' if len(empty) > 1 else ''} "
-            f"{numbers}, which {'are' if len(empty) > 1 else 'is'} left empty",
-            "Remove the empty sessions, or choose more episodes (a longer schedule)."))
-    rows.extend(fixed)
-    rows.sort(key=lambda r: (r.start, r.kind != "session-break"))
-    return Timetable(rows, diagnostics, needed, available)
+    def fitting(self, parts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """The leading parts that fit in what is left of the window (all of them, or whole sections)."""
+        room = self.left()
+        if sum(m for _, m in parts) <= room:
+            return parts
+        fits: list[tuple[str, int]] = []
+        if len(parts) > 1:
+            total = 0
+            for part in parts:
+                if total + part[1] > room:
+                    break
+                fits.append(part)
+                total += part[1]
+        return fits
+
+
+def _overflow(name: str, overflow: Unit, windows: list[Window], needed: int, available: int,
+              placed: int) -> Diagnostic:
+    source = overflow.page.source if overflow.page else ""
+    lesson_name = overflow.choice.name
+    longest = max((_span(b, e) for _, b, e in windows), default=0)
+    too_long = [m for _, m in overflow.parts if m > longest]
+    if too_long:
+        message = (f"'{overflow.title}' ({lesson_name}, {source}) has a part of {too_long[0]} minutes, longer than "
+                   f"any stretch of teaching time in the sessions ({longest} minutes)")
+    else:
+        over = f"{needed - available} minutes too many" if needed > available else \
+            "time is lost where an episode without time marks cannot be split across sessions"
+        message = (f"the chosen episodes do not fit: they need {needed} minutes (teaching, exercises and the "
+                   f"schedule's breaks) and the sessions hold {available} ({over}); '{overflow.title}' "
+                   f"({lesson_name}, {source}) is the first episode that does not fit, with "
+                   f"{needed - placed} minutes left over from it on")
+    return Diagnostic(
+        name, overflow.choice.line, overflow.choice.column, "workshop-schedule-overflow", Severity.ERROR, message,
+        "Add a session or lengthen one, choose a shorter named schedule, or leave sections to self-study "
+        "('self_study:' in the lesson's schedule).")
+
+
+def _unused(name: str, empty: list[Session], needed: int) -> Diagnostic:
+    numbers = ", ".join(str(s.index + 1) for s in empty)
+    return Diagnostic(
+        name, empty[0].line, empty[0].column, "workshop-sessions-unused", Severity.WARNING,
+        f"the chosen episodes need {needed} minutes and are over before session{'s' if len(empty) > 1 else ''} "
+        f"{numbers}, which {'are' if len(empty) > 1 else 'is'} left empty",
+        "Remove the empty sessions, or choose more episodes (a longer schedule).")

@@ -82,13 +82,19 @@ def _figures(lesson: Lesson, context: Context):
             yield link, posixpath.normpath(posixpath.join(folder, url))
 
 
-@rule("illustration-missing", Severity.WARNING,
-      "Every figure file a page shows has an entry in illustrations.yaml (when the lesson has one).")
-def figure_without_entry(lesson: Lesson, context: Context):
+def _illustrated_figures(lesson: Lesson, context: Context):
+    """(illustrations file, link, lesson path) of every figure, when the lesson has an illustrations file."""
     _, illustrations, _ = _files(lesson, context)
     if illustrations is None:
         return
     for link, path in _figures(lesson, context):
+        yield illustrations, link, path
+
+
+@rule("illustration-missing", Severity.WARNING,
+      "Every figure file a page shows has an entry in illustrations.yaml (when the lesson has one).")
+def figure_without_entry(lesson: Lesson, context: Context):
+    for illustrations, link, path in _illustrated_figures(lesson, context):
         if (lesson.root / path).is_file() and illustrations.find(path) is None:
             yield Finding(
                 link.at, f"{path} has no entry in illustrations.yaml, so its origin and licence are unknown",
@@ -99,10 +105,7 @@ def figure_without_entry(lesson: Lesson, context: Context):
 @rule("illustration-alt", Severity.WARNING,
       "A figure's alternative text is recorded in illustrations.yaml and pages use the same.")
 def alt_text(lesson: Lesson, context: Context):
-    _, illustrations, _ = _files(lesson, context)
-    if illustrations is None:
-        return
-    for link, path in _figures(lesson, context):
+    for illustrations, link, path in _illustrated_figures(lesson, context):
         entry = illustrations.find(path)
         if entry is None or entry.pattern:
             continue

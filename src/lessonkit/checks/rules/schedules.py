@@ -76,21 +76,17 @@ def _schedule_rule(rule_id: str, severity: Severity, summary: str) -> Rule:
     return rule(rule_id, severity, summary)(check)
 
 
-syntax = _schedule_rule(
-    "schedule-syntax", Severity.ERROR, "Named schedules in config.yaml have the documented shape.")
-unknown_episode = _schedule_rule(
-    "schedule-unknown-episode", Severity.ERROR, "A schedule lists (and breaks follow) episodes of the lesson.")
-unknown_section = _schedule_rule(
-    "schedule-unknown-section", Severity.ERROR, "Self-study sections are ids of the episode's level-2 sections.")
-self_study_unmarked = _schedule_rule(
-    "schedule-self-study-unmarked", Severity.ERROR, "An episode with self-study sections has time marks.")
-minutes = _schedule_rule(
-    "schedule-minutes", Severity.ERROR, "Time marks ({minutes=N}) and break minutes are whole numbers.")
-no_time = _schedule_rule(
-    "schedule-no-time", Severity.WARNING, "Every scheduled episode has a time.")
-marks_total = _schedule_rule(
-    "schedule-marks-total", Severity.WARNING, "Time marks add up to the front matter's teaching and exercises.")
-challenge_minutes = _schedule_rule(
-    "schedule-challenge-minutes", Severity.WARNING, "In an episode with time marks, every challenge has its minutes.")
-teaching_run = _schedule_rule(
-    "schedule-teaching-run", Severity.WARNING, "No more than 20 minutes of teaching without a challenge.")
+#: One rule per diagnostic id that lessonkit.schedules and the time-mark checks report (collected by the
+#: registry from this tuple).
+SCHEDULE_RULES = tuple(_schedule_rule(rule_id, severity, summary) for rule_id, severity, summary in (
+    ("schedule-syntax", Severity.ERROR, "Named schedules in config.yaml have the documented shape."),
+    ("schedule-unknown-episode", Severity.ERROR, "A schedule lists (and breaks follow) episodes of the lesson."),
+    ("schedule-unknown-section", Severity.ERROR, "Self-study sections are ids of the episode's level-2 sections."),
+    ("schedule-self-study-unmarked", Severity.ERROR, "An episode with self-study sections has time marks."),
+    ("schedule-minutes", Severity.ERROR, "Time marks ({minutes=N}) and break minutes are whole numbers."),
+    ("schedule-no-time", Severity.WARNING, "Every scheduled episode has a time."),
+    ("schedule-marks-total", Severity.WARNING, "Time marks add up to the front matter's teaching and exercises."),
+    ("schedule-challenge-minutes", Severity.WARNING,
+     "In an episode with time marks, every challenge has its minutes."),
+    ("schedule-teaching-run", Severity.WARNING, "No more than 20 minutes of teaching without a challenge."),
+))
