@@ -327,6 +327,13 @@ def main() -> None:
     args = parser.parse_args()
 
     WORK.mkdir(exist_ok=True)
+    # An installed lessonkit has its bytecode compiled (pip does it); a source checkout with
+    # PYTHONDONTWRITEBYTECODE set would compile every module in every new process instead.
+    import compileall
+
+    import lessonkit
+
+    compileall.compile_dir(str(Path(lessonkit.__file__).parent), quiet=1)
     lesson = WORK / "synthetic"
     clean(lesson)
     make_lesson(lesson, args.episodes)

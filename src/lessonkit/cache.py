@@ -12,12 +12,18 @@ the signature of the code that wrote it (:func:`save_data`). :func:`load_data`
 returns None for a missing file, another kind, another signature or anything
 that does not decode, and the caller rebuilds; objects are rebuilt from the
 data only through :mod:`lessonkit.codec`'s allow-list. Nothing is unpickled.
+Plain data still cannot be trusted to be *true* (a committed check cache could say a page has no
+problems; a committed rendered page could hold HTML its Markdown does not), so every file carries a
+keyed hash with this user's key, kept outside the lesson (:func:`cache_key`): files from anywhere
+else are ignored.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import hmac
 import os
 import stat
 from pathlib import Path
@@ -51,18 +57,33 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
 
 HEADER = "lessonkit-cache"
 #: Bumped when the file layout itself changes (each cache's own signature covers its contents).
-LAYOUT = 1
+LAYOUT = 2
+MAGIC = b"lkcache2"
+MAC_SIZE = 16
 
 
 def load_data(path: Path, kind: str, signature: str) -> Any | None:
-    """The data a :func:`save_data` call wrote for ``kind`` and ``signature``, or None."""
+    """The data a :func:`save_data` call wrote for ``kind`` and ``signature``, or None.
+
+    A cache file is trusted only when it carries this user's key (a keyed hash kept outside the
+    lesson, ``cache_key``): a cache folder committed to a lesson, or written on another machine, is
+    plain data but could still claim that a page has no problems or hold HTML its source does not,
+    so it is ignored and rebuilt."""
     import msgpack
 
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
-        value = msgpack.unpackb(raw, raw=False, strict_map_key=True, use_list=True)
-    except (OSError, ValueError, TypeError, msgpack.UnpackException, msgpack.ExtraData, RecursionError):
+    except OSError:
+        return None
+    if raw[:len(MAGIC)] != MAGIC:
+        return None
+    mac, payload = raw[len(MAGIC):len(MAGIC) + MAC_SIZE], raw[len(MAGIC) + MAC_SIZE:]
+    if not hmac.compare_digest(mac, _mac(payload)):
+        return None
+    try:
+        value = msgpack.unpackb(payload, raw=False, strict_map_key=True, use_list=True)
+    except (ValueError, TypeError, msgpack.UnpackException, msgpack.ExtraData, RecursionError):
         return None
     if (not isinstance(value, dict) or value.get(HEADER) != kind or value.get("layout") != LAYOUT
             or value.get("signature") != signature):
@@ -79,8 +100,39 @@ def save_data(path: Path, kind: str, signature: str, data: Any) -> None:
         packed = msgpack.packb({HEADER: kind, "layout": LAYOUT, "signature": signature, "data": data},
                                use_bin_type=True)
         with open(temporary, "wb") as handle:
-            handle.write(packed)
+            handle.write(MAGIC + _mac(packed) + packed)
         temporary.replace(path)
     except (OSError, TypeError, ValueError):
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def _mac(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=cache_key(), digest_size=MAC_SIZE).digest()
+
+
+@functools.cache
+def cache_key() -> bytes:
+    """This user's cache key: 32 random bytes in ``$XDG_CONFIG_HOME/lessonkit/cache-key`` (mode 0600),
+    made on first use. Where it cannot be kept, a key for this process only (caches then last one run)."""
+    folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "lessonkit"
+    path = folder / "cache-key"
+    try:
+        st = path.lstat()
+        if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077:
+            key = path.read_bytes()
+            if len(key) == 32:
+                return key
+    except OSError:
+        pass
+    key = os.urandom(32)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = folder / f".cache-key.{os.getpid()}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return key

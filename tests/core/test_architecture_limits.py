@@ -22,7 +22,6 @@ ALLOWED = {
     # changing them: their length on 2026-12-01 plus 5 lines of room. Split them and remove the entries.
     "feedback/questionnaires.py:_question": 98,  # 93
     "feedback/app.py:create_app": 87,  # 82 (one route line per service package)
-    "feedback/surveys/report.py:build_report": 91,  # 86
     "cli/build.py:build": 69,  # 64
     "cli/serve.py:serve": 66,  # 61
 }

@@ -91,3 +91,57 @@ def test_no_module_unpickles():
         if any(f"import {name}" in text for name in ("pickle", "shelve", "marshal", "dill", "cloudpickle")):
             offenders.append(path.relative_to(ROOT).as_posix())
     assert offenders == []
+
+
+def test_a_cache_written_with_another_users_key_is_ignored(lesson: Path, tmp_path: Path, monkeypatch):
+    """Plain data can still lie: a committed check cache saying a page has no problems, or a committed
+    rendered page holding HTML its Markdown does not. Only files carrying this user's key are trusted."""
+    from lessonkit import cache
+
+    out = tmp_path / "out"
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text() + "\n[a broken link](missing-page.md)\n")
+    first = Builder(lesson, BuildOptions(out=out)).build()
+    assert "link-target-missing" in {d.rule for d in first.diagnostics}
+    (lesson / ".lessonkit/build.msgpack").unlink()  # the no-change manifest: go through the checks again
+    # The same files, as a contributor's machine would have written them (another key).
+    monkeypatch.setattr(cache, "cache_key", lambda: b"k" * 32)
+    again = Builder(lesson, BuildOptions(out=out)).build()
+    assert again.pages_rendered == 10  # nothing of the other key's cache was used ...
+    assert "link-target-missing" in {d.rule for d in again.diagnostics}  # ... and the checks ran again
+
+
+def test_a_forged_or_truncated_cache_file_is_ignored(tmp_path: Path):
+    from lessonkit import cache
+
+    path = tmp_path / "c.msgpack"
+    save_data(path, "pages", "sig", {"ok": True})
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-1] + bytes([raw[-1] ^ 1]))  # one bit of the data changed
+    assert load_data(path, "pages", "sig") is None
+    path.write_bytes(raw[: len(cache.MAGIC) + 4])
+    assert load_data(path, "pages", "sig") is None
+    path.write_bytes(raw)
+    assert load_data(path, "pages", "sig") == {"ok": True}
+
+
+def test_the_cache_key_is_private_and_kept(tmp_path: Path, monkeypatch):
+    import os
+    import stat
+
+    from lessonkit import cache
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    cache.cache_key.cache_clear()
+    try:
+        key = cache.cache_key()
+        path = tmp_path / "config/lessonkit/cache-key"
+        assert path.read_bytes() == key and len(key) == 32
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        cache.cache_key.cache_clear()
+        assert cache.cache_key() == key  # the next process finds it
+        os.chmod(path, 0o644)  # readable by others: not a secret any more
+        cache.cache_key.cache_clear()
+        assert cache.cache_key() != key
+    finally:
+        cache.cache_key.cache_clear()

@@ -214,6 +214,7 @@ def test_cli_reports_executed_and_cached_chunks(tmp_path: Path):
     # Another working directory and another PYTHONPATH change sys.path, not the environment
     # the code runs in: the cache still holds.
     (tmp_path / "elsewhere").mkdir()
+    (lesson / ".lessonkit/build.msgpack").unlink()  # not the no-change build: go through execution
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path / "elsewhere"),
                                                                         os.environ.get("PYTHONPATH")]))}
     second = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path / "elsewhere",

@@ -163,6 +163,7 @@ def test_roles_on_the_manage_page_and_the_export(db_url, tmp_path, outbox):
     try:
         page = org.get("/workshops/ws-a/manage")
         assert page.status_code == 200 and "person1@example.org" in page.text and "Step-free access" in page.text
+        assert 'href="/workshops/ws-a/report"' in page.text and 'href="/workshops/ws-a/survey/pre"' in page.text
         assert org.get("/workshops/ws-b/manage").status_code == 403
         assert org.get("/workshops/ws-b/registrations.csv").status_code == 403
         exported = org.get("/workshops/ws-a/registrations.csv")
@@ -213,3 +214,39 @@ def test_admin_publishes_by_upload_and_sees_the_diagnostics(db_url, tmp_path, ou
                                                               "role": "instructor"})
         assert unknown.status_code == 422 and "no user called" in unknown.text
         assert 'value="ghost" aria-invalid="true"' in unknown.text  # what was typed is kept
+
+
+NASTY = ["", "\x00", "²", "\ud800", "x" * 3000, "<script>", "'; DROP TABLE registrations; --", "@", "a@b",
+         "ÜNÏ@EXAMPLE.ORG", "=1+1", "\u2028", " person0@example.org ", "senior", "yes", "organiser"]
+
+
+def test_no_workshop_form_input_gets_a_5xx(sqlite_url, tmp_path, outbox):
+    """Random and hostile values in every workshop form (with a valid CSRF token): refused or accepted,
+    never a server error; the seats stay within the capacity."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    wid = publish(sqlite_url, tmp_path, "ws-fuzz", capacity=2)
+    code = in_db(sqlite_url, lambda s: store.sessions_of(s, wid)[0].sign_in_code)
+    add_user(sqlite_url, "coord", "admin")
+    text = st.one_of(st.sampled_from(NASTY), st.text(max_size=30))
+    fields = ["name", "email", "affiliation", "career_stage", "accessibility", "consent_contact", "code",
+              "username", "role", "withdraw", "yaml"]
+    with client_for(sqlite_url, outbox=str(outbox)) as client:
+        login(client, "coord")
+        token = token_of(client, "/workshops/ws-fuzz")
+        link = registration_token(register(client, "ws-fuzz", person(0)))
+        paths = ["/workshops/ws-fuzz/register", "/workshops/ws-fuzz/resend-link", f"/registration/{link}/cancel",
+                 "/sign-in", f"/sign-in/{code}", f"/sign-in/{code.lower()}", "/workshops/ws-fuzz/roles",
+                 "/admin/workshops"]
+
+        @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(st.sampled_from(paths), st.dictionaries(st.sampled_from(fields), text, max_size=7))
+        def one(path, form):
+            data = {k: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for k, v in form.items()}
+            response = client.post(path, data={"csrf_token": token, **data}, follow_redirects=False)
+            assert response.status_code < 500, (path, form, response.text[:300])
+
+        one()
+    counts = in_db(sqlite_url, lambda s: store.headcounts(s, wid))
+    assert counts["seated"] <= 2

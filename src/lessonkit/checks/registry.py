@@ -31,7 +31,7 @@ from lessonkit.checks.rules import (
     schedules,
 )
 from lessonkit.checks.scan import Spot
-from lessonkit.diagnostics import Diagnostic
+from lessonkit.diagnostics import Diagnostic, Severity
 from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap
 
@@ -81,22 +81,16 @@ class Checker:
     @classmethod
     def load(cls, folder: Path | None) -> Checker:
         """The checker saved in a cache folder, or a new one (after a lessonkit upgrade, say)."""
-        from lessonkit import codec
         from lessonkit.cache import load_data
 
         checker = cls()
         saved = load_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature()) if folder is not None else None
         if isinstance(saved, dict):
-            allowed = codec.types(AnchorSummary, AnchorLink, Spot)
             try:
-                results = codec.decode(saved.get("results"), allowed)
-                summaries = codec.decode(saved.get("summaries"), allowed)
-                facts = codec.decode(saved.get("facts", {}), allowed)
-            except codec.DecodeError:
-                return checker
-            if isinstance(results, dict) and isinstance(summaries, dict) and isinstance(facts, dict):
-                checker.cache, checker.summaries, checker.changed = results, summaries, False
-                checker.facts = facts
+                results, summaries, facts = _decode_saved(saved)
+            except (TypeError, ValueError, KeyError):
+                return checker  # not what this version writes: check every page again
+            checker.cache, checker.summaries, checker.facts, checker.changed = results, summaries, facts, False
         return checker
 
     def save(self, folder: Path) -> None:
@@ -105,9 +99,13 @@ class Checker:
         from lessonkit.cache import save_data
 
         if self.changed:
-            save_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature(),
-                      {"results": codec.encode(self.cache), "summaries": codec.encode(self.summaries),
-                       "facts": codec.encode(self.facts)})
+            save_data(folder / CHECKS_FILE, CHECKS_KIND, _rules_signature(), {
+                "results": [[source, key, [[d.path, d.line, d.column, d.rule, int(d.severity), d.message, d.fix]
+                                           for d in found]] for (source, key), found in self.cache.items()],
+                "summaries": [[source, key, sorted(s.anchors),
+                               [[link.url, link.at.path, link.at.line, link.at.column] for link in s.links]]
+                              for (source, key), s in self.summaries.items()],
+                "facts": [[*name, codec.encode(value)] for name, value in self.facts.items()]})
             self.changed = False
 
     def check(self, lesson: Lesson, site: SiteMap | None = None, rules: Iterable[str] | None = None
@@ -124,15 +122,13 @@ class Checker:
         found: list[Diagnostic] = []
         fresh: dict[tuple[str, str], list[Diagnostic]] = {}
         shared = {"lesson": lesson, "site": site, "context": context}
-        for page in lesson.pages():
-            key = (page.source, page.digest + signature + page.kind + page.slug)
+        pages = [(page, (page.source, page.digest + signature + page.kind + page.slug)) for page in lesson.pages()]
+        checked = _check_pages([(p, k) for p, k in pages if k not in self.cache], page_rules, shared, context)
+        for _page, key in pages:
             results = self.cache.get(key)
             if results is None:
                 self.changed = True
-                results = []
-                arguments = _Arguments(shared, page, context)
-                for item in page_rules:
-                    results.extend(item.diagnostics(arguments))
+                results = checked[key]
             fresh[key] = results
             found.extend(results)
         if fresh.keys() != self.cache.keys():
@@ -150,6 +146,25 @@ class Checker:
         self.changed |= facts.keys() != self.facts.keys()
         self.facts = facts
         return found
+
+
+def _check_pages(pages: list[tuple[Page, tuple[str, str]]], rules: list[Rule], shared: dict, context: Context
+                 ) -> dict[tuple[str, str], list[Diagnostic]]:
+    """Run the page rules on ``pages`` — on every core for a large batch (a clean build), each worker
+    sending back the page's diagnostics and the anchor summary the lesson-wide link rule needs."""
+    from lessonkit.site.parallel import map_pages
+
+    def task(index: int) -> tuple[list[Diagnostic], AnchorSummary]:
+        page = pages[index][0]
+        arguments = _Arguments(shared, page, context)
+        results = [d for item in rules for d in item.diagnostics(arguments)]
+        return results, context.anchor_summary(page)
+
+    checked: dict[tuple[str, str], list[Diagnostic]] = {}
+    for (page, key), (results, summary) in zip(pages, map_pages(task, len(pages)), strict=True):
+        checked[key] = results
+        context.summaries[(page.source, page.digest)] = summary
+    return checked
 
 
 class _Arguments(dict):
@@ -198,3 +213,23 @@ def check_markdown(text: str, rule: str | None = None, *, kind: str = "episode",
         lesson.episodes.append(page)
     selected = [rule] if rule else [r.id for r in RULES.values() if r.scope == "page"]
     return Checker().check(lesson, rules=selected)
+
+
+def _decode_saved(saved: dict) -> tuple[dict, dict, dict]:
+    """The checker's cache file, written by ``Checker.save``: plain lists, built back into the
+    checker's types directly (a generic decoder spent more than the rest of a no-change check)."""
+    from lessonkit import codec
+
+    results = {(str(source), str(key)): [Diagnostic(str(p), int(ln), int(col), str(rule), Severity(sev), str(msg),
+                                                    str(fix)) for p, ln, col, rule, sev, msg, fix in found]
+               for source, key, found in saved["results"]}
+    summaries = {(str(source), str(key)): AnchorSummary(
+        frozenset(map(str, anchors)), tuple(AnchorLink(str(url), Spot(str(p), int(ln), int(col)))
+                                            for url, p, ln, col in links))
+                 for source, key, anchors, links in saved["summaries"]}
+    allowed = codec.types(AnchorSummary, AnchorLink, Spot)
+    try:
+        facts = {(str(a), str(b), str(c)): codec.decode(value, allowed) for a, b, c, value in saved["facts"]}
+    except codec.DecodeError as error:
+        raise ValueError(str(error)) from None
+    return results, summaries, facts

@@ -12,6 +12,7 @@ import hashlib
 import html as html_module
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlsplit
@@ -171,14 +172,6 @@ class Shared:
                 strings = parts.ui.subset(SCRIPT_STRINGS)
                 out[parts.strings_asset] = ("window.LK_STRINGS = " + json.dumps(strings, ensure_ascii=False)
                                             + ";\n")
-        if uses_mermaid(self.lesson):
-            from importlib import resources
-
-            vendor = resources.files("lessonkit.site").joinpath("static", "vendor")
-            import lzma  # shipped compressed (5.5 MB as JavaScript), written out as the browser needs it
-
-            out["assets/mermaid.min.js"] = lzma.decompress(vendor.joinpath("mermaid.min.js.xz").read_bytes()).decode()
-            out["assets/mermaid.LICENSE.txt"] = vendor.joinpath("mermaid.LICENSE.txt").read_text(encoding="utf-8")
         if self.theme:
             from pathlib import Path
 
@@ -227,21 +220,21 @@ def _languages(lesson: Lesson) -> list[dict]:
     return menu
 
 
-_MERMAID_FENCES = (b"```mermaid", b"~~~mermaid", b"```{mermaid}", b"``` mermaid", b"~~~ mermaid")
+def mermaid_assets() -> dict[str, tuple[str, Callable[[], str]]]:
+    """The Mermaid library, for a site with a diagram: path in the site -> (recipe key, make it).
+    Shipped compressed (5.5 MB as JavaScript) and written out only when the site does not have it yet."""
+    from importlib import resources
 
+    vendor = resources.files("lessonkit.site").joinpath("static", "vendor")
 
-def uses_mermaid(lesson: Lesson) -> bool:
-    """Whether a page of the lesson has a Mermaid diagram (then the library is copied into the site)."""
-    for page in lesson.pages():
-        if not page.source:
-            continue
-        try:
-            data = (lesson.root / page.source).read_bytes()
-        except OSError:
-            continue
-        if b"mermaid" in data and any(fence in data for fence in _MERMAID_FENCES):
-            return True
-    return False
+    def library() -> str:
+        import lzma
+
+        return lzma.decompress(vendor.joinpath("mermaid.min.js.xz").read_bytes()).decode()
+
+    key = f"mermaid {__version__} {template_signature()}"
+    return {"assets/mermaid.min.js": (key, library),
+            "assets/mermaid.LICENSE.txt": (key, lambda: vendor.joinpath("mermaid.LICENSE.txt").read_text("utf-8"))}
 
 
 def template_signature() -> str:

@@ -25,9 +25,17 @@ from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
 from lessonkit.site import generated
 from lessonkit.site import schedules as site_schedules
-from lessonkit.site.assemble import VIEWS, Shared, plain, render_page, template_signature, theme_stylesheet
+from lessonkit.site.assemble import (
+    VIEWS,
+    Shared,
+    mermaid_assets,
+    plain,
+    render_page,
+    template_signature,
+    theme_stylesheet,
+)
 from lessonkit.site.body import RenderedBody, for_view, render_body
-from lessonkit.site.highlight import stylesheet
+from lessonkit.site.highlight import remembered_highlighting, stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
 from lessonkit.site.metadata import sitemap
 from lessonkit.site.pages import AGGREGATES, GeneratedPage
@@ -44,7 +52,7 @@ from lessonkit.site.records import (
 )
 from lessonkit.site.splice import Layout, assemble
 
-STATE_VERSION = 5
+STATE_VERSION = 6
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
 STATE_FILE = "site-state.msgpack"
@@ -69,6 +77,7 @@ class BuildState:
     joined: dict[str, dict] = field(default_factory=dict)  # site path -> Layout (lessonkit.site.splice), encoded
     records: RecordStore = field(default_factory=lambda: RecordStore(None, _state_signature()))
     parts: PartStore = field(default_factory=lambda: PartStore(None, _state_signature()))
+    cache: Path | None = None  # the cache folder it was read from (highlighted code is kept there too)
 
     def record(self, source: str) -> PageRecord:
         info = self.infos[source]
@@ -88,25 +97,30 @@ class BuildState:
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
         signature = _state_signature()
-        data = load_data(cache / STATE_FILE, STATE_KIND, signature) if cache is not None else None
-        if not isinstance(data, dict):
+        if cache is None:
             return cls()
+        records, parts = RecordStore(cache / RECORDS, signature), PartStore(cache / PARTS, signature)
+        fresh = cls(records=records, parts=parts, cache=cache)  # what this build renders is kept there
+        data = load_data(cache / STATE_FILE, STATE_KIND, signature)
+        if not isinstance(data, dict):
+            return fresh
         try:
             infos = codec.decode(data.get("infos"), codec.types(RecordInfo))
             outputs, token, version = data.get("outputs"), data.get("token"), data.get("version")
             joined = data.get("joined")
         except codec.DecodeError:
-            return cls()
+            return fresh
         if version != STATE_VERSION or not isinstance(infos, dict) or not isinstance(outputs, dict) \
                 or not isinstance(joined, dict):
-            return cls()
-        records, parts = RecordStore(cache / RECORDS, signature), PartStore(cache / PARTS, signature)
+            return fresh
         if not parts.complete() or not all(records.has(info.key) for info in infos.values()):
             infos = {}  # records or parts deleted by hand: render again
-        return cls(STATE_VERSION, infos, outputs, token if isinstance(token, str) else None, joined, records, parts)
+        return cls(STATE_VERSION, infos, outputs, token if isinstance(token, str) else None, joined, records, parts,
+                   cache)
 
     def save(self, cache: Path | None) -> None:
         if cache is not None:
+            self.cache = cache
             keep = {info.key for info in self.infos.values()}
             self.records.save(cache / RECORDS, keep)
             self.parts.save(cache / PARTS, keep)
@@ -346,8 +360,9 @@ class SiteBuilder:
         return notebook.downloads(page, self.lesson.config.title, self.lesson.root / page.source)
 
     def _render(self, page: Page, key: str) -> PageRecord:
-        body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, self.credit.env(page),
-                           self.shared.body_options)
+        with remembered_highlighting(self.state.cache, page.source):  # unchanged code is not highlighted again
+            body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references,
+                               self.credit.env(page), self.shared.body_options)
         return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body, self.shared.theme))
 
     @staticmethod
@@ -451,8 +466,11 @@ class SiteBuilder:
             for name in ("feedback.js", "feedback.css"):
                 if widget.joinpath(name).is_file():
                     self._emit(f"assets/{name}", theme_key, lambda name=name: widget.joinpath(name).read_bytes())
-        for rel, text in self.shared.assets().items():  # interface strings, theme stylesheet, Mermaid
+        for rel, text in self.shared.assets().items():  # interface strings, theme stylesheet
             self._emit(rel, _hash(rel, text), lambda text=text: text)
+        if any(info.mermaid for info in self.state.infos.values()):  # a page drew a diagram
+            for rel, (key, make) in mermaid_assets().items():
+                self._emit(rel, key, make)
         nav = {"episodes": [{"s": p.slug, "t": plain(p.title), "m": p.minutes} for p in lesson.episodes]}
         nav_text = "window.LK_NAV = " + json.dumps(nav, ensure_ascii=False) + ";\n"
         self._emit("assets/nav.js", _hash(nav_text), lambda: nav_text)

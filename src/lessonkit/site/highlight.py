@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from html import escape
+from pathlib import Path
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -43,8 +47,62 @@ def display_name(language: str) -> str:
     language = ALIASES.get(language, language)
     if language in NAMES:
         return NAMES[language]
+    return _remembered("name", language, lambda: _name(language))
+
+
+def _name(language: str) -> str:
     lexer = _lexer(language)
     return lexer.name if lexer is not None else language.capitalize()
+
+
+# -- highlighted code kept between builds, per page ---------------------------------------------------
+# Making a Pygments lexer compiles its regular expressions, which costs a new ``lessonkit build`` process
+# more than rendering the page it edited; most edits change prose, not code. While a page renders
+# (``remembered_highlighting``), each block's highlighted HTML is looked up in what the page's previous
+# render kept (by a hash of its language and code), and what it uses is kept for the next build.
+
+_MEMO: dict[str, str] | None = None  # the page's previous blocks, while it renders
+_USED: dict[str, str] | None = None  # what the page uses this time
+
+
+def _remembered(kind: str, language: str, make, code: str = "") -> str:
+    if _USED is None:
+        return make()
+    key = hashlib.blake2b(f"{kind}\x1f{language}\x1f{code}".encode("utf-8", "surrogatepass"),
+                          digest_size=12).hexdigest()
+    found = _MEMO.get(key) if _MEMO is not None else None
+    if found is None:
+        found = make()
+    _USED[key] = found
+    return found
+
+
+@contextmanager
+def remembered_highlighting(cache: Path | None, page_source: str) -> Iterator[None]:
+    """Highlight the code of ``page_source`` with what its previous render kept in ``cache``."""
+    global _MEMO, _USED
+    if cache is None:
+        yield
+        return
+    from pygments import __version__ as pygments_version
+
+    from lessonkit.cache import load_data, save_data
+
+    path = cache / "highlight" / f"{hashlib.blake2b(page_source.encode(), digest_size=12).hexdigest()}.msgpack"
+    signature = f"pygments {pygments_version}"
+    previous = load_data(path, "highlighted-code", signature)
+    saved = _MEMO, _USED
+    _MEMO = {k: v for k, v in previous.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(previous, dict) else {}
+    _USED = {}
+    try:
+        yield
+        used = _USED
+    finally:
+        before, (_MEMO, _USED) = _MEMO, saved
+    if used != before:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_data(path, "highlighted-code", signature, used)
 
 
 def highlight_block(code: str, language: str, block_id: str | None, *, label: str | None = None) -> str:
@@ -61,8 +119,7 @@ def highlight_block(code: str, language: str, block_id: str | None, *, label: st
             f'<div class="code code-{kind}"{id_attr}><span class="code-label">{escape(label)}</span>'
             f'<pre tabindex="0"><code>{escape(code)}</code></pre></div>\n'
         )
-    lexer = _lexer(language) if language else None
-    body = highlight(code, lexer, _FORMATTER).rstrip("\n") if lexer is not None else escape(code)
+    body = _remembered("code", language, lambda: _highlight(code, language), code) if language else escape(code)
     if not language:
         return f'<div class="code code-plain"{id_attr}><pre tabindex="0"><code>{body}</code></pre></div>\n'
     label = label or display_name(language)
@@ -71,6 +128,11 @@ def highlight_block(code: str, language: str, block_id: str | None, *, label: st
         f'<div class="code code-source language-{cls}"{id_attr}><span class="code-label">{escape(label)}</span>'
         f'<pre class="highlight" tabindex="0"><code class="language-{cls}">{body}</code></pre></div>\n'
     )
+
+
+def _highlight(code: str, language: str) -> str:
+    lexer = _lexer(language)
+    return highlight(code, lexer, _FORMATTER).rstrip("\n") if lexer is not None else escape(code)
 
 
 def _theme_surfaces() -> dict[str, str]:

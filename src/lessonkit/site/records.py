@@ -71,11 +71,13 @@ class RecordInfo:
     questions: str = ""  # the episode's questions (HTML), for the schedule
     unresolved: list[tuple[str, int]] = field(default_factory=list)  # (link, line) the page could not resolve
     files: list[str] = field(default_factory=list)  # site paths of figures made by its executed code
+    mermaid: bool = False  # it draws a Mermaid diagram (the site then ships the library)
 
     @classmethod
     def of(cls, record: PageRecord) -> RecordInfo:
         body = record.body
-        return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files))
+        return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files),
+                   'class="mermaid"' in body.html)
 
 
 def _prune(folder: Path, keep: set[str]) -> None:
