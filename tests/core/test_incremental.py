@@ -403,3 +403,25 @@ def test_an_edit_to_prose_does_not_highlight_the_pages_code_again(lesson: Path, 
     page.write_text(text.replace("```python\n", "```python\n# a new first line\n", 1))
     _new_process_build(lesson, out)
     assert len(made) == 1 and "a new first line" in made[0]  # only the block that changed
+
+
+def test_an_edit_scans_only_the_edited_page_in_a_lesson_with_illustrations(tmp_path: Path, monkeypatch):
+    """The figure rules (illustrations.yaml) keep each page's figures between builds: a new process that
+    checks one edited page does not scan every page again."""
+    from lessonkit.checks import context as check_context
+    from testsupport import ROOT, copy_lesson
+
+    lesson = copy_lesson(ROOT / "lessons/managing-computational-projects", tmp_path / "lesson")
+    assert (lesson / "illustrations.yaml").is_file()
+    out = tmp_path / "out"
+    options = BuildOptions(out=out, execution=ExecutionOptions(enabled=False))
+    first = Builder(lesson, options).build()
+    assert first.ok, [d.format() for d in first.diagnostics]
+    page = sorted((lesson / "episodes").glob("*.md"))[1]
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    scanned: list[str] = []
+    real = check_context.scan_page
+    monkeypatch.setattr(check_context, "scan_page", lambda p, *a: scanned.append(p.source) or real(p, *a))
+    again = Builder(lesson, options).build()
+    assert again.ok and scanned == [page.relative_to(lesson).as_posix()]
+    assert sorted(d.rule for d in again.diagnostics) == sorted(d.rule for d in first.diagnostics)

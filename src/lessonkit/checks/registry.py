@@ -122,15 +122,13 @@ class Checker:
         found: list[Diagnostic] = []
         fresh: dict[tuple[str, str], list[Diagnostic]] = {}
         shared = {"lesson": lesson, "site": site, "context": context}
-        for page in lesson.pages():
-            key = (page.source, page.digest + signature + page.kind + page.slug)
+        pages = [(page, (page.source, page.digest + signature + page.kind + page.slug)) for page in lesson.pages()]
+        checked = _check_pages([(p, k) for p, k in pages if k not in self.cache], page_rules, shared, context)
+        for _page, key in pages:
             results = self.cache.get(key)
             if results is None:
                 self.changed = True
-                results = []
-                arguments = _Arguments(shared, page, context)
-                for item in page_rules:
-                    results.extend(item.diagnostics(arguments))
+                results = checked[key]
             fresh[key] = results
             found.extend(results)
         if fresh.keys() != self.cache.keys():
@@ -148,6 +146,25 @@ class Checker:
         self.changed |= facts.keys() != self.facts.keys()
         self.facts = facts
         return found
+
+
+def _check_pages(pages: list[tuple[Page, tuple[str, str]]], rules: list[Rule], shared: dict, context: Context
+                 ) -> dict[tuple[str, str], list[Diagnostic]]:
+    """Run the page rules on ``pages`` — on every core for a large batch (a clean build), each worker
+    sending back the page's diagnostics and the anchor summary the lesson-wide link rule needs."""
+    from lessonkit.site.parallel import map_pages
+
+    def task(index: int) -> tuple[list[Diagnostic], AnchorSummary]:
+        page = pages[index][0]
+        arguments = _Arguments(shared, page, context)
+        results = [d for item in rules for d in item.diagnostics(arguments)]
+        return results, context.anchor_summary(page)
+
+    checked: dict[tuple[str, str], list[Diagnostic]] = {}
+    for (page, key), (results, summary) in zip(pages, map_pages(task, len(pages)), strict=True):
+        checked[key] = results
+        context.summaries[(page.source, page.digest)] = summary
+    return checked
 
 
 class _Arguments(dict):

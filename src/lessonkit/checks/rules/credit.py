@@ -9,7 +9,7 @@ import posixpath
 
 from lessonkit.checks.context import Context
 from lessonkit.checks.rule import Finding, rule
-from lessonkit.checks.scan import Spot
+from lessonkit.checks.scan import Link, Spot
 from lessonkit.credit.contributors import Contributors, load_contributors
 from lessonkit.credit.illustrations import Illustrations, load_illustrations
 from lessonkit.credit.metadata import read_cff
@@ -72,14 +72,17 @@ illustration_file_missing = _file_rule("illustration-file-missing")
 
 
 def _figures(lesson: Lesson, context: Context):
-    """(link, lesson path) of every image file used in the lesson's pages."""
+    """(link, lesson path) of every image file used in the lesson's pages (kept per page between builds,
+    so that an edit does not scan every page again)."""
     for page in lesson.pages():
-        for link in context.page_scan(page).links():
-            if not link.image or "://" in link.url or link.url.startswith("data:"):
-                continue
-            url = link.url.split("#")[0].split("?")[0]
-            folder = posixpath.dirname(link.at.path)
-            yield link, posixpath.normpath(posixpath.join(folder, url))
+        for url, alt, path, line, column in context.page_fact(page, "figures", lambda p: _page_figures(context, p)):
+            yield Link("", url, Spot(path, line, column), image=True, alt=alt), \
+                posixpath.normpath(posixpath.join(posixpath.dirname(path), url.split("#")[0].split("?")[0]))
+
+
+def _page_figures(context: Context, page) -> list:
+    return [[link.url, link.alt, link.at.path, link.at.line, link.at.column] for link in context.page_scan(page).links()
+            if link.image and "://" not in link.url and not link.url.startswith("data:")]
 
 
 def _illustrated_figures(lesson: Lesson, context: Context):
