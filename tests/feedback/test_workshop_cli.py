@@ -108,6 +108,10 @@ def test_export_is_csv_and_logged(db_url, tmp_path):
     [entry] = in_db(db_url, lambda s: s.scalars(select(ExportLog)).all())
     assert entry.who.startswith("cli:") and entry.what == "registrations.csv" and entry.rows == 2
     assert entry.via == "cli" and entry.workshop_slug == "ws-x"
+    shown = run("export-log", "--db", db_url).output
+    assert f"\t{entry.who}\tws-x\tregistrations.csv\t2 row(s)\tcli" in shown
+    assert "no personal data has been exported or deleted for ws-y" in run(
+        "export-log", "--workshop", "ws-y", "--db", db_url).output
 
 
 def test_remind_through_a_real_smtp_server_once_each(db_url, tmp_path):

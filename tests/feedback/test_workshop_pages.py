@@ -178,6 +178,10 @@ def test_roles_on_the_manage_page_and_the_export(db_url, tmp_path, outbox):
         assert teacher.get("/workshops/ws-a/registrations.csv").status_code == 403
         assert outsider.get("/workshops/ws-a/manage").status_code == 403
         assert coord.get("/workshops/ws-b/registrations.csv").status_code == 200
+        # Organisers see who exported their workshop's personal data; instructors do not.
+        logged = org.get("/workshops/ws-a/manage").text
+        assert 'id="export-log"' in logged and "<td>org-a</td><td>registrations.csv</td><td>1</td>" in logged
+        assert 'id="export-log"' not in teacher.get("/workshops/ws-a/manage").text
         assert "Bea Other" in coord.get("/workshops/ws-b/manage").text
     finally:
         for client in (org, teacher, outsider, coord):

@@ -173,7 +173,7 @@ def serve(db_url: str, host: str, port: int, public_url: str | None, workers: in
                         secure_cookies=secure_cookies, migrate=False, smtp_host=smtp_host, smtp_port=smtp_port,
                         smtp_starttls=smtp_starttls, smtp_user=smtp_user, mail_from=mail_from,
                         outbox=str(Path(outbox).resolve()), **rates)
-    click.echo(f"lessonkit feedback: database {where}; listening on http://{host}:{port}/"
+    click.echo(f"lessonkit service: database {where}; listening on http://{host}:{port}/"
                + (f" with {workers} workers" if workers > 1 else ""), err=True)
     common = {"host": host, "port": port, "log_level": log_level, "access_log": False,
               "proxy_headers": bool(trusted_proxies), "forwarded_allow_ips": ",".join(trusted_proxies) or None}
@@ -508,6 +508,23 @@ def export_registrations(db_url: str, workshop: str, output: Path | None) -> Non
     except OSError as exc:
         fail(f"cannot write {output}: {exc}")
     click.echo(f"wrote {count} registration(s) to {output} (logged)", err=True)
+
+
+@feedback.command("export-log")
+@DB_OPTION
+@click.option("--workshop", default="", help="Only this workshop's entries.")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000))
+def export_log(db_url: str, workshop: str, limit: int) -> None:
+    """The log of personal-data exports and deletions: when, who, which workshop, what, rows, from where."""
+    from lessonkit.feedback.workshops import store
+
+    with opened(db_url) as database, database.read() as session:
+        entries = store.export_log(session, workshop or None, limit)
+    if not entries:
+        click.echo("no personal data has been exported or deleted" + (f" for {workshop}" if workshop else ""))
+    for entry in entries:
+        click.echo(f"{entry.at:%Y-%m-%d %H:%M:%S}\t{entry.who}\t{entry.workshop_slug or '-'}\t{entry.what}\t"
+                   f"{entry.rows} row(s)\t{entry.via}")
 
 
 @feedback.command("remind")

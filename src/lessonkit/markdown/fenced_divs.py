@@ -48,31 +48,41 @@ class _BodyParser:
 
     def parse(self) -> list[Node]:
         lines, buffer, first_line = self.lines, self.buffer, self.first_line
-        while self.index < len(lines):
-            line = lines[self.index]
-            self.number = first_line + self.index
-            self.index += 1
+        count = len(lines)
+        index = outer = 0
+        while index < count:
+            outer = index  # the line the loop is at (the handlers below may consume more lines)
+            line = lines[index]
+            index += 1
             first = line.lstrip()[:1]
             if first not in SPECIAL_STARTS:
                 buffer.append(line)  # fast path: most lines are plain text
                 continue
-            if first in "`~":
-                fence = open_fence(line)
-                if fence:
-                    self.code_fence(line, fence)
-                    continue
-            elif first == "<":
-                if line.lstrip().startswith("<!--") and "-->" not in line:
-                    self.html_comment(line)
-                    continue
-            elif first == ":":
-                div = div_fence(line)
-                if div:
-                    self.div(line, div)
-                    continue
-            buffer.append(line)
+            self.number, self.index = first_line + outer, index
+            index = self.special(line, first)
+        self.number = first_line + outer
         self.finish()
         return self.root
+
+    def special(self, line: str, first: str) -> int:
+        """A line that may open a fence, a comment or a div (``self.number`` is its number); the index of
+        the next line to read."""
+        if first in "`~":
+            fence = open_fence(line)
+            if fence:
+                self.code_fence(line, fence)
+                return self.index
+        elif first == "<":
+            if line.lstrip().startswith("<!--") and "-->" not in line:
+                self.html_comment(line)
+                return self.index
+        elif first == ":":
+            div = div_fence(line)
+            if div:
+                self.div(line, div)
+                return self.index
+        self.buffer.append(line)
+        return self.index
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -242,8 +242,9 @@ def _manage(request: Request, slug: str, who) -> dict:
             roles = [(name, role) for name, role in session.execute(
                 select(User.username, WorkshopRole.role).join(User, User.id == WorkshopRole.user_id)
                 .where(WorkshopRole.workshop_id == workshop.id).order_by(User.username))]
+        log = store.export_log(session, workshop.slug, 50) if can_see(who, workshop, "personal") else []
         return {"workshop": workshop, "sessions": sessions, "people": people, "signed": signed,
-                "counts": store.headcounts(session, workshop.id), "roles": roles}
+                "counts": store.headcounts(session, workshop.id), "roles": roles, "log": log}
 
 
 async def manage_page(request: Request, message: str = "", status: int = 200, typed_user: str = "") -> Response:

@@ -553,5 +553,9 @@ def apply_retention(session: Session, default_days: int, who: str, *, now: datet
     return done
 
 
-def export_log(session: Session, limit: int = 200) -> list[ExportLog]:
-    return list(session.scalars(select(ExportLog).order_by(ExportLog.id.desc()).limit(limit)))
+def export_log(session: Session, slug: str | None = None, limit: int = 200) -> list[ExportLog]:
+    """The latest entries of the personal-data log (of one workshop, by its slug), newest first."""
+    query = select(ExportLog)
+    if slug:
+        query = query.where(ExportLog.workshop_slug == slug)
+    return list(session.scalars(query.order_by(ExportLog.id.desc()).limit(limit)))
