@@ -36,10 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +43,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, select, text
 
 from lessonkit.feedback import lessons
@@ -58,66 +53,20 @@ from lessonkit.feedback.models import Feedback
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "feedback"))
 from pgtemp import TemporaryPostgres
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from service_process import ServiceProcess, free_port
+
 LESSON = "load-test"
 ORIGIN = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT = 30.0
 RUN_DEADLINE = 900.0  # seconds: no load phase runs longer than this
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``lessonkit feedback serve`` in a subprocess."""
+class Server(ServiceProcess):
+    """``lessonkit service serve`` with ``workers`` processes (no rate limits unless ``extra`` sets them)."""
 
     def __init__(self, db_url: str, port: int, log: Path, workers: int = 1, extra: tuple[str, ...] = ()) -> None:
-        self.db_url, self.port, self.log = db_url, port, log
-        self.workers, self.extra = workers, extra
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        """Start the service; a restart uses the same port, so clients find it again."""
-        command = [sys.executable, "-m", "lessonkit", "feedback", "serve", "--db", self.db_url, "--host",
-                   "127.0.0.1", "--port", str(self.port), "--log-level", "warning", "--workers", str(self.workers),
-                   *(self.extra or ("--rate-limit", "off"))]
-        with self.log.open("a") as log:
-            # A session of its own, so that a kill reaches every worker process.
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the service exited with {self.process.returncode}; see {self.log}:\n"
-                                   + self.log.read_text()[-2000:])
-            try:
-                health = httpx.get(self.url + "/api/v1/health", timeout=1)
-                if health.status_code == 200 and health.json().get("database") == self.db_url.split(":")[0]:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the service did not answer within 60 s")
-
-    def kill(self) -> None:
-        """SIGKILL to the server and all its workers at once."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        super().__init__(db_url, port, log, ["--workers", str(workers), *(extra or ("--rate-limit", "off"))])
 
 
 @dataclass

@@ -37,12 +37,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +47,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 from sqlalchemy import func, select, text
 
 from lessonkit.feedback.db import Database
@@ -62,18 +57,15 @@ from lessonkit.feedback.workshops import store
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "feedback"))
 from pgtemp import TemporaryPostgres
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from service_process import ServiceProcess, free_port
+
 SLUG = "load-workshop"
 REQUEST_TIMEOUT = 30.0
 RUN_DEADLINE = 900.0  # seconds: no phase runs longer than this
 _CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 _COOKIE = re.compile(r"lk_csrf=([A-Za-z0-9_-]+)")
 _PLACES = re.compile(rb'id="count-seated">(\d+)<')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def workshop_file(folder: Path, capacity: int) -> Path:
@@ -104,51 +96,13 @@ code_of_conduct: https://docs.carpentries.org/policies/coc/
     return path
 
 
-class Server:
-    """``lessonkit service serve`` in a subprocess (its own session, so that SIGKILL reaches it all)."""
+class Server(ServiceProcess):
+    """``lessonkit service serve`` with its outbox, no rate limits (the clients are one machine)."""
 
     def __init__(self, db_url: str, port: int, work: Path, name: str) -> None:
-        self.db_url, self.port, self.work, self.name = db_url, port, work, name
-        self.log = work / f"{name}-server.log"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        command = [sys.executable, "-m", "lessonkit", "service", "serve", "--db", self.db_url, "--host", "127.0.0.1",
-                   "--port", str(self.port), "--log-level", "warning", "--rate-limit", "off",
-                   "--form-rate-limit", "off", "--outbox", str(self.work / f"{self.name}-outbox")]
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the service exited with {self.process.returncode}; see {self.log}:\n"
-                                   + self.log.read_text()[-2000:])
-            try:
-                health = httpx.get(self.url + "/api/v1/health", timeout=1)
-                if health.status_code == 200 and health.json().get("database") == self.db_url.split(":")[0]:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the service did not answer within 60 s")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        self.work, self.name = work, name
+        super().__init__(db_url, port, work / f"{name}-server.log",
+                         ["--rate-limit", "off", "--form-rate-limit", "off", "--outbox", str(work / f"{name}-outbox")])
 
 
 class Connection:
