@@ -35,37 +35,51 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
     Exit status: 0 when the site was built, 1 when the lesson has errors (the
     previous output is then left untouched), 2 for usage errors.
     """
-    @cache
-    def console():  # rich is imported only when there is something to print with it
-        from rich.console import Console
-
-        return Console(stderr=True)
-
     out = out or default_output(path)
-    progress_bar = None
-    tasks: dict[str, int] = {}
+    bar = _ProgressBar(quiet)
+    try:
+        result = Builder(path, BuildOptions(out=out, strict=strict, cache=cache_dir, progress=bar.update,
+                                            execution=execution)).build()
+    finally:
+        bar.stop()
+    _report(result, out, quiet)
 
-    def progress(name: str, done: int, total: int) -> None:
-        nonlocal progress_bar
-        if quiet or total < PROGRESS_THRESHOLD or not console().is_terminal:
+
+@cache
+def _console():  # rich is imported only when there is something to print with it
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+class _ProgressBar:
+    """A rich progress bar per lesson, shown only for large builds on a terminal."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+
+    def update(self, name: str, done: int, total: int) -> None:
+        if self.quiet or total < PROGRESS_THRESHOLD or not _console().is_terminal:
             return
-        if progress_bar is None:
+        if self.bar is None:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            progress_bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                    TimeElapsedColumn(), console=console(), transient=True)
-            progress_bar.start()
-        if name not in tasks:
-            tasks[name] = progress_bar.add_task(f"Rendering {name}", total=total)
-        progress_bar.update(tasks[name], completed=done)
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=_console(), transient=True)
+            self.bar.start()
+        if name not in self.tasks:
+            self.tasks[name] = self.bar.add_task(f"Rendering {name}", total=total)
+        self.bar.update(self.tasks[name], completed=done)
 
-    builder = Builder(path, BuildOptions(out=out, strict=strict, cache=cache_dir, progress=progress,
-                                         execution=execution))
-    try:
-        result = builder.build()
-    finally:
-        if progress_bar is not None:
-            progress_bar.stop()
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _report(result, out: Path, quiet: bool) -> None:
+    """What the build did, its diagnostics, and exit 1 when it failed."""
     if result.unchanged and not result.diagnostics:
         if not quiet:  # the no-change build: one plain line, no rich
             click.echo(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
@@ -73,19 +87,22 @@ def build(path: Path, out: Path | None, strict: bool, quiet: bool, cache_dir: Pa
         return
     from lessonkit.reporting import print_diagnostics
 
-    print_diagnostics(console(), result.diagnostics)
+    console = _console()
+    print_diagnostics(console, result.diagnostics)
     if not result.ok:
-        console().print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
+        console.print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
                       f"{out} was left as it was.", highlight=False)
         sys.exit(1)
-    if not quiet and result.unchanged:
-        console().print(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
+    if quiet:
+        return
+    if result.unchanged:
+        console.print(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
                       f"({result.seconds * 1000:.0f} ms; {summary(result.diagnostics)}).", highlight=False)
-    elif not quiet:
-        console().print(
-            f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
-            f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).",
-            highlight=False,
-        )
-        if result.execution.episodes or result.execution.disabled:
-            console().print(execution_summary(result.execution), highlight=False)
+        return
+    console.print(
+        f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
+        f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).",
+        highlight=False,
+    )
+    if result.execution.episodes or result.execution.disabled:
+        console.print(execution_summary(result.execution), highlight=False)

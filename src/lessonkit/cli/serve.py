@@ -39,30 +39,13 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
     out = out or default_output(path)
     builder = Builder(path, BuildOptions(out=out, strict=strict, persist=False, execution=execution))
 
-    def report(result: BuildResult, first: bool) -> None:
-        print_diagnostics(console, result.diagnostics, limit=50)
-        if result.ok:
-            what = "Built" if first else "Rebuilt"
-            console.print(f"[green]{what}[/green] {result.html_pages} pages in {result.seconds * 1000:.0f} ms "
-                          f"({result.pages_rendered} rendered; {summary(result.diagnostics)}).", highlight=False)
-            if result.execution.cells_executed:
-                console.print(execution_summary(result.execution), highlight=False)
-        else:
-            console.print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
-                          "still serving the previous version.", highlight=False)
-
     result = builder.build()
-    report(result, True)
+    _report(console, result, True)
     builder.save_caches()
     if not result.ok and not (out / "index.html").is_file():
         console.print("Nothing to serve: fix the errors above and run the command again.")
         sys.exit(1)
-    try:
-        server = Server(out.resolve(), host, port).start()
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise click.UsageError(f"port {port} is already in use; choose another with --port") from exc
-        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    server = _listen(Server, out, host, port)
     console.print(f"Serving [bold]{server.url}[/bold] — press Ctrl+C to stop.", highlight=False)
 
     stop = threading.Event()
@@ -71,7 +54,7 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
         names = ", ".join(sorted(Path(p).name for p in changed)[:3]) + ("…" if len(changed) > 3 else "")
         console.print(f"[dim]changed: {names}[/dim]", highlight=False)
         outcome = builder.build()
-        report(outcome, False)
+        _report(console, outcome, False)
         if outcome.ok:
             server.hub.bump()
 
@@ -87,3 +70,25 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
         server.stop()
         builder.save_caches()
         console.print("Stopped.")
+
+
+def _report(console, result: BuildResult, first: bool) -> None:
+    print_diagnostics(console, result.diagnostics, limit=50)
+    if result.ok:
+        what = "Built" if first else "Rebuilt"
+        console.print(f"[green]{what}[/green] {result.html_pages} pages in {result.seconds * 1000:.0f} ms "
+                      f"({result.pages_rendered} rendered; {summary(result.diagnostics)}).", highlight=False)
+        if result.execution.cells_executed:
+            console.print(execution_summary(result.execution), highlight=False)
+    else:
+        console.print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
+                      "still serving the previous version.", highlight=False)
+
+
+def _listen(server_class, out: Path, host: str, port: int):
+    try:
+        return server_class(out.resolve(), host, port).start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.UsageError(f"port {port} is already in use; choose another with --port") from exc
+        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc

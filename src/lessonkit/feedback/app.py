@@ -203,9 +203,9 @@ def create_app_from_environment() -> Starlette:
     return create_app(Settings.from_json(os.environ["LESSONKIT_FEEDBACK_SETTINGS"]))
 
 
-def create_app(config: Settings | None = None) -> Starlette:
-    config = config or Settings()
-    package = resources.files("lessonkit.feedback")
+def _lifespan(config: Settings):
+    """Open the database (migrating it when asked), start the batch writer and the housekeeping tasks;
+    close them all when the service stops."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -251,6 +251,12 @@ def create_app(config: Settings | None = None) -> Starlette:
                     await task
             db.dispose()
 
+    return lifespan
+
+
+def create_app(config: Settings | None = None) -> Starlette:
+    config = config or Settings()
+    package = resources.files("lessonkit.feedback")
     routes = [
         Route("/", home, methods=["GET"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
@@ -269,7 +275,7 @@ def create_app(config: Settings | None = None) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        lifespan=lifespan,
+        lifespan=_lifespan(config),
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             Middleware(CORSMiddleware, allowed=lambda: app.state.origins),

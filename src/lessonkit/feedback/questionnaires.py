@@ -131,6 +131,18 @@ def _question(q: Any, where: str, seen: set[str], problems: list[str]) -> dict[s
                "max_choices", "multiline", "max_length"}
     for key in sorted(set(q) - allowed):
         problems.append(f"{where}: unknown key {key!r}")
+    out, where = _common(q, where, seen, problems)
+    kind = out["type"]
+    if kind in _KINDS:
+        unused = _KINDS[kind](q, where, out, problems)
+        for key in unused:
+            if key in q:
+                problems.append(f"{where}.{key}: not used by a {kind} question")
+    return out
+
+
+def _common(q: dict, where: str, seen: set[str], problems: list[str]) -> tuple[dict[str, Any], str]:
+    """What every question has: id, type, text, help, required (and where it is, named by its id)."""
     qid = q.get("id")
     if not isinstance(qid, str) or not ID.match(qid):
         problems.append(f"{where}.id: required; lower-case letters, digits, '-' and '_'")
@@ -153,69 +165,74 @@ def _question(q: Any, where: str, seen: set[str], problems: list[str]) -> dict[s
     required = q.get("required", False)
     if not isinstance(required, bool):
         problems.append(f"{where}.required: true or false")
-    out: dict[str, Any] = {"id": qid, "type": kind, "text": text.strip(), "help": help_text.strip(),
-                           "required": bool(required)}
+    return {"id": qid, "type": kind, "text": text.strip(), "help": help_text.strip(),
+            "required": bool(required)}, where
 
-    def forbid(*keys: str) -> None:
-        for key in keys:
-            if key in q:
-                problems.append(f"{where}.{key}: not used by a {kind} question")
 
-    if kind in ("single", "multiple"):
-        options = q.get("options")
-        if (not isinstance(options, list) or len(options) < 2 or len(options) > MAX_OPTIONS
-                or not all(isinstance(o, str | int | float) and not isinstance(o, bool) and str(o).strip()
-                           for o in options)):
-            problems.append(f"{where}.options: a list of 2 to {MAX_OPTIONS} choices")
-            options = []
-        options = [str(o).strip() for o in options]
-        if len(set(options)) != len(options):
-            problems.append(f"{where}.options: each choice must be different")
-        out["options"] = options
-        if kind == "multiple":
-            max_choices = q.get("max_choices")
-            if max_choices is not None and (not isinstance(max_choices, int) or isinstance(max_choices, bool)
-                                            or not 1 <= max_choices <= max(1, len(options))):
-                problems.append(f"{where}.max_choices: a whole number from 1 to the number of options")
-                max_choices = None
-            out["max_choices"] = max_choices
-        else:
-            forbid("max_choices")
-        forbid("labels", "min", "max", "step", "multiline", "max_length")
-    elif kind == "likert":
-        labels = q.get("labels", LIKERT_DEFAULT_LABELS)
-        if not isinstance(labels, list) or len(labels) not in (2, 5) or not all(
-                isinstance(label, str) and label.strip() for label in labels):
-            problems.append(f"{where}.labels: two labels (for 1 and 5) or five labels (1 to 5)")
-            labels = LIKERT_DEFAULT_LABELS
-        out["labels"] = [label.strip() for label in labels]
-        out["min"], out["max"], out["step"] = 1, 5, 1
-        forbid("options", "min", "max", "step", "max_choices", "multiline", "max_length")
-    elif kind == "scale":
-        low, high, step = q.get("min", 0), q.get("max", 10), q.get("step", 1)
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high, step))
-        if not numbers or not low < high or not step > 0 or (high - low) / step > 10_000:
-            problems.append(f"{where}: min < max and a positive step (at most 10000 steps)")
-            low, high, step = 0, 10, 1
-        out["min"], out["max"], out["step"] = low, high, step
-        labels = q.get("labels")
-        if labels is not None and (not isinstance(labels, list) or len(labels) != 2
-                                   or not all(isinstance(label, str) for label in labels)):
-            problems.append(f"{where}.labels: two labels, for the two ends of the scale")
-            labels = None
-        out["labels"] = labels or []
-        forbid("options", "max_choices", "multiline", "max_length")
-    elif kind == "text":
-        max_length = q.get("max_length", TEXT_MAX_DEFAULT)
-        if not isinstance(max_length, int) or isinstance(max_length, bool) or not 1 <= max_length <= TEXT_MAX_LIMIT:
-            problems.append(f"{where}.max_length: a whole number from 1 to {TEXT_MAX_LIMIT}")
-            max_length = TEXT_MAX_DEFAULT
-        multiline = q.get("multiline", False)
-        if not isinstance(multiline, bool):
-            problems.append(f"{where}.multiline: true or false")
-        out["max_length"], out["multiline"] = max_length, bool(multiline)
-        forbid("options", "labels", "min", "max", "step", "max_choices")
-    return out
+def _choices(q: dict, where: str, out: dict[str, Any], problems: list[str]) -> tuple[str, ...]:
+    options = q.get("options")
+    if (not isinstance(options, list) or len(options) < 2 or len(options) > MAX_OPTIONS
+            or not all(isinstance(o, str | int | float) and not isinstance(o, bool) and str(o).strip()
+                       for o in options)):
+        problems.append(f"{where}.options: a list of 2 to {MAX_OPTIONS} choices")
+        options = []
+    options = [str(o).strip() for o in options]
+    if len(set(options)) != len(options):
+        problems.append(f"{where}.options: each choice must be different")
+    out["options"] = options
+    unused = ("labels", "min", "max", "step", "multiline", "max_length")
+    if out["type"] != "multiple":
+        return ("max_choices", *unused)
+    max_choices = q.get("max_choices")
+    if max_choices is not None and (not isinstance(max_choices, int) or isinstance(max_choices, bool)
+                                    or not 1 <= max_choices <= max(1, len(options))):
+        problems.append(f"{where}.max_choices: a whole number from 1 to the number of options")
+        max_choices = None
+    out["max_choices"] = max_choices
+    return unused
+
+
+def _likert(q: dict, where: str, out: dict[str, Any], problems: list[str]) -> tuple[str, ...]:
+    labels = q.get("labels", LIKERT_DEFAULT_LABELS)
+    if not isinstance(labels, list) or len(labels) not in (2, 5) or not all(
+            isinstance(label, str) and label.strip() for label in labels):
+        problems.append(f"{where}.labels: two labels (for 1 and 5) or five labels (1 to 5)")
+        labels = LIKERT_DEFAULT_LABELS
+    out["labels"] = [label.strip() for label in labels]
+    out["min"], out["max"], out["step"] = 1, 5, 1
+    return ("options", "min", "max", "step", "max_choices", "multiline", "max_length")
+
+
+def _scale(q: dict, where: str, out: dict[str, Any], problems: list[str]) -> tuple[str, ...]:
+    low, high, step = q.get("min", 0), q.get("max", 10), q.get("step", 1)
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high, step))
+    if not numbers or not low < high or not step > 0 or (high - low) / step > 10_000:
+        problems.append(f"{where}: min < max and a positive step (at most 10000 steps)")
+        low, high, step = 0, 10, 1
+    out["min"], out["max"], out["step"] = low, high, step
+    labels = q.get("labels")
+    if labels is not None and (not isinstance(labels, list) or len(labels) != 2
+                               or not all(isinstance(label, str) for label in labels)):
+        problems.append(f"{where}.labels: two labels, for the two ends of the scale")
+        labels = None
+    out["labels"] = labels or []
+    return ("options", "max_choices", "multiline", "max_length")
+
+
+def _text(q: dict, where: str, out: dict[str, Any], problems: list[str]) -> tuple[str, ...]:
+    max_length = q.get("max_length", TEXT_MAX_DEFAULT)
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or not 1 <= max_length <= TEXT_MAX_LIMIT:
+        problems.append(f"{where}.max_length: a whole number from 1 to {TEXT_MAX_LIMIT}")
+        max_length = TEXT_MAX_DEFAULT
+    multiline = q.get("multiline", False)
+    if not isinstance(multiline, bool):
+        problems.append(f"{where}.multiline: true or false")
+    out["max_length"], out["multiline"] = max_length, bool(multiline)
+    return ("options", "labels", "min", "max", "step", "max_choices")
+
+
+#: Each question type's own keys: checked into ``out``; returns the keys it does not use.
+_KINDS = {"single": _choices, "multiple": _choices, "likert": _likert, "scale": _scale, "text": _text}
 
 
 # --- answers -----------------------------------------------------------------------------------
