@@ -45,11 +45,12 @@ def test_the_landing_page(built):
     html = (site / "index.html").read_text()
     for text in ["Fixture masterclass, three-hour version", "Group leaders in the life sciences", "Seminar room 1",
                  'href="https://docs.carpentries.org/policies/coc/"', 'href="https://example.org/register"',
-                 "Registration closes on 2027-03-07", 'href="https://example.org/pre"', 'href="https://example.org/notes"',
+                 "Registration closes on Sunday 7 March 2027", 'href="https://example.org/pre"', 'href="https://example.org/notes"',
                  "mailto:workshops@example.org", "https://orcid.org/0000-0002-1825-0097", "Install a web browser"]:
         assert text in html, text
     # the schedule links into the lesson's pages, with workshop and UTC instants for local times
     assert '<a href="lesson/01-intro.html">Introduction</a>' in html
+    assert "All lessons and workshops" not in html  # a workshop of its own has no catalogue to go back to
     assert '<a href="lesson/02-methods.html">Methods</a>' in html
     assert '<time datetime="2027-03-14T13:00:00Z">13:00</time>' in html
     assert 'data-utc="2027-03-14T14:20:00Z"' in html  # Pitfalls after the coffee break

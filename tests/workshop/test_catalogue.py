@@ -41,6 +41,9 @@ def test_the_catalogue_lists_and_builds_its_workshops(catalogue: Path, tmp_path:
     assert "../../lesson/01-intro.html" in links
     for link in links:  # every link into the lesson reaches a page of the catalogue's own lesson site
         assert (site / "workshops/fixture-masterclass-2027" / link).resolve().is_file(), link
+    # the workshop page leads back to the catalogue it is part of
+    assert '<a href="../../index.html">All lessons and workshops</a>' in page
+    assert (site / "workshops/fixture-masterclass-2027/../../index.html").resolve() == (site / "index.html").resolve()
     pdf = site / "workshops/fixture-masterclass-2027/handout.pdf"
     inode = pdf.stat().st_ino
     # an unchanged workshop is carried over (hard-linked), not made again

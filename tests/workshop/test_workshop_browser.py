@@ -46,6 +46,34 @@ def test_local_times_and_no_remote_request(browser: Browser, site: str, zone: st
     context.close()
 
 
+def test_the_timetable_fits_a_phone_screen(browser: Browser, site: str):
+    """At 390 px the four columns do not fit: each row is shown as a card, what is taught first and in full,
+    with no sideways scrolling (it was a table whose "What" column was cut off at the screen's edge)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, timezone_id="America/New_York")
+    page = context.new_page()
+    page.goto(site + "index.html")
+    page.wait_for_function("document.querySelectorAll('.local-time-shown').length > 0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    rows = page.locator(".workshop-timetable tbody tr")
+    assert rows.count() > 3
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        what, when = row.locator("td").nth(2).bounding_box(), row.locator("td").nth(0).bounding_box()
+        assert what["x"] >= 0 and what["x"] + what["width"] <= 390, (index, what)
+        assert what["y"] < when["y"], "what is taught comes first in the card"
+        assert page.evaluate("el => el.scrollWidth <= el.clientWidth", row.locator("td").nth(2).element_handle())
+    cells = rows.first.locator("td")
+    assert cells.nth(2).inner_text() == "Introduction" and cells.nth(1).inner_text().startswith("09:00")
+    labels = cells.nth(1).evaluate("el => getComputedStyle(el, '::before').content"), \
+        cells.nth(3).evaluate("el => getComputedStyle(el, '::after').content")
+    assert labels == ('"your time "', '" min"'), labels
+    # a desktop keeps the table with its header row
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.locator(".workshop-timetable thead th").first.is_visible()
+    assert page.locator(".workshop-timetable tbody tr").first.evaluate("el => getComputedStyle(el).display") == "table-row"
+    context.close()
+
+
 @pytest.mark.parametrize(("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", 390)])
 def test_no_accessibility_violations(browser: Browser, site: str, scheme: str, width: int):
     context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900})

@@ -68,7 +68,7 @@ def _missing_extra() -> Diagnostic | None:
 
 
 def write_site(workshop: Workshop, table: Timetable, staged: StagedOutput, prefix: str,
-               bases: dict[str, str], page_url: str = "") -> list[str]:
+               bases: dict[str, str], page_url: str = "", home: str = "") -> list[str]:
     """Write the workshop's files into ``staged`` under ``prefix``; ``bases`` maps each lesson's
     name to where its site is, relative to the workshop page (e.g. ``"../../intro/"``)."""
     from lessonkit.workshop import outputs
@@ -99,7 +99,7 @@ def write_site(workshop: Workshop, table: Timetable, staged: StagedOutput, prefi
             base = bases.get(choice.name, "")
             html = outputs.rebase(outputs.demote(outputs._render_page(choice.lesson, page), 2), base)
             setup.append((choice.lesson.config.title, base + page.filename, html))
-    write("index.html", outputs.landing(workshop, table, bases, setup, structured, FILES))
+    write("index.html", outputs.landing(workshop, table, bases, setup, structured, FILES, home))
 
     found = outputs.exercises(workshop, table, bases)
     learner = outputs.handout_html(workshop, found, False, outputs.HANDOUT_CSS)
@@ -253,7 +253,7 @@ def build_workshops(lessons_dir: Path, staged: StagedOutput, prefix: str = "work
         key = _inputs_key(workshop, bases)
         files = _reuse(staged, target, key)
         if files is None:
-            files = write_site(workshop, table, staged, target, bases)
+            files = write_site(workshop, table, staged, target, bases, home=f"{depth}index.html")
             staged.write(target + STAMP, json.dumps({"key": key, "files": files}))
         built.append({"title": workshop.title, "href": f"{target}index.html", "first": workshop.first_start,
                       "last": workshop.last_end, "lessons": [c.lesson.config.title for c in workshop.lessons],

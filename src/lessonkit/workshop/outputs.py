@@ -7,7 +7,7 @@ import copy
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from html import escape
 
@@ -65,7 +65,7 @@ def wall(moment: datetime) -> str:
     return moment.strftime("%H:%M")
 
 
-def long_date(moment: datetime) -> str:
+def long_date(moment: date | datetime) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
@@ -406,7 +406,8 @@ def local_html(moment: datetime) -> str:
 
 
 def landing(workshop: Workshop, table: Timetable, bases: dict[str, str], setup: list[tuple[str, str, str]],
-            structured: dict, files: dict[str, str]) -> str:
+            structured: dict, files: dict[str, str], home: str = "") -> str:
+    """The workshop's page; ``home`` links back to the catalogue the workshop is part of (if any)."""
     from lessonkit.site.markdown_html import render_markdown
 
     sessions = []
@@ -431,7 +432,7 @@ def landing(workshop: Workshop, table: Timetable, bases: dict[str, str], setup: 
         setup=setup, jsonld=json.dumps(structured, ensure_ascii=False, indent=1).replace("</", "<\\/"),
         files=files, version=__version__, zones=", ".join(workshop.timezones),
         first=workshop.first_start, last=workshop.last_end, long_date=long_date,
-        registration=workshop.registration, needed=table.needed,
+        registration=workshop.registration, needed=table.needed, home=home,
     )
 
 
