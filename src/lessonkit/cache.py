@@ -41,6 +41,8 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
         # A folder without write permission is read-only even for root, who could write anyway.
         if not local.is_dir() and not (lesson_root.stat().st_mode & stat.S_IWUSR):
             raise PermissionError(lesson_root)
+        if _links_out(local):
+            raise PermissionError(local)
         local.mkdir(exist_ok=True)
         probe = local / ".write-test"
         probe.write_bytes(b"")
@@ -53,6 +55,20 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
     folder = base / f"{lesson_root.name}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _links_out(local: Path) -> bool:
+    """Whether the lesson's cache folder is, or holds, a symbolic link. A lesson can commit one
+    (``.lessonkit -> ~/somewhere``, ``.lessonkit/records -> /somewhere``): the build would then write, and
+    prune, cache files outside the lesson, so such a folder is not used (the user's cache folder is).
+    lessonkit's cache folders are one level deep and never hold links."""
+    if local.is_symlink():
+        return True
+    try:
+        with os.scandir(local) as entries:
+            return any(entry.is_symlink() for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 HEADER = "lessonkit-cache"
@@ -118,7 +134,11 @@ def write_sealed(path: Path, payload: bytes) -> None:
     """Write a sealed file atomically; a cache that cannot be written only makes the next build slower."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "wb") as handle:
+        # Never through a link a lesson committed under this name: a new file or nothing.
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(sealed(payload))
         temporary.replace(path)
     except OSError:
