@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 from html import escape
 
@@ -155,14 +156,18 @@ def last_updated(lesson: Lesson) -> dict[str, str]:
     git repository and the file is committed, else the file's modification time."""
     sources = [p.source for p in lesson.pages() if p.source]
     committed = _git_dates(lesson)
+    root = str(lesson.root)
+    days: dict[int, str] = {}  # day number -> ISO date (a lesson's files share few days)
+    epoch = dt.date(1970, 1, 1)
     out: dict[str, str] = {}
     for source in sources:
         date = committed.get(source)
         if date is None:
             try:
-                date = dt.datetime.fromtimestamp((lesson.root / source).stat().st_mtime, dt.UTC).date().isoformat()
+                day = int(os.stat(os.path.join(root, source)).st_mtime // 86400)  # UTC day
             except OSError:
                 continue
+            date = days.get(day) or days.setdefault(day, (epoch + dt.timedelta(days=day)).isoformat())
         out[source] = date
     return out
 
