@@ -7,6 +7,7 @@ execution -> HTML site, written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -230,8 +231,15 @@ class Builder:
                          "Choose another --out folder.")
             result.diagnostics.extend(report.sorted())
             return
+        from lessonkit.site.theme import ThemeError
+
         try:
-            self._render_lessons(builds, staged)
+            try:
+                self._render_lessons(builds, staged)
+            except ThemeError as exc:
+                staged.abort()
+                result.diagnostics.append(_theme_problem(exc, builds))
+                return
             if self.catalogue:
                 self._catalogue(builds, staged, result)
             if _failed(result.diagnostics, self.options.strict):
@@ -340,6 +348,18 @@ class Builder:
             "environment": self._environment(folder) if result.execution.chunks else None,
             "diagnostics": [[d.path, d.line, d.column, d.rule, int(d.severity), d.message, d.fix]
                             for d in result.diagnostics]})
+
+
+def _theme_problem(exc, builds: list[LessonBuild]) -> Diagnostic:
+    """A theme template's error, at its file (relative to the lesson when the theme is inside it)."""
+    path = exc.path
+    for build in builds:
+        with contextlib.suppress(ValueError):
+            path = Path(exc.path).resolve().relative_to(build.root.resolve()).as_posix()
+            break
+    return Diagnostic(path, exc.line, 0, "theme-template", Severity.ERROR, f"theme template: {exc.message}",
+                      "Fix the template (see docs/theming.md). Theme templates run in Jinja's sandbox: "
+                      "they may write any HTML, but not reach Python internals such as attributes starting with '_'.")
 
 
 def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:

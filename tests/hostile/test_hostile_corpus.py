@@ -115,6 +115,10 @@ CORPUS = [
             None, None),
     Hostile("config-entry-out", lambda r: make_lesson(r, episodes=["intro.md", "../../../../etc/passwd"]),
             "config.yaml:6", "path-outside-lesson"),
+    Hostile("theme-template-runs-code", lambda r: make_lesson(r, {
+        "config.yaml": "title: T\ntheme: t\nepisodes:\n- intro.md\n",
+        "t/templates/footer.html": "{{ cycler.__init__.__globals__.os.system('kill -9 $PPID') }}\n"}),
+            "t/templates/footer.html:1", "theme-template", checked=False),  # check renders no template
 ]
 
 

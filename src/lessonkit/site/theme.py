@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.sandbox import SandboxedEnvironment
 
 from lessonkit.cache import opened, user_cache, write_sealed
 
@@ -31,20 +32,56 @@ def theme_folder(root: Path, value: object) -> Path | None:
     return folder if folder.is_dir() else None
 
 
+class ThemeError(Exception):
+    """A theme template that does not compile, fails while rendering, or reaches for what the sandbox
+    refuses; ``path`` and ``line`` say where (the template's file). Picklable (pages render in workers)."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(path, line, message)
+        self.path, self.line, self.message = path, line, message
+
+
+class _ThemeEnvironment(SandboxedEnvironment):
+    """Templates of a theme folder are part of a lesson, and a pull request can change them: they run in
+    Jinja's sandbox (no attribute starting with ``_``, no function internals, no unsafe calls), so a
+    template can write any HTML but never run code. Any template error becomes a :class:`ThemeError`."""
+
+    def __init__(self, folder: str, **options) -> None:
+        super().__init__(**options)
+        self.folder = str(Path(folder).resolve())
+
+    def handle_exception(self, source: str | None = None):
+        try:
+            super().handle_exception(source)
+        except jinja2.TemplateError as exc:
+            path, line = self._where(exc)
+            raise ThemeError(path, line, exc.message or type(exc).__name__) from None
+
+    def _where(self, exc: jinja2.TemplateError) -> tuple[str, int]:
+        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+            return exc.filename, exc.lineno
+        found = (self.folder, 0)
+        trace = exc.__traceback__
+        while trace is not None:  # the rewritten traceback's frames are the templates' own lines
+            name = trace.tb_frame.f_code.co_filename
+            if name.startswith(self.folder) or name.endswith(".html"):
+                found = (name, trace.tb_lineno)
+            trace = trace.tb_next
+        return found
+
+
 @lru_cache(maxsize=8)
 def environment(theme: str = "") -> Environment:
     loaders = []
-    if theme and (Path(theme) / "templates").is_dir():
+    themed = bool(theme) and (Path(theme) / "templates").is_dir()
+    if themed:
         loaders.append(FileSystemLoader(str(Path(theme) / "templates")))
     loaders.append(PackageLoader("lessonkit.site", "templates"))
-    return Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-        bytecode_cache=TemplateCode.for_this_python(),
-    )
+    options = {"loader": ChoiceLoader(loaders), "autoescape": select_autoescape(["html"]), "trim_blocks": True,
+               "lstrip_blocks": True, "auto_reload": False}
+    if themed:  # sandboxed code is compiled differently: its own cache folder
+        return _ThemeEnvironment(theme, bytecode_cache=TemplateCode.for_this_python("sandboxed"), **options)
+    return Environment(bytecode_cache=TemplateCode.for_this_python(), **options)
 
 
 class TemplateCode(BytecodeCache):
@@ -59,8 +96,9 @@ class TemplateCode(BytecodeCache):
         self.folder = folder
 
     @classmethod
-    def for_this_python(cls) -> TemplateCode | None:
-        folder = user_cache(f"templates/{sys.implementation.cache_tag}-jinja{jinja2.__version__}")
+    def for_this_python(cls, kind: str = "") -> TemplateCode | None:
+        folder = user_cache(f"templates/{sys.implementation.cache_tag}-jinja{jinja2.__version__}"
+                            + (f"-{kind}" if kind else ""))
         return cls(folder) if folder is not None else None
 
     def _path(self, bucket: Bucket) -> Path:
