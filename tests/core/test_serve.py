@@ -39,33 +39,6 @@ def test_server_injects_reload_script_and_serves_404(tmp_path: Path):
     assert RELOAD_PATH not in (tmp_path / "index.html").read_text()  # never written into the site
 
 
-def test_reload_event_is_sent_after_a_build(tmp_path: Path):
-    (tmp_path / "index.html").write_text("<body></body>")
-    server = Server(tmp_path, "127.0.0.1", 0).start()
-    received: list[bytes] = []
-    try:
-        host, port = server.httpd.server_address[:2]
-        sock = socket.create_connection((host, port), timeout=10)
-        sock.sendall(f"GET {RELOAD_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-
-        def read() -> None:
-            while b"event: reload" not in b"".join(received):
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                received.append(chunk)
-
-        reader = threading.Thread(target=read)
-        reader.start()
-        poll(lambda: b"retry:" in b"".join(received), what="the event stream to open")
-        server.hub.bump()
-        reader.join(timeout=10)
-        sock.close()
-    finally:
-        server.stop()
-    assert b"event: reload" in b"".join(received)
-
-
 def test_watch_filter_ignores_output_cache_and_editor_files(tmp_path: Path):
     out = tmp_path / "site"
     accept = watch_filter(out)
@@ -184,7 +157,7 @@ def test_no_page_is_shown_at_once_when_other_pages_change_too(tmp_path: Path):
     assert builder.preview({str(tmp_path / "elsewhere.md")}) == []
 
 
-def test_reload_events_name_the_paths_that_changed(tmp_path: Path):
+def test_reload_events_after_builds_name_the_paths_that_changed(tmp_path: Path):
     (tmp_path / "index.html").write_text("<body></body>")
     server = Server(tmp_path, "127.0.0.1", 0).start()
     received: list[bytes] = []
