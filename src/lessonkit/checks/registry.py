@@ -24,6 +24,7 @@ from lessonkit.checks.rules import (
     credit,
     files,
     front_matter,
+    glosario,
     headings,
     images,
     language,
@@ -36,7 +37,7 @@ from lessonkit.model import Lesson, LessonConfig, Page
 from lessonkit.site.links import SiteMap
 
 RULE_MODULES: tuple[ModuleType, ...] = (headings, images, links, accessibility, blocks, front_matter, config, files,
-                                         citations, credit, schedules, language)
+                                         citations, credit, schedules, language, glosario)
 
 
 def collect(modules: Iterable[ModuleType]) -> dict[str, Rule]:

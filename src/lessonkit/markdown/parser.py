@@ -28,6 +28,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from lessonkit.markdown.attributes import parse_attributes, split_trailing_attributes
 from lessonkit.markdown.citations import citations_plugin
+from lessonkit.markdown.glosario import glosario_plugin
 from lessonkit.markdown.grid_tables import grid_table_plugin
 
 
@@ -174,6 +175,7 @@ def make_parser() -> MarkdownIt:
     md.core.ruler.push("identifiers", _identifiers)
     md.core.ruler.push("figures", _figures)
     md.use(citations_plugin)
+    md.use(glosario_plugin)
     return md
 
 

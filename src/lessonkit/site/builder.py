@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from lessonkit import __version__, codec
+from lessonkit import __version__, codec, glosario
 from lessonkit.cache import load_data, save_data
 from lessonkit.credit.site import LessonCredit
 from lessonkit.execute import notebook
@@ -196,6 +196,7 @@ class SiteBuilder:
         self.feedback = self._feedback()
         self.site = SiteMap.of(lesson)
         self.credit = LessonCredit.of(lesson)  # citations, figure credits, credit pages, footer citation
+        self.glosario = glosario.of(lesson)  # {{ glosario.slug }} links, for lessons with glosario: true
         self.shared = Shared.of(lesson, {}, self.feedback)
         for entries in self.shared.resources.values():
             entries.extend(self.credit.links())
@@ -270,7 +271,7 @@ class SiteBuilder:
         """Every page's record key: a hash of everything its rendered body depends on."""
         site_signature = self.site.signature()
         references_key = _hash(sorted((k, tuple(sorted(v.items()))) for k, v in self.lesson.references.items()),
-                               self.credit.signature())
+                               self.credit.signature(), self.glosario.digest if self.glosario else "")
         options = self.shared.body_options.signature()
         return {page.source: _hash(__version__, template_signature(), page.digest, site_signature, references_key,
                                    chunk_signature(page), page.source, page.slug, page.title, options)
@@ -361,8 +362,9 @@ class SiteBuilder:
 
     def _render(self, page: Page, key: str) -> PageRecord:
         with remembered_highlighting(self.state.cache, page.source):  # unchanged code is not highlighted again
-            body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references,
-                               self.credit.env(page), self.shared.body_options)
+            env = {**self.credit.env(page), **glosario.page_env(self.glosario, page, self.shared.body_options.lang)}
+            body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, env,
+                               self.shared.body_options)
         return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body, self.shared.theme))
 
     @staticmethod
