@@ -41,6 +41,8 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
         # A folder without write permission is read-only even for root, who could write anyway.
         if not local.is_dir() and not (lesson_root.stat().st_mode & stat.S_IWUSR):
             raise PermissionError(lesson_root)
+        if _links_out(local):
+            raise PermissionError(local)
         local.mkdir(exist_ok=True)
         probe = local / ".write-test"
         probe.write_bytes(b"")
@@ -53,6 +55,20 @@ def cache_dir(lesson_root: Path, override: Path | None = None) -> Path:
     folder = base / f"{lesson_root.name}-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _links_out(local: Path) -> bool:
+    """Whether the lesson's cache folder is, or holds, a symbolic link. A lesson can commit one
+    (``.lessonkit -> ~/somewhere``, ``.lessonkit/records -> /somewhere``): the build would then write, and
+    prune, cache files outside the lesson, so such a folder is not used (the user's cache folder is).
+    lessonkit's cache folders are one level deep and never hold links."""
+    if local.is_symlink():
+        return True
+    try:
+        with os.scandir(local) as entries:
+            return any(entry.is_symlink() for entry in entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 HEADER = "lessonkit-cache"
@@ -76,10 +92,8 @@ def load_data(path: Path, kind: str, signature: str) -> Any | None:
             raw = handle.read()
     except OSError:
         return None
-    if raw[:len(MAGIC)] != MAGIC:
-        return None
-    mac, payload = raw[len(MAGIC):len(MAGIC) + MAC_SIZE], raw[len(MAGIC) + MAC_SIZE:]
-    if not hmac.compare_digest(mac, _mac(payload)):
+    payload = opened(raw)
+    if payload is None:
         return None
     try:
         value = msgpack.unpackb(payload, raw=False, strict_map_key=True, use_list=True)
@@ -95,16 +109,55 @@ def save_data(path: Path, kind: str, signature: str, data: Any) -> None:
     """Write a cache file atomically; a cache that cannot be written only makes the next build slower."""
     import msgpack
 
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         packed = msgpack.packb({HEADER: kind, "layout": LAYOUT, "signature": signature, "data": data},
                                use_bin_type=True)
-        with open(temporary, "wb") as handle:
-            handle.write(MAGIC + _mac(packed) + packed)
+    except (TypeError, ValueError):
+        return
+    write_sealed(path, packed)
+
+
+def sealed(payload: bytes) -> bytes:
+    """``payload`` behind this user's keyed hash (what every cache file holds)."""
+    return MAGIC + _mac(payload) + payload
+
+
+def opened(raw: bytes) -> bytes | None:
+    """The payload of a :func:`sealed` file, or None when it was not sealed with this user's key."""
+    if raw[:len(MAGIC)] != MAGIC:
+        return None
+    mac, payload = raw[len(MAGIC):len(MAGIC) + MAC_SIZE], raw[len(MAGIC) + MAC_SIZE:]
+    return payload if hmac.compare_digest(mac, _mac(payload)) else None
+
+
+def write_sealed(path: Path, payload: bytes) -> None:
+    """Write a sealed file atomically; a cache that cannot be written only makes the next build slower."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        # Never through a link a lesson committed under this name: a new file or nothing.
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(sealed(payload))
         temporary.replace(path)
-    except (OSError, TypeError, ValueError):
+    except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def user_cache(name: str) -> Path | None:
+    """A folder of this user's cache (``$XDG_CACHE_HOME/lessonkit/<name>``, mode 0700), or None when it
+    cannot be had or is not this user's alone."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lessonkit" / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    return folder
 
 
 def _mac(payload: bytes) -> bytes:

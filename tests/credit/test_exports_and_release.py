@@ -160,3 +160,26 @@ def test_release_of_a_catalogue_is_all_or_nothing(tmp_path):
     assert [item["version"] for item in listing["@graph"]] == ["2.0.0", "2.0.0"]
     validator = Draft202012Validator(schema("training-material.schema.json"))
     assert all(validator.is_valid(item) for item in listing["@graph"])
+
+
+def test_a_new_lesson_is_not_released_under_the_placeholder_author_until_contributors_are_named(tmp_path):
+    """The release a new user makes: ``lessonkit new`` names "The lesson authors" in CITATION.cff;
+    releasing that would deposit a lesson crediting nobody, so it is refused with where to fix it;
+    once contributors.yaml names a person the same command releases, crediting her."""
+    import inspect
+
+    from lessonkit.credit.release import PLACEHOLDER_AUTHOR
+    from lessonkit.scaffold import create_lesson
+
+    assert inspect.signature(create_lesson).parameters["author"].default == PLACEHOLDER_AUTHOR
+    assert run("new", "cell-counting", cwd=tmp_path).returncode == 0
+    refused = run("release", "cell-counting", "--version", "1.0.0", "--no-execute", cwd=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "CITATION.cff:8: error: the lesson's only author is the placeholder 'The lesson authors'" in refused.stderr
+    assert "[release-placeholder-authors]" in refused.stderr and "contributors.yaml" in refused.stderr
+    assert not (tmp_path / "cell-counting/releases").exists()
+    (tmp_path / "cell-counting/contributors.yaml").write_text(CONTRIBUTORS, encoding="utf-8")
+    done = run("release", "cell-counting", "--version", "1.0.0", "--no-execute", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    zenodo = json.loads((tmp_path / "cell-counting/releases/cell-counting-1.0.0/.zenodo.json").read_text())
+    assert [c["name"] for c in zenodo["creators"]] == ["Lovelace, Ada"]

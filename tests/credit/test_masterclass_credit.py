@@ -29,6 +29,12 @@ PROGRAMME = {
     "https://github.com/carpentries-incubator/managing-computational-projects",
     "https://github.com/alan-turing-institute/data-training-for-bioscience",
 }
+# Issue 19, item 7: each masterclass reuses one of the programme's CC BY illustrations (from its
+# review-and-illustration sprint) where the picture says it better than words, with full credit.
+PROGRAMME_ILLUSTRATION = {
+    "intro-data-science-ai": ("research-foundation.jpg", "09-practicalities.html"),
+    "managing-computational-projects": ("skill-spectrum.jpg", "05-coding-practice.html"),
+}
 
 
 def copy_lesson(name, tmp_path):
@@ -72,9 +78,22 @@ def test_masterclass_releases_cleanly(name, tmp_path):
     with zipfile.ZipFile(folder / f"{name}-1.0.0.zip") as archive:
         names = archive.namelist()
         site = archive.read(f"{name}-1.0.0/site/contributors.html").decode()
+        image, page = PROGRAMME_ILLUSTRATION[name]
+        episode = archive.read(f"{name}-1.0.0/site/{page}").decode()
+        credits = archive.read(f"{name}-1.0.0/site/image-credits.html").decode()
+    assert f"{name}-1.0.0/site/fig/{image}" in names
     assert f"{name}-1.0.0/source/contributors.yaml" in names
     for url in PROGRAMME:
         assert f'href="{url}"' in site
+    # The reused illustration: shown with its alt text, its credit line under it, and on Image credits.
+    entry = load_illustrations(read_lesson(root), Report()).find(f"episodes/fig/{image}")
+    assert entry.reused and entry.licence == "CC-BY-4.0" and entry.doi == "10.5281/zenodo.6560477"
+    assert "Scriberia" in entry.creators
+    assert f'alt="{entry.alt.strip()}"' in episode
+    figure = episode.split(f'src="fig/{image}"')[1].split("</figure>")[0]
+    credit = figure.split('<span class="figure-credit">')[1]
+    assert "Scriberia" in credit and "https://doi.org/10.5281/zenodo.6560477" in credit and "CC BY 4.0" in credit
+    assert f'<img src="fig/{image}"' in credits
 
 
 def test_catalogue_site_has_a_harvestable_jsonld_list(tmp_path):

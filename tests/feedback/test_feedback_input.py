@@ -168,16 +168,21 @@ WIDGET_FIELDS = ["client_id", "lesson", "page", "page_title", "section", "sectio
                  "comment"]
 FORM_FIELDS = ["csrf_token", "client_id", "page", "section", "category", "comment", "username", "password",
                "next", "status", "assignee", "lesson", "title", "sites", "name", "email", "role", "yaml", "open",
-               "lessons", "withdraw", "q-why", "q-name", "q-hours"]
+               "lessons", "withdraw", "q-why", "q-name", "q-hours",
+               # workshops, registrations, sign-in and surveys
+               "affiliation", "career_stage", "accessibility", "consent_contact", "code", "anonymous", "items",
+               "q-find_help", "q-recommend", "q-hopes", "q-improve", "q-experience", "q-ws_pace", "q-ws_laptop"]
 
 
 def _path_values(convertor_name: str, known: dict) -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(known.get(convertor_name, ["1"])), TEXT)
+    """Mostly values that exist (so the request reaches the handler), else anything."""
+    existing = st.sampled_from(known.get(convertor_name, ["1"]))
+    return st.one_of(existing, existing, TEXT)
 
 
 @st.composite
-def requests(draw, app, known):
-    route = draw(st.sampled_from([r for r in app.routes if isinstance(r, Route)]))
+def requests(draw, routes, known):
+    route = draw(st.sampled_from(routes))
     method = draw(st.sampled_from([*sorted(route.methods - {"HEAD"}), "PUT"]))
     path = route.path
     for name, convertor in route.param_convertors.items():
@@ -186,7 +191,8 @@ def requests(draw, app, known):
         encoded = quote(value.encode("utf-8", "surrogatepass"), safe="")
         path = re.sub(r"\{" + name + r"(:[a-z]+)?\}", encoded.replace("\\", "\\\\"), path)
     query = draw(st.dictionaries(st.sampled_from(["lesson", "page", "status", "category", "source", "assignee",
-                                                  "round", "p", "next", "saved"]), TEXT, max_size=4))
+                                                  "round", "p", "next", "saved", "also", "new", "cancelled"]),
+                                 TEXT, max_size=4))
     query_string = "&".join(f"{quote(k)}={quote(v.encode('utf-8', 'surrogatepass'), safe='')}"
                             for k, v in query.items())
     kind = draw(st.sampled_from(["none", "json", "json-widget", "form", "raw"]))
@@ -213,44 +219,101 @@ def requests(draw, app, known):
     return who, method, path + ("?" + query_string if query_string else ""), headers, content
 
 
-def test_no_request_to_any_route_gets_a_5xx(db_url):
-    seed(db_url, pages=[("introduction", "Introduction", [("why", "Why")])])
-    add_user(db_url, "author")
-    add_user(db_url, "coord", role="admin")
-    round_id, invitation_id, token = open_round_with_invitation(db_url)
-    _, _, spare = open_round_with_invitation(db_url, name="Spare")
-    database = Database(db_url)
-    with database.write() as session:
-        questionnaires.install(session, questionnaires.load_yaml(QUESTIONNAIRE))
-    database.dispose()
-    known = {"id": [str(round_id), str(invitation_id), "1"], "qid": ["poll"], "token": [token, spare],
-             "fmt": ["csv", "json", "md"]}
-    clients = {who: client_for(db_url) for who in ("anonymous", "reviewer", "author", "admin")}
-    for client in clients.values():
-        client.__enter__()
-    try:
-        login(clients["author"], "author")
-        login(clients["admin"], "coord")
-        clients["reviewer"].get(f"/invite/{token}")
-        tokens = {who: csrf(client, "/login") for who, client in clients.items()}
-        assert clients["reviewer"].post(f"/invite/{token}", data={"csrf_token": tokens["reviewer"]},
-                                        follow_redirects=False).status_code == 303
-        app = clients["anonymous"].app
+WORKSHOP_PREFIXES = ("/workshops", "/registration", "/sign-in", "/admin/workshops", "/survey-assets")
+
+
+class FuzzWorld:
+    """A service with something behind every route: a lesson with a page, an author and an admin, a review
+    round with a redeemed invitation (the reviewer) and a spare one, a questionnaire, a published workshop
+    with its own survey questions, a registration, sign-in codes and a survey answer; the author organises
+    the workshop. One test client per role, logged in."""
+
+    def __init__(self, db_url: str, tmp_path) -> None:
+        from surveysupport import all_items, answer, publish_workshop
+        from workshopsupport import person, register, registration_token
+
+        from lessonkit.feedback.workshops import store
+
+        seed(db_url, pages=[("introduction", "Introduction", [("why", "Why")])])
+        add_user(db_url, "author")
+        add_user(db_url, "coord", role="admin")
+        round_id, invitation_id, token = open_round_with_invitation(db_url)
+        _, _, spare = open_round_with_invitation(db_url, name="Spare")
+        database = Database(db_url)
+        with database.write() as session:
+            questionnaires.install(session, questionnaires.load_yaml(QUESTIONNAIRE))
+        database.dispose()
+        workshop_id = publish_workshop(db_url, tmp_path, "ws-one", own_questions=True, capacity=2)
+        codes = in_db(db_url, lambda s: [w.sign_in_code for w in store.sessions_of(s, workshop_id)])
+        self.clients = {who: client_for(db_url, outbox=str(tmp_path / "outbox"))
+                        for who in ("anonymous", "reviewer", "author", "admin")}
+        for client in self.clients.values():
+            client.__enter__()
+        login(self.clients["author"], "author")
+        login(self.clients["admin"], "coord")
+        self.clients["reviewer"].get(f"/invite/{token}")
+        self.tokens = {who: csrf(client, "/login") for who, client in self.clients.items()}
+        assert self.clients["reviewer"].post(f"/invite/{token}", data={"csrf_token": self.tokens["reviewer"]},
+                                             follow_redirects=False).status_code == 303
+        admin = self.clients["admin"]
+        manage = admin.get("/workshops/ws-one/manage").text
+        form_token = re.search(r'name="csrf_token" value="([^"]+)"', manage)[1]
+        assert admin.post("/workshops/ws-one/roles", data={"csrf_token": form_token, "username": "author",
+                                                           "role": "organiser"}, follow_redirects=False).status_code < 400
+        seat = registration_token(register(self.clients["anonymous"], "ws-one", person(1)))
+        assert answer(self.clients["anonymous"], "ws-one", "pre", "blue bicycle 42",
+                      all_items(3, ws_laptop="Linux")).status_code == 303
+        self.known = {"id": [str(round_id), str(invitation_id), "1"], "qid": ["poll", "pre", "post"],
+                      "token": [token, spare, seat], "fmt": ["csv", "json", "md"], "wslug": ["ws-one"],
+                      "code": [*codes, codes[0].lower()]}
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.__exit__(None, None, None)
+
+    def fuzz(self, routes: list[Route], examples: int) -> set[str]:
+        """Random requests to ``routes`` as every role; returns the paths that were asked for."""
         seen: set[str] = set()
 
-        @settings(max_examples=400, deadline=None, database=None,
+        @settings(max_examples=examples, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-        @given(requests(app, known))
+        @given(requests(routes, self.known))
         def one(request):
             who, method, path, headers, content = request
-            client = clients[who]
-            content = content.replace(b"CSRF", tokens[who].encode())
+            client = self.clients[who]
+            content = content.replace(b"CSRF", self.tokens[who].encode())
             response = client.request(method, path, content=content, headers=headers, follow_redirects=False)
             assert response.status_code < 500, (who, method, path, headers, content[:200], response.text[:500])
             seen.add(path.split("?")[0])
 
         one()
-        assert len(seen) > 10
+        return seen
+
+
+@pytest.fixture
+def world(db_url, tmp_path):
+    made = FuzzWorld(db_url, tmp_path)
+    try:
+        yield made
     finally:
-        for client in clients.values():
-            client.__exit__(None, None, None)
+        made.close()
+
+
+def _routes(app) -> list[Route]:
+    return [r for r in app.routes if isinstance(r, Route)]
+
+
+def test_no_request_to_any_route_gets_a_5xx(world):
+    routes = _routes(world.clients["anonymous"].app)
+    assert any(r.path.startswith(WORKSHOP_PREFIXES) for r in routes)
+    seen = world.fuzz(routes, 400)
+    assert len(seen) > 10
+
+
+def test_no_request_to_a_workshop_registration_or_survey_route_gets_a_5xx(world):
+    """The routes added with workshops, registrations, sign-in and surveys, on their own (so that each gets
+    many examples), with a real workshop slug, registration link and sign-in codes behind them."""
+    routes = [r for r in _routes(world.clients["anonymous"].app) if r.path.startswith(WORKSHOP_PREFIXES)]
+    assert len(routes) >= 20
+    seen = world.fuzz(routes, 400)
+    assert len({path for path in seen if path.startswith(("/workshops/ws-one/", "/registration/", "/sign-in/"))}) >= 8

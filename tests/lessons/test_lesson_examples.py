@@ -94,8 +94,46 @@ def test_the_citation_file_example_is_valid_citation_file_format():
     page = ROOT / "lessons/managing-computational-projects/episodes/06-publishing-and-credit.md"
     [example] = [body for language, body in FENCE.findall(page.read_text(encoding="utf-8"))
                  if language == "yaml" and "cff-version" in body]
+    import datetime
+
+    from jsonschema import Draft7Validator
+
+    from lessonkit.credit.vocab import orcid_valid
+    from lessonkit.credit.yamlfile import schema
+
     data = yaml.safe_load(example)
+    # CFF tools read dates as text; PyYAML makes a date of the unquoted YYYY-MM-DD.
+    data = {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in data.items()}
+    # Valid against the Citation File Format's own 1.2.0 schema (shipped in lessonkit) ...
+    validator = Draft7Validator(schema("cff-1.2.0.schema.json"), format_checker=Draft7Validator.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(data)] == []
+    # ... and every ORCID iD in it has a correct check digit (lessonkit's own rule would flag it).
+    assert all(orcid_valid(a["orcid"]) for a in data["authors"] if "orcid" in a)
     assert data["cff-version"] == "1.2.0"
     assert {"message", "title", "authors"} <= set(data)
     assert all("family-names" in a and "given-names" in a for a in data["authors"])
     assert str(data["doi"]).startswith("10.") and str(data["date-released"]) == "2026-05-01"
+
+
+SETUP = ROOT / "lessons/intro-data-science-ai/learners/setup.md"
+
+
+def test_the_setup_page_example_runs_and_shows_a_table_and_its_install_line_names_every_requirement():
+    """The setup page says: run this in a notebook; "if a table of measurements appears,
+    everything is working". Run as written; and the pip line installs what requirements.txt lists."""
+    import pandas as pd
+
+    text = SETUP.read_text(encoding="utf-8")
+    [code] = [body for language, body in FENCE.findall(text) if language == "python"]
+    *statements, last = [line for line in code.strip().splitlines() if line.strip()]
+    namespace: dict = {}
+    exec(compile("\n".join(statements), "setup.md", "exec"), namespace)
+    table = eval(compile(last, "setup.md", "eval"), namespace)  # what the notebook cell shows
+    assert isinstance(table, pd.DataFrame) and table.shape == (5, 30)
+    assert "a table of measurements appears" in text
+    [install] = [line for language, body in FENCE.findall(text) if language == "bash"
+                 for line in body.splitlines() if line.startswith("pip install")]
+    requirements = (ROOT / "lessons/intro-data-science-ai/requirements.txt").read_text(encoding="utf-8")
+    needed = {re.split(r"[<>=]", line)[0].strip() for line in requirements.splitlines()
+              if line.strip() and not line.startswith("#")}
+    assert needed <= set(install.split()[2:]), needed - set(install.split()[2:])

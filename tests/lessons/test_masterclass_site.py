@@ -99,3 +99,48 @@ def test_instructor_view_shows_the_three_hour_schedule_with_computed_times(built
     assert plan.minutes <= 180
     learner = " ".join(re.sub(r"<[^>]+>", " ", (site / name / "index.html").read_text()).split())
     assert "Live sessions and self-study" in learner and "For self-study:" in learner
+
+
+def test_ai_lesson_code_is_folded_with_outputs_and_downloads_visible(built):
+    """Issue 16, item 2: in the built AI masterclass every chunk's source is collapsed behind one
+    click (a closed <details>), its outputs stay outside the fold, and the notebook and script
+    downloads remain on the page."""
+    import re
+
+    from lessonkit.model import CodeChunk
+    from lessonkit.readers import read_lesson
+
+    site, _ = built
+    lesson = read_lesson(LESSONS / "intro-data-science-ai")
+    for page in lesson.episodes:
+        chunks = [n for n, _ in page.walk() if isinstance(n, CodeChunk)]
+        for view in ("", "instructor/"):
+            html = (site / "intro-data-science-ai" / view / f"{page.slug}.html").read_text()
+            folds = re.findall(r"<details class=\"code-fold\"( open)?><summary>Show the code</summary>(.*?)</details>",
+                               html, re.S)
+            assert len(folds) == len(chunks), (view, page.slug)
+            assert all(not is_open for is_open, _ in folds), (view, page.slug)  # closed by default
+            assert all("code-output" not in inside and "<img" not in inside for _, inside in folds), page.slug
+            if chunks:
+                for download in (f"notebooks/{page.slug}.ipynb", f"notebooks/{page.slug}.py"):
+                    assert f'href="{"../" if view else ""}{download}"' in html, (view, download)
+                    assert (site / "intro-data-science-ai" / download).is_file()
+
+
+def test_each_masterclass_links_to_the_other_and_the_links_reach_pages_of_the_catalogue(built):
+    """Issue 16, item 9: where the two overlap each masterclass links into the other; the links are
+    site-absolute (the catalogue publishes both lessons side by side, as their config url: says),
+    so each one must reach a page the catalogue build wrote."""
+    import re
+
+    site, _ = built
+    names = ["intro-data-science-ai", "managing-computational-projects"]
+    for name, other in (names, names[::-1]):
+        found = set()
+        for page in sorted((site / name).glob("0*.html")) + sorted((site / name / "instructor").glob("0*.html")):
+            html = page.read_text()
+            assert "lessonkit.invalid/" + other not in html, page  # no placeholder host
+            for target in re.findall(rf'href="/{other}/([^"#]+)"', html):
+                assert (site / other / target).is_file(), (page, target)
+                found.add(target)
+        assert len(found) >= 2, (name, found)

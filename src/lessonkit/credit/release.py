@@ -28,6 +28,9 @@ from lessonkit.diagnostics import Diagnostic, Report, Severity
 
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$")
 EXCLUDED = {".lessonkit", ".git", "site", "releases", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+#: The author ``lessonkit new`` names when it is given none (``create_lesson``'s default): a release
+#: refuses to deposit a lesson whose only author is still this placeholder.
+PLACEHOLDER_AUTHOR = "The lesson authors"
 #: Rewritten by the release from contributors.yaml, so a stale copy does not block it.
 REGENERATED_RULES = {"credit-metadata-mismatch"}
 
@@ -148,6 +151,9 @@ def _prepare(root: Path, version: str, date: str, out: Path, execution) -> _Prep
         if blocking or not result.ok:
             return diagnostics or result.diagnostics
         meta = lesson_metadata(lesson, version=version, date=date)
+        placeholder = _placeholder_authors(root, meta)
+        if placeholder:
+            return placeholder
         texts = _export_texts(meta)
         if isinstance(texts, list):
             return texts
@@ -161,6 +167,27 @@ def _prepare(root: Path, version: str, date: str, out: Path, execution) -> _Prep
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _placeholder_authors(root: Path, meta) -> list[Diagnostic]:
+    """An error when the only authors are the placeholder ``lessonkit new`` writes: a deposit
+    would credit nobody (Zenodo and DataCite would list "The lesson authors" as the creator)."""
+    if not meta.authors or any(p.name.strip().casefold() != PLACEHOLDER_AUTHOR.casefold() for p in meta.authors):
+        return []
+    where = "contributors.yaml" if (root / "contributors.yaml").is_file() else "CITATION.cff"
+    line = 0
+    try:
+        lines = (root / where).read_text(encoding="utf-8").splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if PLACEHOLDER_AUTHOR.casefold() in text.casefold()), 0)
+    except (OSError, UnicodeDecodeError):
+        pass
+    report = Report()
+    report.error(where, line, "release-placeholder-authors",
+                 f"the lesson's only author is the placeholder {PLACEHOLDER_AUTHOR!r} that lessonkit new writes, "
+                 "so the release would credit nobody",
+                 "Name the people who made the lesson in contributors.yaml (people: with name, ORCID and CRediT "
+                 "roles; see docs/credit.md), then release again.")
+    return report.sorted()
 
 
 def _already_released(lesson, root: Path, folder: Path, version: str) -> list[Diagnostic]:
