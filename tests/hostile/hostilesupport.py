@@ -4,13 +4,12 @@ memory (the child's own ``ru_maxrss``, from ``wait4``) checked after it ends."""
 
 from __future__ import annotations
 
+import json
 import os
-import resource
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,11 +50,6 @@ def make_lesson(root: Path, files: dict[str, str | bytes] | None = None, episode
     return root
 
 
-def _limits() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))  # SIGXCPU, then SIGKILL
-
-
 @dataclass
 class Run:
     returncode: int
@@ -84,22 +78,38 @@ def run_lessonkit(*args: str, cwd: Path | None = None, env: dict[str, str] | Non
     return run
 
 
+#: Runs the command under the limits and writes its exit status, CPU time and peak memory. It is a small
+#: process of its own because a process's peak memory (``ru_maxrss``) starts at its parent's size on
+#: fork and survives exec: measured straight from the test process, it would report pytest's memory.
+_LIMITED = """
+import json, os, resource, subprocess, sys
+memory, cpu, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def limits():
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))  # SIGXCPU, then SIGKILL
+child = subprocess.Popen(sys.argv[4:], preexec_fn=limits)
+_, status, usage = os.wait4(child.pid, 0)
+with open(report, "w") as handle:
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024], handle)
+"""
+
+
 def _run_limited(command: list[str], cwd: Path | None, environment: dict[str, str]) -> Run:
-    """Run ``command`` under the limits; ``wait4`` gives the child's own CPU time and peak memory."""
-    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=stdout, stderr=stderr,
-                                   preexec_fn=_limits)
-        timer = threading.Timer(WALL_SECONDS, process.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        stdout.seek(0)
-        stderr.seek(0)
-        return Run(process.returncode, stdout.read().decode(errors="replace"), stderr.read().decode(errors="replace"),
-                   usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+    """Run ``command`` under the limits; ``wait4`` gives its own CPU time and peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "usage.json"
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen([sys.executable, "-c", _LIMITED, str(MEMORY_BYTES), str(CPU_SECONDS),
+                                        str(report), *command], cwd=cwd, env=environment, stdout=stdout,
+                                       stderr=stderr, start_new_session=True)
+            try:
+                process.wait(timeout=WALL_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        returncode, cpu, peak = json.loads(report.read_text()) if report.is_file() else (-signal.SIGKILL, 0.0, 0)
+        return Run(returncode, out.read_text(errors="replace"), err.read_text(errors="replace"), cpu, peak)
 
 
 def build(lesson: Path, out: Path, *more: str) -> Run:

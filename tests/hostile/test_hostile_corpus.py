@@ -163,6 +163,12 @@ def test_the_limits_bite(monkeypatch):
         [sys.executable, "-c", "x = bytearray(250 * 2**20)\nfor i in range(0, len(x), 4096): x[i] = 1"],
         None, dict(os.environ))
     assert touched.returncode == 0 and touched.peak_rss_bytes >= 250 * 2**20 > hostilesupport.PEAK_RSS_BYTES
+    ballast = bytearray(300 * 2**20)  # a big test process: a run's peak memory must not include it
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    tiny = hostilesupport._run_limited([sys.executable, "-c", "pass"], None, dict(os.environ))
+    assert tiny.returncode == 0 and tiny.peak_rss_bytes < 100 * 2**20
+    del ballast
     monkeypatch.setattr(hostilesupport, "CPU_SECONDS", 1)
     spinning = hostilesupport._run_limited([sys.executable, "-c", "while True: pass"], None, dict(os.environ))
     assert spinning.returncode == -signal.SIGXCPU and spinning.cpu_seconds > 0.5
