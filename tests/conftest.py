@@ -7,8 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from testsupport import CORPUS
+
+# No property test is timed: Hypothesis's per-example deadline (200 ms) fails tests on a loaded machine
+# (performance is measured in benchmarks/, never in tests).
+settings.register_profile("lessonkit", deadline=None)
+settings.load_profile("lessonkit")
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
