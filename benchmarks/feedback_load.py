@@ -60,6 +60,7 @@ LESSON = "load-test"
 ORIGIN = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT = 30.0
 RUN_DEADLINE = 900.0  # seconds: no load phase runs longer than this
+IDLE_CPU_SECONDS = 0.05  # more CPU than this during a phase: the worker answered requests
 
 
 class Server(ServiceProcess):
@@ -231,7 +232,9 @@ def benchmark(name: str, db_url: str, work: Path, count: int, clients: int, kill
         # 1. Throughput and latency.
         server.start()
         load = Load(make_payloads(count, "load"))
+        before = server.worker_cpu()
         asyncio.run(run_load(server.port, load, clients))
+        result["workers_that_served"] = workers_that_served(before, server.worker_cpu())
         result["throughput_per_s"] = round(len(load.acked) / load.elapsed, 1)
         result["seconds"] = round(load.elapsed, 2)
         result["latency_ms"] = {q: round(1000 * percentile(load.latencies, p), 1)
@@ -328,18 +331,26 @@ def limits_phase(name: str, db_url: str, work: Path, workers: int, limit: int, a
     try:
         server.start()
         started = time.perf_counter()
+        before = server.worker_cpu()
         accepted = asyncio.run(run_limited(server.port, payloads, clients))
         elapsed = time.perf_counter() - started
+        served = workers_that_served(before, server.worker_cpu())
     finally:
         server.stop()
     refill = limit / 3600 * elapsed  # tokens that came back while the phase ran
     per_address = {address: len(accepted.get(address, [])) for address in sources}
     stored = verify(db_url, {cid for ids in accepted.values() for cid in ids}, "limits")
     within = all(limit <= n <= limit + int(refill) + 1 for n in per_address.values())
-    return {"workers": workers, "limit_per_hour": limit, "addresses": addresses,
+    return {"workers": workers, "workers_that_served": served, "limit_per_hour": limit, "addresses": addresses,
             "sent_per_address": 2 * limit, "accepted_per_address": per_address,
             "per_process_limits_would_allow_up_to": min(2 * limit, workers * limit),
             "seconds": round(elapsed, 2), "stored": stored, "ok": within and stored["ok"]}
+
+
+def workers_that_served(before: dict[int, float], after: dict[int, float]) -> int:
+    """How many of the server's processes did work (CPU time grew by more than an idle worker's) between two
+    ``worker_cpu`` readings: evidence that the load, and the limit, really were spread over the workers."""
+    return sum(1 for pid, seconds in after.items() if seconds - before.get(pid, seconds) > IDLE_CPU_SECONDS)
 
 
 def verify_subset(db_url: str, acked: set[str], prefix: str) -> dict:
@@ -398,7 +409,8 @@ def main() -> int:
         print(f"limits, {phase['workers']} workers: {phase['limit_per_hour']}/hour per address, "
               f"{phase['sent_per_address']} sent from each of {phase['addresses']} addresses -> accepted "
               f"{sorted(set(phase['accepted_per_address'].values()))} per address (per-process limits: up to "
-              f"{phase['per_process_limits_would_allow_up_to']}); stored once: {phase['stored']['ok']}; "
+              f"{phase['per_process_limits_would_allow_up_to']}); {phase['workers_that_served']} workers "
+              f"answered; stored once: {phase['stored']['ok']}; "
               f"ok: {phase['ok']}")
         ok = ok and phase["ok"]
     print(json.dumps({"runs": results, "limits": limits}, indent=2))

@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -180,8 +181,9 @@ def lessonkit_no_change(lesson: Path, rounds: int = 5) -> float:
     return statistics.median(times)
 
 
-def serve_edit_to_reload(lesson: Path, rounds: int = 5) -> float | None:
-    """Median time from writing an episode to the reload event reaching a client of ``lessonkit serve``."""
+def serve_edit_to_reload(lesson: Path, rounds: int = 5) -> tuple[float, float] | None:
+    """Median times from writing an episode to the reload event reaching a client of ``lessonkit serve``
+    (the saved page shown), and to the whole rebuild being done (every page updated)."""
     import socket
 
     with socket.socket() as probe:
@@ -190,20 +192,33 @@ def serve_edit_to_reload(lesson: Path, rounds: int = 5) -> float | None:
     server = subprocess.Popen([sys.executable, "-m", "lessonkit", "serve", str(lesson), "--out", str(WORK / "serve-out"),
                                "--port", str(port), "--no-execute"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
+    log: list[str] = []
+    logged = threading.Condition()
+
+    def read_log() -> None:
+        for line in server.stdout:
+            with logged:
+                log.append(line)
+                logged.notify_all()
+
+    def wait_for(text: str, count: int, timeout: float = 600) -> None:
+        with logged:
+            logged.wait_for(lambda: sum(text in line for line in log) >= count or server.poll() is not None,
+                            timeout=timeout)
+
+    threading.Thread(target=read_log, daemon=True).start()
     try:
-        for line in server.stdout:  # wait until it serves
-            if "Serving" in line:
-                break
+        wait_for("Serving", 1)
         episodes = sorted((lesson / "episodes").glob("*.md"))
         page = episodes[len(episodes) // 2]
-        times = []
+        times, whole = [], []
         for i in range(rounds + 1):
             with socket.create_connection(("127.0.0.1", port)) as sock:
                 sock.sendall(b"GET /__lessonkit/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 received = b""
                 while b"retry:" not in received:
                     received += sock.recv(4096)
-                if i == 0:  # the first edit only proves the watcher is running
+                if i == 0:  # the first edits only prove the watcher is running
                     deadline = time.perf_counter() + 60
                     while b"event: reload" not in received and time.perf_counter() < deadline:
                         page.write_text(page.read_text() + "\nWarm-up edit.\n")
@@ -212,14 +227,19 @@ def serve_edit_to_reload(lesson: Path, rounds: int = 5) -> float | None:
                             received += sock.recv(4096)
                         except TimeoutError:
                             continue
+                    wait_for("Rebuilt", 1)
                     continue
+                with logged:
+                    rebuilt = sum("Rebuilt" in line for line in log)
                 started = time.perf_counter()
                 page.write_text(page.read_text() + f"\nServe edit {i}.\n")
                 sock.settimeout(60)
                 while b"event: reload" not in received:
                     received += sock.recv(4096)
                 times.append(time.perf_counter() - started)
-        return statistics.median(times)
+                wait_for("Rebuilt", rebuilt + 1)  # the whole build is done: the next save finds the server idle
+                whole.append(time.perf_counter() - started)
+        return statistics.median(times), statistics.median(whole)
     except OSError:
         return None
     finally:
@@ -369,8 +389,9 @@ def main() -> None:
         ("no change, new `lessonkit build` process", f"{1000 * no_change:.0f} ms",
          "median of 5, wall clock of the command (target <= 150 ms)"),
         ("one episode edited under `lessonkit serve`, write to reload event",
-         f"{1000 * reload:.0f} ms" if reload is not None else "failed",
-         "median of 5, an SSE client of the running server (target <= 100 ms)"),
+         f"{1000 * reload[0]:.0f} ms" if reload is not None else "failed",
+         "median of 5, an SSE client of the running server: the saved page is shown (target <= 100 ms); "
+         + (f"every other page updated after {1000 * reload[1]:.0f} ms" if reload is not None else "")),
     ]
     if corpus:
         rows.append(("shared corpus, every lesson", f"{corpus['seconds']:.2f} s",

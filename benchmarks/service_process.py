@@ -51,6 +51,28 @@ class ServiceProcess:
             time.sleep(0.1)  # polling a server that is starting (a benchmark, not a test)
         raise RuntimeError("the service did not answer within 60 s")
 
+    def worker_cpu(self) -> dict[int, float]:
+        """CPU seconds used so far by each process under the server (its workers), from ``/proc`` (Linux)."""
+        assert self.process is not None
+        ticks = os.sysconf("SC_CLK_TCK")
+        parents: dict[int, int] = {}
+        cpu: dict[int, float] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+        under: set[int] = set()
+        frontier = {self.process.pid}
+        while frontier:
+            frontier = {pid for pid, parent in parents.items() if parent in frontier} - under
+            under |= frontier
+        return {pid: cpu[pid] for pid in under}
+
     def kill(self) -> None:
         """SIGKILL to the server and all its workers at once."""
         assert self.process is not None

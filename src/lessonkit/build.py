@@ -7,11 +7,12 @@ execution -> HTML site, written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lessonkit.cache import cache_dir
 from lessonkit.diagnostics import Diagnostic, Report, Severity
@@ -46,6 +47,7 @@ class LessonBuild:
     site: SiteResult | None = None
     cache: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    builder: Any = None  # the SiteBuilder that rendered it (for Builder.preview)
 
 
 @dataclass
@@ -105,6 +107,20 @@ class Builder:
         self.page_caches: dict[Path, PageCache] = {}
         self.cache_dirs: dict[Path, Path] = {}
         self.checkers: dict[Path, Checker] = {}  # remember per-page check results between builds
+        self.published: list[LessonBuild] = []  # the lessons of the last build that was swapped in
+
+    def preview(self, changed: set[str]) -> list[tuple[str, bytes]]:
+        """After one page's source was saved: its new HTML files (site path, bytes), rendered with the last
+        published build's menus and neighbours, for ``serve`` to show while the whole build runs.
+        [] when the change is not exactly one page's source of a lone lesson (see SiteBuilder.preview)."""
+        if len(changed) != 1 or len(self.published) != 1 or self.catalogue:
+            return []
+        build = self.published[0]
+        try:
+            rel = Path(next(iter(changed))).resolve().relative_to(build.root).as_posix()
+        except ValueError:
+            return []
+        return build.builder.preview(rel)
 
     def save_caches(self) -> None:
         """Write the in-memory caches to each lesson's cache folder."""
@@ -215,8 +231,15 @@ class Builder:
                          "Choose another --out folder.")
             result.diagnostics.extend(report.sorted())
             return
+        from lessonkit.site.theme import ThemeError
+
         try:
-            self._render_lessons(builds, staged)
+            try:
+                self._render_lessons(builds, staged)
+            except ThemeError as exc:
+                staged.abort()
+                result.diagnostics.append(_theme_problem(exc, builds))
+                return
             if self.catalogue:
                 self._catalogue(builds, staged, result)
             if _failed(result.diagnostics, self.options.strict):
@@ -232,6 +255,7 @@ class Builder:
             staged.abort()
             raise
         result.ok = True
+        self.published = builds
 
     def _render_lessons(self, builds: list[LessonBuild], staged: StagedOutput) -> None:
         from lessonkit.site.builder import BuildState, SiteBuilder
@@ -243,7 +267,8 @@ class Builder:
             report = None
             if progress is not None:
                 report = (lambda name: lambda done, total: progress(name, done, total))(build.name)
-            build.site = SiteBuilder(build.lesson, staged, state, prefix=self._prefix(build), progress=report).build()
+            build.builder = SiteBuilder(build.lesson, staged, state, prefix=self._prefix(build), progress=report)
+            build.site = build.builder.build()
             build.seconds["render"] = time.perf_counter() - t0
             self.states[build.root] = state
 
@@ -323,6 +348,18 @@ class Builder:
             "environment": self._environment(folder) if result.execution.chunks else None,
             "diagnostics": [[d.path, d.line, d.column, d.rule, int(d.severity), d.message, d.fix]
                             for d in result.diagnostics]})
+
+
+def _theme_problem(exc, builds: list[LessonBuild]) -> Diagnostic:
+    """A theme template's error, at its file (relative to the lesson when the theme is inside it)."""
+    path = exc.path
+    for build in builds:
+        with contextlib.suppress(ValueError):
+            path = Path(exc.path).resolve().relative_to(build.root.resolve()).as_posix()
+            break
+    return Diagnostic(path, exc.line, 0, "theme-template", Severity.ERROR, f"theme template: {exc.message}",
+                      "Fix the template (see docs/theming.md). Theme templates run in Jinja's sandbox: "
+                      "they may write any HTML, but not reach Python internals such as attributes starting with '_'.")
 
 
 def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:

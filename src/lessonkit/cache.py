@@ -92,10 +92,8 @@ def load_data(path: Path, kind: str, signature: str) -> Any | None:
             raw = handle.read()
     except OSError:
         return None
-    if raw[:len(MAGIC)] != MAGIC:
-        return None
-    mac, payload = raw[len(MAGIC):len(MAGIC) + MAC_SIZE], raw[len(MAGIC) + MAC_SIZE:]
-    if not hmac.compare_digest(mac, _mac(payload)):
+    payload = opened(raw)
+    if payload is None:
         return None
     try:
         value = msgpack.unpackb(payload, raw=False, strict_map_key=True, use_list=True)
@@ -111,20 +109,55 @@ def save_data(path: Path, kind: str, signature: str, data: Any) -> None:
     """Write a cache file atomically; a cache that cannot be written only makes the next build slower."""
     import msgpack
 
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         packed = msgpack.packb({HEADER: kind, "layout": LAYOUT, "signature": signature, "data": data},
                                use_bin_type=True)
+    except (TypeError, ValueError):
+        return
+    write_sealed(path, packed)
+
+
+def sealed(payload: bytes) -> bytes:
+    """``payload`` behind this user's keyed hash (what every cache file holds)."""
+    return MAGIC + _mac(payload) + payload
+
+
+def opened(raw: bytes) -> bytes | None:
+    """The payload of a :func:`sealed` file, or None when it was not sealed with this user's key."""
+    if raw[:len(MAGIC)] != MAGIC:
+        return None
+    mac, payload = raw[len(MAGIC):len(MAGIC) + MAC_SIZE], raw[len(MAGIC) + MAC_SIZE:]
+    return payload if hmac.compare_digest(mac, _mac(payload)) else None
+
+
+def write_sealed(path: Path, payload: bytes) -> None:
+    """Write a sealed file atomically; a cache that cannot be written only makes the next build slower."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
         # Never through a link a lesson committed under this name: a new file or nothing.
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(MAGIC + _mac(packed) + packed)
+            handle.write(sealed(payload))
         temporary.replace(path)
-    except (OSError, TypeError, ValueError):
+    except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def user_cache(name: str) -> Path | None:
+    """A folder of this user's cache (``$XDG_CACHE_HOME/lessonkit/<name>``, mode 0700), or None when it
+    cannot be had or is not this user's alone."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lessonkit" / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    return folder
 
 
 def _mac(payload: bytes) -> bytes:

@@ -181,9 +181,11 @@ def _load_file(root: Path, value: str, config_name: str, config_line: int, repor
         return None
 
 
-def _cache_path(url: str) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lessonkit" / "glosario"
-    return base / (hashlib.blake2b(url.encode(), digest_size=8).hexdigest() + ".msgpack")
+def _cache_path(url: str) -> Path | None:
+    from lessonkit.cache import user_cache
+
+    folder = user_cache("glosario")
+    return folder / (hashlib.blake2b(url.encode(), digest_size=8).hexdigest() + ".msgpack") if folder else None
 
 
 def _downloaded(url: str) -> tuple[Glosario | None, str]:
@@ -192,7 +194,7 @@ def _downloaded(url: str) -> tuple[Glosario | None, str]:
     from lessonkit.cache import load_data, save_data
 
     path = _cache_path(url)
-    kept = load_data(path, CACHE_KIND, CACHE_LAYOUT + url)
+    kept = load_data(path, CACHE_KIND, CACHE_LAYOUT + url) if path else None
     if isinstance(kept, dict) and time.time() - float(kept.get("fetched", 0)) < MAX_AGE:
         return _from_cache(kept, url), ""
     if os.environ.get(OFFLINE_VARIABLE) == "1":
@@ -205,7 +207,8 @@ def _downloaded(url: str) -> tuple[Glosario | None, str]:
         if isinstance(kept, dict):
             return _from_cache(kept, url), ""
         return None, f"{url}: {getattr(exc, 'reason', None) or exc}"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path is None:
+        return glosario, ""
     save_data(path, CACHE_KIND, CACHE_LAYOUT + url, {
         "fetched": time.time(), "digest": glosario.digest,
         "terms": {slug: {lang: list(pair) for lang, pair in langs.items()} for slug, langs in glosario.terms.items()}})

@@ -24,25 +24,46 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 RELOAD_PATH = "/__lessonkit/events"
+#: A reload event's data is the site paths that changed ("*": any page may have): a page reloads when it is
+#: one of them, so the page saved and shown at once (Builder.preview) is not reloaded again by the whole build.
 RELOAD_SCRIPT = (
     "<script>(function(){if(!window.EventSource)return;var s=new EventSource('" + RELOAD_PATH + "');"
-    "s.addEventListener('reload',function(){location.reload();});})();</script>"
+    "var p=decodeURIComponent(location.pathname.replace(/^\\//,''));if(p===''||/\\/$/.test(p))p+='index.html';"
+    "s.addEventListener('reload',function(e){var d=e.data;"
+    "if(d==='*'||d.split('\\n').indexOf(p)!==-1)location.reload();});})();</script>"
 )
+STEP_MS = 15
 IGNORED_PARTS = {".git", ".lessonkit", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv"}
 
 
 class ReloadHub:
-    """Counts successful builds; waiting clients are woken when it changes."""
+    """Counts what was published (a page shown at once, a whole build); waiting clients are woken when it
+    changes and told which site paths changed (None: any)."""
 
     def __init__(self) -> None:
         self.generation = 0
         self.condition = threading.Condition()
         self.closed = False
+        self.changes: dict[int, tuple[str, ...] | None] = {}
+        self.listeners = 0  # open event streams (pages that will reload)
 
-    def bump(self) -> None:
+    def bump(self, paths: list[str] | None = None) -> None:
         with self.condition:
             self.generation += 1
+            self.changes[self.generation] = tuple(paths) if paths is not None else None
+            self.changes.pop(self.generation - 64, None)
             self.condition.notify_all()
+
+    def changed_since(self, seen: int) -> tuple[str, ...] | None:
+        """The paths changed after generation ``seen`` (None: any, or too long ago to know)."""
+        with self.condition:
+            found: set[str] = set()
+            for generation in range(seen + 1, self.generation + 1):
+                paths = self.changes.get(generation)
+                if paths is None:
+                    return None
+                found.update(paths)
+            return tuple(sorted(found))
 
     def wait(self, seen: int, timeout: float) -> int:
         with self.condition:
@@ -78,9 +99,11 @@ def host_allowed(header: str | None, allowed: frozenset[str]) -> bool:
 class Handler(SimpleHTTPRequestHandler):
     hub: ReloadHub
 
-    def __init__(self, *args, hub: ReloadHub, hosts: frozenset[str] = frozenset(), **kwargs):
+    def __init__(self, *args, hub: ReloadHub, hosts: frozenset[str] = frozenset(),
+                 overlay: dict[str, bytes] | None = None, **kwargs):
         self.hub = hub
         self.hosts = hosts
+        self.overlay = overlay if overlay is not None else {}  # site path -> a page shown before the build ends
         super().__init__(*args, **kwargs)
 
     def _refused(self) -> bool:
@@ -130,16 +153,25 @@ class Handler(SimpleHTTPRequestHandler):
             path = Path(self.translate_path(self.path))
             if path.is_dir():
                 path = path / "index.html"
-            if path.suffix == ".html" and path.is_file():
+            if path.suffix == ".html" and (self._overlaid(path) is not None or path.is_file()):
                 self._html(path)
                 return
             super().do_GET()
         except (ValueError, UnicodeError):  # a path no file can have (NUL, undecodable bytes)
             self.send_error(HTTPStatus.NOT_FOUND)
 
-    def _html(self, path: Path) -> None:
+    def _overlaid(self, path: Path) -> bytes | None:
+        if not self.overlay:
+            return None
         try:
-            data = path.read_bytes()
+            return self.overlay.get(path.relative_to(self.directory).as_posix())
+        except ValueError:
+            return None
+
+    def _html(self, path: Path) -> None:
+        data = self._overlaid(path)
+        try:
+            data = data if data is not None else path.read_bytes()
         except OSError:
             self.send_error(HTTPStatus.NOT_FOUND)
             return
@@ -171,19 +203,31 @@ class Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         seen = self.hub.generation
+        with self.hub.condition:
+            self.hub.listeners += 1
         try:
             self.wfile.write(b"retry: 1000\n\n")
             self.wfile.flush()
             while not self.hub.closed:
                 current = self.hub.wait(seen, timeout=15)
                 if current != seen:
+                    paths = self.hub.changed_since(seen)
                     seen = current
-                    self.wfile.write(b"event: reload\ndata: %d\n\n" % current)
+                    if paths is None:
+                        data = "*"
+                    elif not paths:
+                        continue
+                    else:
+                        data = "\ndata: ".join(paths)  # one data line per path: the event's data joins them with \n
+                    self.wfile.write(f"id: {current}\nevent: reload\ndata: {data}\n\n".encode())
                 else:
                     self.wfile.write(b": keep-alive\n\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, OSError):
             return
+        finally:
+            with self.hub.condition:
+                self.hub.listeners -= 1
 
 
 class Server:
@@ -192,8 +236,9 @@ class Server:
     def __init__(self, out: Path, host: str = "127.0.0.1", port: int = 8000):
         self.out = out
         self.hub = ReloadHub()
+        self.overlay: dict[str, bytes] = {}  # pages shown before the build that writes them has finished
         hosts = frozenset({host.lower().strip("[]"), "localhost", "127.0.0.1", "::1"})
-        handler = partial(Handler, directory=str(out), hub=self.hub, hosts=hosts)
+        handler = partial(Handler, directory=str(out), hub=self.hub, hosts=hosts, overlay=self.overlay)
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="lessonkit-http", daemon=True)
@@ -231,6 +276,7 @@ def watch(source: Path, out: Path, rebuild: Callable[[set[str]], None], stop: th
     """Call ``rebuild(changed paths)`` after each batch of changes under ``source``."""
     from watchfiles import watch as watch_changes
 
+    # step: how long the watcher waits for more changes after one (an editor's save is one burst of events)
     for changes in watch_changes(source, watch_filter=watch_filter(out), stop_event=stop, debounce=150,
-                                 step=50, raise_interrupt=False):
+                                 step=STEP_MS, raise_interrupt=False):
         rebuild({path for _, path in changes})

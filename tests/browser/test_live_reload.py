@@ -71,3 +71,35 @@ def test_search_works_from_the_file_system(browser: Browser, tmp_path: Path):
     expect(page.locator("#search-status")).to_have_text("No results for “nothingmatchesthis”.")
     assert errors == []
     page.close()
+
+
+def test_a_page_reloads_only_when_the_event_names_it(browser: Browser, tmp_path: Path, monkeypatch):
+    """The page saved is shown at once (its path alone in the event); the pages the whole build then
+    rewrites reload after it, and "*" reloads every page."""
+    from lessonkit import serve
+
+    (tmp_path / "instructor").mkdir()
+    for rel in ("a.html", "instructor/b.html"):
+        (tmp_path / rel).write_text(f"<!doctype html><html lang='en'><head><title>{rel}</title></head><body>{rel}</body></html>")
+    loads: list[str] = []
+    original = serve.Handler._html
+    monkeypatch.setattr(serve.Handler, "_html", lambda self, path: (loads.append(path.name), original(self, path)))
+    server = serve.Server(tmp_path, "127.0.0.1", 0).start()
+    try:
+        a, b = browser.new_page(), browser.new_page()
+        a.goto(server.url + "a.html")
+        b.goto(server.url + "instructor/b.html")
+        poll(lambda: server.hub.listeners == 2, what="both pages to listen")
+        with a.expect_event("load"):
+            server.hub.bump(["a.html"])
+        poll(lambda: server.hub.listeners == 2, what="the reloaded page to listen again")
+        with b.expect_event("load"):
+            server.hub.bump(["instructor/b.html", "c.html"])
+        poll(lambda: server.hub.listeners == 2, what="the reloaded page to listen again")
+        with a.expect_event("load"), b.expect_event("load"):
+            server.hub.bump(None)
+        assert sorted(loads) == ["a.html"] * 3 + ["b.html"] * 3
+        a.close()
+        b.close()
+    finally:
+        server.stop()

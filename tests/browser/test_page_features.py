@@ -282,3 +282,23 @@ def test_mermaid_diagrams_are_drawn_with_the_bundled_library(browser: Browser, t
     shutil.copytree(FIXTURES / "workbench", tmp_path / "plain-lesson")
     _build(tmp_path / "plain-lesson", plain)
     assert not (plain / "assets/mermaid.min.js").exists()  # only lessons with diagrams carry it
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", ["de", "ja", "en"])
+def test_the_search_box_shows_its_whole_placeholder(browser: Browser, site: str, lang: str, width: int):
+    """A translated placeholder ("Diese Lektion durchsuchen") is not cut off, on a desktop or a phone."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(site + f"{lang}/index.html")
+    box = page.locator("#search-input")
+    room, needed = box.evaluate("""input => {
+        const style = getComputedStyle(input);
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = style.font;
+        const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+        return [input.clientWidth - padding, context.measureText(input.placeholder).width];
+    }""")
+    assert needed <= room, (lang, width, room, needed)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sticks out sideways
+    context.close()

@@ -137,3 +137,106 @@ def test_serve_reports_a_port_in_use(tmp_path: Path):
             capture_output=True, text=True, timeout=60,
         )
     assert result.returncode == 2 and "already in use" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- one saved page shown at once (Builder.preview), reload events naming what changed -------------
+
+
+def _served_lesson(tmp_path: Path):
+    from lessonkit.build import Builder, BuildOptions
+    from lessonkit.execute import ExecutionOptions
+
+    lesson = copy_lesson(FIXTURES / "workbench", tmp_path / "lesson")
+    builder = Builder(lesson, BuildOptions(out=tmp_path / "site", persist=False,
+                                           execution=ExecutionOptions(enabled=False)))
+    assert builder.build().ok
+    return lesson, builder
+
+
+def test_the_page_shown_at_once_is_the_page_the_build_then_writes(tmp_path: Path):
+    lesson, builder = _served_lesson(tmp_path)
+    episode = lesson / "episodes/counting-cells.md"
+    episode.write_text(episode.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+    shown = dict(builder.preview({str(episode)}))
+    assert set(shown) == {"counting-cells.html", "instructor/counting-cells.html"}
+    assert b"Seeding density is crucial" in shown["counting-cells.html"]
+    assert b"Seeding density matters" in (tmp_path / "site/counting-cells.html").read_bytes()  # nothing written
+    result = builder.build()
+    assert result.ok
+    for rel, data in shown.items():
+        assert (tmp_path / "site" / rel).read_bytes() == data, rel
+    written = set(result.lessons[0].site.written)
+    assert set(shown) <= written and "blocks-and-tabs.html" not in written
+
+
+def test_no_page_is_shown_at_once_when_other_pages_change_too(tmp_path: Path):
+    lesson, builder = _served_lesson(tmp_path)
+    episode = lesson / "episodes/counting-cells.md"
+    text = episode.read_text()
+    episode.write_text(text.replace('title: "Counting Cells"', 'title: "Counting Cells Again"'))
+    assert builder.preview({str(episode)}) == []  # the title is in every page's menu
+    episode.write_text(text + "\n::: challenge\n\nnever closed\n")
+    assert builder.preview({str(episode)}) == []  # an error: the build will fail and keep the old page
+    episode.write_text(text)
+    other = lesson / "episodes/blocks-and-tabs.md"
+    assert builder.preview({str(episode), str(other)}) == []
+    assert builder.preview({str(lesson / "config.yaml")}) == []
+    assert builder.preview({str(tmp_path / "elsewhere.md")}) == []
+
+
+def test_reload_events_name_the_paths_that_changed(tmp_path: Path):
+    (tmp_path / "index.html").write_text("<body></body>")
+    server = Server(tmp_path, "127.0.0.1", 0).start()
+    received: list[bytes] = []
+    try:
+        host, port = server.httpd.server_address[:2]
+        sock = socket.create_connection((host, port), timeout=10)
+        sock.sendall(f"GET {RELOAD_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+
+        def read() -> None:
+            while b"data: *" not in b"".join(received):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                received.append(chunk)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        poll(lambda: server.hub.listeners == 1, what="the event stream to open")
+        server.hub.bump(["a.html"])
+        poll(lambda: b"data: a.html" in b"".join(received), what="the first event")
+        server.hub.bump([])  # the build changed nothing shown: no event
+        server.hub.bump(["b.html", "instructor/b.html"])
+        poll(lambda: b"instructor/b.html" in b"".join(received), what="the second event")
+        server.hub.bump(None)
+        reader.join(timeout=10)
+        sock.close()
+    finally:
+        server.stop()
+    events = [e for e in b"".join(received).decode().split("\n\n") if "event: reload" in e]
+    assert [e.split("event: reload\n")[1] for e in events] == [
+        "data: a.html", "data: b.html\ndata: instructor/b.html", "data: *"]
+
+
+def test_changes_since_a_generation():
+    from lessonkit.serve import ReloadHub
+
+    hub = ReloadHub()
+    hub.bump(["a.html"])
+    hub.bump(["b.html"])
+    assert hub.changed_since(0) == ("a.html", "b.html") and hub.changed_since(1) == ("b.html",)
+    hub.bump(None)
+    assert hub.changed_since(1) is None and hub.changed_since(3) == ()
+
+
+def test_a_page_in_the_overlay_is_served_in_place_of_the_file(tmp_path: Path):
+    (tmp_path / "a.html").write_text("<body>old</body>")
+    server = Server(tmp_path, "127.0.0.1", 0).start()
+    try:
+        server.overlay["a.html"] = b"<body>new</body>"
+        status, body = fetch(server.url + "a.html")
+        assert status == 200 and "new" in body and RELOAD_PATH in body
+        server.overlay.clear()
+        assert "old" in fetch(server.url + "a.html")[1]
+    finally:
+        server.stop()

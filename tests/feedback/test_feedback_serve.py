@@ -94,9 +94,11 @@ def test_four_workers_store_each_submission_once_and_share_one_limit(postgres, t
     db_url = postgres.create_database()
     result = in_thread(bench.benchmark, "pg-4w", db_url, tmp_path, count=300, clients=12, kill_after=0.3, workers=4)
     assert result["verify"]["ok"] and result["verify"]["stored"] == 300, result["verify"]
+    assert result["workers_that_served"] >= 2, result  # the load really was spread over the workers
     crash = result["crash"]
     assert crash["acked_before_kill_present"]["ok"], crash
     assert crash["final"]["ok"] and crash["final"]["stored"] == 300, crash
     limits = in_thread(bench.limits_phase, "pg-4w", db_url, tmp_path, workers=4, limit=15, addresses=2, clients=8)
     assert limits["ok"], limits
+    assert limits["workers_that_served"] >= 2, limits  # one limit, kept by several workers
     assert set(limits["accepted_per_address"].values()) == {15}  # not 15 per worker

@@ -1,20 +1,28 @@
 """Helpers for the hostile-lesson tests: lessons made at run time, and lessonkit run in a
-subprocess under a memory limit (RLIMIT_AS), a CPU limit and a wall-clock timeout."""
+subprocess under a memory limit (RLIMIT_AS), a CPU limit and a wall-clock timeout, its peak
+memory (the child's own ``ru_maxrss``, from ``wait4``) checked after it ends."""
 
 from __future__ import annotations
 
+import json
 import os
-import resource
+import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Limits every hostile build and check runs under. A normal small lesson needs about 300 MiB of
-#: address space; a hostile one must not need more than a normal one.
-MEMORY_BYTES = 768 * 2**20
-CPU_SECONDS = 60
+#: Limits every hostile build and check runs under: a hostile lesson must not need more than a
+#: normal one. The small lesson builds within 256 MiB of address space and 1.6 s of CPU; every case
+#: of the corpus used 0.5-2.2 s of CPU and under 50 MiB of memory (docs/security.md has the table).
+#: The CPU limit is CPU time, so a loaded machine does not make it fail; the wall-clock timeout is a
+#: safety net for a run that waits rather than computes.
+MEMORY_BYTES = 512 * 2**20
+CPU_SECONDS = 10
 WALL_SECONDS = 120
+#: Peak resident memory a run may have used (checked after it ends; RLIMIT_AS is the hard stop).
+PEAK_RSS_BYTES = 200 * 2**20
 
 EPISODE = "---\ntitle: {title}\nteaching: 5\nexercises: 0\n---\n\nSome text.\n"
 
@@ -42,16 +50,13 @@ def make_lesson(root: Path, files: dict[str, str | bytes] | None = None, episode
     return root
 
 
-def _limits() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-
-
 @dataclass
 class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of the process and the children it waited for
+    peak_rss_bytes: int = 0
 
     @property
     def output(self) -> str:
@@ -62,14 +67,49 @@ def run_lessonkit(*args: str, cwd: Path | None = None, env: dict[str, str] | Non
     """``python -m lessonkit ARGS`` under the limits; never a traceback, never an internal error."""
     environment = {**os.environ, "LESSONKIT_NO_EXECUTE": "1", **(env or {})}
     environment.pop("LESSONKIT_DEBUG", None)
-    completed = subprocess.run([sys.executable, "-m", "lessonkit", *args], cwd=cwd, env=environment,
-                               capture_output=True, text=True, preexec_fn=_limits, timeout=WALL_SECONDS)
-    run = Run(completed.returncode, completed.stdout, completed.stderr)
+    run = _run_limited([sys.executable, "-m", "lessonkit", *args], cwd, environment)
+    assert run.returncode != -signal.SIGXCPU and run.returncode != -signal.SIGKILL, \
+        f"CPU limit ({CPU_SECONDS} s) or timeout ({WALL_SECONDS} s) reached: {run.output[-2000:]}"
+    assert run.peak_rss_bytes <= PEAK_RSS_BYTES, f"peak memory {run.peak_rss_bytes / 2**20:.0f} MiB"
     assert "Traceback" not in run.output, run.output
     assert "internal error" not in run.output, run.output
     assert "MemoryError" not in run.output and "RecursionError" not in run.output, run.output
     assert run.returncode in (0, 1, 2), (run.returncode, run.output[-2000:])
     return run
+
+
+#: Runs the command under the limits and writes its exit status, CPU time and peak memory. It is a small
+#: process of its own because a process's peak memory (``ru_maxrss``) starts at its parent's size on
+#: fork and survives exec: measured straight from the test process, it would report pytest's memory.
+_LIMITED = """
+import json, os, resource, subprocess, sys
+memory, cpu, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def limits():
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))  # SIGXCPU, then SIGKILL
+child = subprocess.Popen(sys.argv[4:], preexec_fn=limits)
+_, status, usage = os.wait4(child.pid, 0)
+with open(report, "w") as handle:
+    json.dump([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024], handle)
+"""
+
+
+def _run_limited(command: list[str], cwd: Path | None, environment: dict[str, str]) -> Run:
+    """Run ``command`` under the limits; ``wait4`` gives its own CPU time and peak memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "usage.json"
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            process = subprocess.Popen([sys.executable, "-c", _LIMITED, str(MEMORY_BYTES), str(CPU_SECONDS),
+                                        str(report), *command], cwd=cwd, env=environment, stdout=stdout,
+                                       stderr=stderr, start_new_session=True)
+            try:
+                process.wait(timeout=WALL_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        returncode, cpu, peak = json.loads(report.read_text()) if report.is_file() else (-signal.SIGKILL, 0.0, 0)
+        return Run(returncode, out.read_text(errors="replace"), err.read_text(errors="replace"), cpu, peak)
 
 
 def build(lesson: Path, out: Path, *more: str) -> Run:

@@ -115,6 +115,10 @@ CORPUS = [
             None, None),
     Hostile("config-entry-out", lambda r: make_lesson(r, episodes=["intro.md", "../../../../etc/passwd"]),
             "config.yaml:6", "path-outside-lesson"),
+    Hostile("theme-template-runs-code", lambda r: make_lesson(r, {
+        "config.yaml": "title: T\ntheme: t\nepisodes:\n- intro.md\n",
+        "t/templates/footer.html": "{{ cycler.__init__.__globals__.os.system('kill -9 $PPID') }}\n"}),
+            "t/templates/footer.html:1", "theme-template", checked=False),  # check renders no template
 ]
 
 
@@ -143,3 +147,28 @@ def test_the_corpus_lessons_are_well_formed_apart_from_their_hostility(tmp_path:
     lesson = make_lesson(tmp_path / "lesson")
     assert EPISODE.format(title="intro.md") in (lesson / "episodes/intro.md").read_text()
     assert build(lesson, tmp_path / "out").returncode == 0
+
+
+def test_the_limits_bite(monkeypatch):
+    """The limits the corpus runs under are real: a run that needs more memory, or more CPU, than a normal
+    lesson is stopped, and the peak memory a run used is measured (so the peak check can fail)."""
+    import signal
+    import sys
+
+    import hostilesupport
+
+    greedy = hostilesupport._run_limited([sys.executable, "-c", "x = bytearray(600 * 2**20)"], None, dict(os.environ))
+    assert greedy.returncode == 1 and "MemoryError" in greedy.stderr
+    touched = hostilesupport._run_limited(
+        [sys.executable, "-c", "x = bytearray(250 * 2**20)\nfor i in range(0, len(x), 4096): x[i] = 1"],
+        None, dict(os.environ))
+    assert touched.returncode == 0 and touched.peak_rss_bytes >= 250 * 2**20 > hostilesupport.PEAK_RSS_BYTES
+    ballast = bytearray(300 * 2**20)  # a big test process: a run's peak memory must not include it
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    tiny = hostilesupport._run_limited([sys.executable, "-c", "pass"], None, dict(os.environ))
+    assert tiny.returncode == 0 and tiny.peak_rss_bytes < 100 * 2**20
+    del ballast
+    monkeypatch.setattr(hostilesupport, "CPU_SECONDS", 1)
+    spinning = hostilesupport._run_limited([sys.executable, "-c", "while True: pass"], None, dict(os.environ))
+    assert spinning.returncode == -signal.SIGXCPU and spinning.cpu_seconds > 0.5

@@ -53,10 +53,16 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
     def rebuild(changed: set[str]) -> None:
         names = ", ".join(sorted(Path(p).name for p in changed)[:3]) + ("…" if len(changed) > 3 else "")
         console.print(f"[dim]changed: {names}[/dim]", highlight=False)
-        outcome = builder.build()
+        shown = _show_at_once(builder, server, changed)
+        try:
+            outcome = builder.build()
+        finally:
+            server.overlay.clear()
         _report(console, outcome, False)
         if outcome.ok:
-            server.hub.bump()
+            server.hub.bump(_reload_paths(outcome, shown, out))
+        elif shown:
+            server.hub.bump(sorted(shown))  # the build failed: back to the pages still published
 
     try:
         if no_watch:
@@ -70,6 +76,43 @@ def serve(path: Path, out: Path | None, host: str, port: int, no_watch: bool, st
         server.stop()
         builder.save_caches()
         console.print("Stopped.")
+
+
+#: Files a build rewrites that no open page shows (the search index is read when a search is made).
+PAGE_DATA = frozenset({"sitemap.xml", "lesson.jsonld", "assets/search-index.js"})
+
+
+def _show_at_once(builder: Builder, server, changed: set[str]) -> dict[str, bytes]:
+    """When one page was saved: its new HTML, served (and the open page reloaded) while the whole build
+    runs, as Hugo's fast render does; the other pages follow when the build is done."""
+    try:
+        shown = dict(builder.preview(changed))
+    except Exception:  # the preview is an optimisation: the whole build that follows reports any problem
+        return {}
+    if shown:
+        server.overlay.update(shown)
+        server.hub.bump(sorted(shown))
+    return shown
+
+
+def _reload_paths(result: BuildResult, shown: dict[str, bytes], out: Path) -> list[str] | None:
+    """The site paths the build changed that a browser shows (None: any), less the pages already shown
+    as the build wrote them."""
+    if len(result.lessons) != 1 or result.lessons[0].site is None:
+        return None  # a catalogue: its own pages are not counted
+    written = result.lessons[0].site.written
+    if any(not p.endswith(".html") and p not in PAGE_DATA for p in written):
+        return None  # a stylesheet, a script or a figure: any page may look different
+    paths = []
+    for rel in written:
+        if rel in shown:
+            try:
+                if (out / rel).read_bytes() == shown[rel]:
+                    continue
+            except OSError:
+                pass
+        paths.append(rel)
+    return paths
 
 
 def _report(console, result: BuildResult, first: bool) -> None:

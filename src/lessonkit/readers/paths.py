@@ -23,6 +23,7 @@ share figures between episodes).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -32,8 +33,13 @@ RULE = "path-outside-lesson"
 FIX = "Keep every file of the lesson inside its folder: replace the link by a copy of the file, or remove it."
 
 
+_PLAIN_NAME = re.compile(r"[\w][\w.-]*")
+
+
 def entry_problem(entry: str) -> str | None:
     """Why a file name written in the lesson (config entry, child= option) is refused, or None."""
+    if _PLAIN_NAME.fullmatch(entry) and entry not in (".", ".."):
+        return None  # one file name of letters, digits, '-', '_' and '.': nothing to resolve (the common case)
     if "\x00" in entry:
         return "contains a NUL character"
     if entry.startswith(("/", "\\", "~")) or PureWindowsPath(entry).drive or PureWindowsPath(entry).root:

@@ -20,6 +20,7 @@ from pathlib import Path
 from lessonkit import __version__, codec, glosario
 from lessonkit.cache import load_data, save_data
 from lessonkit.credit.site import LessonCredit
+from lessonkit.diagnostics import Report
 from lessonkit.execute import notebook
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
@@ -37,7 +38,7 @@ from lessonkit.site.assemble import (
 from lessonkit.site.body import RenderedBody, for_view, render_body
 from lessonkit.site.highlight import remembered_highlighting, stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
-from lessonkit.site.metadata import sitemap
+from lessonkit.site.metadata import page_date, sitemap
 from lessonkit.site.pages import AGGREGATES, GeneratedPage
 from lessonkit.site.parallel import map_pages
 from lessonkit.site.records import (
@@ -156,6 +157,7 @@ class SiteResult:
     files_reused: int = 0
     unresolved: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # page source -> (link, line)
     pages: list[str] = field(default_factory=list)  # site paths of every HTML page
+    written: list[str] = field(default_factory=list)  # site paths of the files this build wrote (not carried over)
 
 
 def chunk_signature(page: Page) -> str:
@@ -207,13 +209,17 @@ class SiteBuilder:
         """Write ``rel`` unless the previous build wrote it with the same key."""
         self.new_outputs[rel] = key
         if rel in self.written:  # written already, by the worker that rendered its page
-            self.result.files_written += 1
+            self._wrote(rel)
             return
         if self.state.outputs.get(rel) == key and self.staged.reuse(self.prefix + rel):
             self.result.files_reused += 1
             return
         self.staged.write(self.prefix + rel, make())
+        self._wrote(rel)
+
+    def _wrote(self, rel: str) -> None:
         self.result.files_written += 1
+        self.result.written.append(self.prefix + rel)
 
     def _join(self, rel: str, key: str, frame: Callable[[], list[bytes]], items: list[tuple[str, Callable[[], bytes]]],
               sep: bytes = b"") -> None:
@@ -232,7 +238,7 @@ class SiteBuilder:
         pieces, layout = assemble(head, tail, items, layout, sep)
         self.staged.splice(self.prefix + rel, pieces)
         self.new_joined[rel] = layout.encode()
-        self.result.files_written += 1
+        self._wrote(rel)
 
     def _derived(self, page: Page) -> PageRecord:
         """A page's record with its search entries and aggregate fragments (computed again for a record
@@ -244,6 +250,32 @@ class SiteBuilder:
             record.derived = True
         return record
 
+    # -- one page at once (serve) ---------------------------------------------
+
+    def preview(self, rel: str) -> list[tuple[str, bytes]]:
+        """The HTML files of the page whose source is ``rel``, read again and rendered with this (finished)
+        build's menus, neighbours and parts, for ``serve`` to show before the whole build has run.
+        [] when that cannot be the page the whole build will write: not a page of its own, its title,
+        kind or language changed (other pages show them), it runs code, or it has errors."""
+        from lessonkit.diagnostics import Severity
+        from lessonkit.readers.formats import PageSource
+        from lessonkit.readers.pipeline import read_page
+
+        lesson = self.lesson
+        old = next((p for p in lesson.pages() if p.source == rel), None)
+        outputs = getattr(self, "outputs", {}).get(rel)
+        if old is None or not outputs or lesson.config_file is None:
+            return []
+        report = Report()
+        page = read_page(lesson.layout, lesson.root, PageSource(rel, old.kind, old.slug), lesson.config_file, report)
+        if (page is None or page.has_chunks or old.has_chunks or (page.title, page.lang) != (old.title, old.lang)
+                or any(d.severity >= Severity.ERROR for d in report)):
+            return []
+        self.shared.updated[rel] = page_date(lesson, rel, self.shared.updated.get(rel, ""))
+        body = self._render_body(page)
+        return [(self.prefix + out.rel, self._page(page, body, out.view, out.previous, out.next).encode())
+                for out in outputs]
+
     # -- the build ----------------------------------------------------------
 
     def build(self) -> SiteResult:
@@ -254,6 +286,7 @@ class SiteBuilder:
         shared_key = self.shared.signature()
         keys = self._record_keys(pages)
         outputs = self._page_outputs(pages, keys, shared_key)
+        self.outputs = outputs  # for preview()
         self._render_stale(pages, keys, outputs)
         for view in VIEWS:
             folder = "instructor/" if view == "instructor" else ""
@@ -361,11 +394,14 @@ class SiteBuilder:
         return notebook.downloads(page, self.lesson.config.title, self.lesson.root / page.source)
 
     def _render(self, page: Page, key: str) -> PageRecord:
+        body = self._render_body(page)
+        return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body, self.shared.theme))
+
+    def _render_body(self, page: Page) -> RenderedBody:
         with remembered_highlighting(self.state.cache, page.source):  # unchanged code is not highlighted again
             env = {**self.credit.env(page), **glosario.page_env(self.glosario, page, self.shared.body_options.lang)}
-            body = render_body(page, LinkResolver(self.site, page.source), self.lesson.references, env,
+            return render_body(page, LinkResolver(self.site, page.source), self.lesson.references, env,
                                self.shared.body_options)
-        return PageRecord(key, body, self._search_json(page, body), generated.fragments(page, body, self.shared.theme))
 
     @staticmethod
     def _search_json(page: Page, body: RenderedBody) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 from html import escape
 
@@ -150,19 +151,37 @@ def footer_context(lesson: Lesson, extra_slugs: set[str]) -> dict:
     }
 
 
+def page_date(lesson: Lesson, source: str, known: str) -> str:
+    """The 'Last updated' date of one page after an edit (``known``: the date the build found): a lesson in
+    git keeps its last commit's date, as :func:`last_updated` does; otherwise the file's new time."""
+    if known and _in_git(lesson.root):
+        return known
+    return _file_dates(str(lesson.root), [source], {}).get(source, known)
+
+
+def _in_git(root) -> bool:
+    return any((parent / ".git").exists() for parent in (root, *root.parents))
+
+
 def last_updated(lesson: Lesson) -> dict[str, str]:
     """When each page's source last changed (ISO date): its last commit when the lesson is in a
     git repository and the file is committed, else the file's modification time."""
-    sources = [p.source for p in lesson.pages() if p.source]
-    committed = _git_dates(lesson)
+    return _file_dates(str(lesson.root), [p.source for p in lesson.pages() if p.source], _git_dates(lesson))
+
+
+def _file_dates(root: str, sources: list[str], committed: dict[str, str]) -> dict[str, str]:
+    """Each source's commit date when it has one, else its modification day (UTC)."""
+    days: dict[int, str] = {}  # day number -> ISO date (a lesson's files share few days)
+    epoch = dt.date(1970, 1, 1)
     out: dict[str, str] = {}
     for source in sources:
         date = committed.get(source)
         if date is None:
             try:
-                date = dt.datetime.fromtimestamp((lesson.root / source).stat().st_mtime, dt.UTC).date().isoformat()
+                day = int(os.stat(os.path.join(root, source)).st_mtime // 86400)
             except OSError:
                 continue
+            date = days.get(day) or days.setdefault(day, (epoch + dt.timedelta(days=day)).isoformat())
         out[source] = date
     return out
 
@@ -170,7 +189,7 @@ def last_updated(lesson: Lesson) -> dict[str, str]:
 def _git_dates(lesson: Lesson) -> dict[str, str]:
     """The date of the last commit that touched each file under the lesson (one ``git log``)."""
     root = lesson.root
-    if not any((parent / ".git").exists() for parent in (root, *root.parents)):
+    if not _in_git(root):
         return {}
     try:
         done = subprocess.run(
