@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,62 @@ def test_r_novice_gapminder_first_episodes_print_their_values(tmp_path: Path):
     assert shell[index][0] == "Bash" and shell[index + 1] == ("Output", "12 data/gapminder_data.csv")
     assert tree(lesson) == before
     assert os.listdir(lesson / "episodes/data") == ["gapminder_data.csv"]
+
+
+def gapminder_episodes(target: Path, episodes: list[str]) -> Path:
+    """swcarpentry__r-novice-gapminder cut to ``episodes``, with ``fail_on_error: false`` (what sandpaper does
+    when it is not set: these episodes fail on purpose in chunks without error=TRUE) and a small gapminder-like
+    table of our own (made-up numbers; the corpus ships no data files) in episodes/data/."""
+    lesson = copy_lesson("swcarpentry__r-novice-gapminder", target)
+    config = lesson / "config.yaml"
+    config.write_text(re.sub(r"episodes: *\n(- .*\n)+", "episodes:\n" + "".join(f"- {e}\n" for e in episodes),
+                             config.read_text()) + "\nfail_on_error: false\n")
+    for extra in lesson.glob("episodes/*.Rmd"):
+        if extra.name not in episodes:
+            extra.unlink()
+    (lesson / "episodes/data").mkdir(exist_ok=True)
+    countries = [("Testland", "Asia"), ("Sampleia", "Europe"), ("Argentina", "Americas"), ("Canada", "Americas"),
+                 ("Examplestan", "Africa"), ("Modelia", "Oceania")]
+    with open(lesson / "episodes/data/gapminder_data.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["country", "year", "pop", "continent", "lifeExp", "gdpPercap"])
+        for n, (country, continent) in enumerate(countries):
+            writer.writerows([[country, 1952 + 5 * i, 1_000_000 * (n + 1) + 10_000 * i, continent,
+                               40 + 3 * n + 0.5 * i, 500 * (n + 1) + 120 * i] for i in range(12)])
+    return lesson
+
+
+def test_r_novice_gapminder_data_structures_and_ggplot2_episodes(tmp_path: Path):
+    """Two more episodes of a real R lesson: one that writes and reads its own data file and fails on purpose
+    (shown as sandpaper shows it, with fail_on_error: false), one that draws 19 ggplot2 figures."""
+    lesson = gapminder_episodes(tmp_path / "lesson", ["04-data-structures-part1.Rmd", "08-plot-ggplot2.Rmd"])
+    before = tree(lesson)
+    result = build(lesson, tmp_path / "site")
+    assert result.ok, [d.format() for d in result.diagnostics if d.severity >= 2]
+    assert result.execution.cells_executed > 60
+    errors = [(d.path, d.line, d.severity.name) for d in result.diagnostics if d.rule == "chunk-error"]
+    assert errors == [("episodes/04-data-structures-part1.Rmd", line, "WARNING") for line in (136, 187, 664)]
+    blocks = code_blocks(tmp_path / "site/04-data-structures-part1.html")
+    index = blocks.index(("R", 'cats <- read.csv(file = "data/feline-data.csv")\ncats'))
+    assert blocks[index + 1] == ("Output", "    coat weight likes_catnip\n1 calico    2.1            1\n"
+                                           "2  black    5.0            0\n3  tabby    3.2            1")
+    assert ("Error", "Error in cats$weight + cats$coat: non-numeric argument to binary operator") in blocks
+    page = Document.load(tmp_path / "site/08-plot-ggplot2.html")
+    figures = page.find_all("figure", cls="chunk-figure")
+    assert len(figures) == 19
+    sizes = []
+    for figure in figures:
+        png = (tmp_path / "site" / figure.find("img").attrs["src"]).read_bytes()
+        assert png.startswith(b"\x89PNG")
+        sizes.append(len(png))
+    # the first is the episode's blank ggplot() on purpose; the others are drawn plots (points, lines, facets)
+    assert sizes[0] < 2000 and min(sizes[1:]) > 4000 and max(sizes) > 20000, sizes
+    alts = [f.find("img").attrs["alt"] for f in figures]
+    assert alts[2] == "Scatter plot of life expectancy vs GDP per capita, now showing the data points."
+    # knitr's rule: without fig.alt, the caption is the alternative text (and no warning is given)
+    captioned = next(f for f in figures if f.find("figcaption"))
+    assert captioned.find("img").attrs["alt"] == captioned.find("figcaption").text().strip() != ""
+    unlabelled = {d.line for d in result.diagnostics if d.rule == "figure-alt-missing"}
+    assert 121 not in unlabelled and 162 in unlabelled  # ch1-sol has fig.cap; lifeExp-line has neither
+    assert tree(lesson) == before  # data/feline-data.csv and results/lifeExp.png were written in the build copy
+    assert not (lesson / "episodes/results").exists() and not (lesson / "episodes/data/feline-data.csv").exists()

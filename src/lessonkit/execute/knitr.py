@@ -27,6 +27,7 @@ from lessonkit.execute.engines import (
     is_shell,
     runnable,
 )
+from lessonkit.execute.options import ERROR_FIX
 from lessonkit.execute.outputs import from_jupyter
 from lessonkit.model import CodeChunk, Markdown, Output, Page
 
@@ -65,6 +66,9 @@ class Context:
     timeout: int
     r_kernel: str | None  # None: R is not available
     python_kernel: str
+    #: config.yaml's fail_on_error: false: a chunk without its own error= option runs on after an error,
+    #: as knitr's error=TRUE (sandpaper's default), and the error is reported as a warning
+    shows_errors: bool = False
 
 
 def plan(page: Page) -> list[tuple[str, object]]:
@@ -230,8 +234,7 @@ class _Runner:
             return
         self.run.errors[index] = message
         self._note(index, "chunk-error", True, f"chunk {_name(chunk)} failed: {message}",
-                   "Fix the code, or add error=TRUE to the chunk's options if the error is meant to be shown.",
-                   line=line)
+                   ERROR_FIX, line=line)
 
     def r_chunk(self, index: int, chunk: CodeChunk, options: dict) -> list[Output] | None:
         from lessonkit.execute.knitr_r import r_string
@@ -242,6 +245,8 @@ class _Runner:
         target = self._file()
         settings = {key: options.get(key) for key in ("fig.width", "fig.height", "dpi", "error", "warning",
                                                       "message")}
+        if self.context.shows_errors and chunk.option("error") is None:
+            settings["error"] = True
         settings["max_figures"] = MAX_FIGURES
         (target.parent / (target.name + ".options.json")).write_text(json.dumps({k: _plain(v) for k, v in settings.items()}))
         code = f"chunk({r_string(chunk.code)}, {r_string(str(target) + '.options.json')}, {r_string(str(target))})"

@@ -73,7 +73,8 @@ def arrange(chunk: CodeChunk, engine: str, options: dict, raw: list[Output]) -> 
                 output = Output(kind, _prefix(output.text, comment))
         elif kind == "image":
             output = Output("image", output.text, output.mime, output.data,
-                            alt=output.alt or str(options.get("fig.alt") or ""),
+                            # knitr: fig.alt, else the caption (fig.cap) is the alternative text
+                            alt=output.alt or str(options.get("fig.alt") or options.get("fig.cap") or ""),
                             caption=output.caption or str(options.get("fig.cap") or ""))
         items.append(output)
     if results == "hold":

@@ -91,3 +91,9 @@ def _cache():
     from lessonkit.execute import cache
 
     return cache
+
+
+#: The fix of a chunk's error (R, Python or shell chunks, run now or re-reported from the cache).
+ERROR_FIX = ("Fix the code, or add error=TRUE to the chunk's options if the error is meant to be shown "
+             "(fail_on_error: false in config.yaml shows every chunk's error on the page, as sandpaper does, "
+             "and reports it as a warning).")

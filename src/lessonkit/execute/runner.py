@@ -11,6 +11,7 @@ from pathlib import Path
 from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.execute import cache
 from lessonkit.execute.options import (  # noqa: F401  (the names callers import from here)
+    ERROR_FIX,
     INSTALL_R,
     IRKERNEL,
     NO_EXECUTE,
@@ -138,7 +139,8 @@ class _Plan:
                 return
         self.report.episodes += 1
         signature = _knitr_signature(options.kernel, self.r_kernel if self.has_r else None, engines, self.folder)
-        extra = "\x1f".join(expr for _, expr in inline) + f"\x1fR={self.has_r}"
+        extra = ("\x1f".join(expr for _, expr in inline) + f"\x1fR={self.has_r}"
+                 + ("\x1fshows-errors" if _shows_errors(self.lesson) else ""))
         key = cache.episode_key("knitr", chunks, cache.data_files(self.lesson.root, _folder(self.lesson, page), chunks),
                                 options.timeout, environment=signature, extra=extra)
         self.cached_or_job(page, chunks, key, knitr=True)
@@ -165,7 +167,8 @@ def _check_figure_alt(pages: list[Page], diagnostics: Report) -> None:
     for page in pages:
         for chunk in page.chunks():
             images = [o for o in chunk.outputs if o.kind == "image"]
-            if images and not any(o.alt.strip() for o in images) and not str(chunk.option("fig.alt") or "").strip():
+            described = str(chunk.option("fig.alt") or chunk.option("fig.cap") or "").strip()  # knitr's rule
+            if images and not any(o.alt.strip() for o in images) and not described:
                 diagnostics.warning(
                     chunk.source or page.source, chunk.line, "figure-alt-missing",
                     f"chunk {_name(chunk)} draws a figure without alternative text",
@@ -196,9 +199,9 @@ def _from_cache(lesson: Lesson, page: Page, chunks: list[CodeChunk], folder: Pat
     report.episodes_cached += 1
     report.cells_cached += sum(cached.executed)
     if cached.notes:
-        _report_notes(page, chunks, cached.notes, diagnostics, options)
+        _report_notes(page, chunks, cached.notes, diagnostics, options, _shows_errors(lesson))
     else:
-        _report_errors(page, chunks, cached.errors, diagnostics, options)
+        _report_errors(page, chunks, cached.errors, diagnostics, options, _shows_errors(lesson))
     _publish(lesson, folder, key, cached.files)
     return True
 
@@ -221,7 +224,8 @@ def _run_jobs(lesson: Lesson, folder: Path, jobs: list[_Job], options: Execution
         def run(job: _Job):
             cwd = copy / Path(job.page.source).parent
             if job.knitr:
-                context = knitr.Context(cwd, env, options.timeout, r_kernel, options.kernel)
+                context = knitr.Context(cwd, env, options.timeout, r_kernel, options.kernel,
+                                        _shows_errors(lesson))
                 return knitr.run_episode(job.page, context)
             return _run(job, options, cwd, env)
 
@@ -245,7 +249,7 @@ def _run_jobs(lesson: Lesson, folder: Path, jobs: list[_Job], options: Execution
             if job.knitr:
                 _finish_knitr(lesson, folder, job, run_result, written, diagnostics, options)
             else:
-                _finish_python(folder, job, run_result, diagnostics, options)
+                _finish_python(folder, job, run_result, diagnostics, options, _shows_errors(lesson))
     finally:
         workdir.remove_copy(copy)
 
@@ -307,7 +311,7 @@ def _finish_knitr(lesson: Lesson, folder: Path, job: _Job, run, written: dict[st
                                        "with --no-execute."))
         return
     notes = [vars(note) for note in run.notes]
-    _report_notes(job.page, job.chunks, notes, diagnostics, options)
+    _report_notes(job.page, job.chunks, notes, diagnostics, options, _shows_errors(lesson))
     files = _linked_files(lesson, job.page, written)
     _publish(lesson, folder, job.key, files)
     if not run.stopped:
@@ -319,19 +323,27 @@ def _kernel_failed(job: _Job, failure: str, options: ExecutionOptions, fix: str)
                       f"cannot run the code of this page: {failure}", fix)
 
 
+def _shows_errors(lesson: Lesson) -> bool:
+    """config.yaml's ``fail_on_error: false`` (sandpaper's setting): a chunk's error is shown on the page and
+    reported as a warning, as sandpaper does by default, instead of failing the build."""
+    return lesson.config.extra.get("fail_on_error") is False
+
+
 def _report_notes(page: Page, chunks: list[CodeChunk], notes: list[dict], diagnostics: Report,
-                  options: ExecutionOptions) -> None:
+                  options: ExecutionOptions, shows_errors: bool = False) -> None:
     for note in notes:
         try:
             chunk = chunks[int(note["chunk"])]
-            severity = _severity(options) if note.get("error") else Severity.WARNING
+            shown = shows_errors and note.get("rule") == "chunk-error"
+            severity = _severity(options) if note.get("error") and not shown else Severity.WARNING
             diagnostics.add(Diagnostic(chunk.source or page.source, int(note.get("line") or chunk.line), 0,
                                        str(note["rule"]), severity, str(note["message"]), str(note.get("fix", ""))))
         except (KeyError, IndexError, TypeError, ValueError):
             continue
 
 
-def _finish_python(folder: Path, job: _Job, run, diagnostics: Report, options: ExecutionOptions) -> None:
+def _finish_python(folder: Path, job: _Job, run, diagnostics: Report, options: ExecutionOptions,
+                   shows_errors: bool = False) -> None:
     for chunk, result in zip(job.chunks, run.results, strict=True):
         chunk.outputs, chunk.executed = result.outputs, result.executed
     errors = [r.error for r in run.results]
@@ -349,7 +361,7 @@ def _finish_python(folder: Path, job: _Job, run, diagnostics: Report, options: E
             ))
     _report_errors(job.page, job.chunks, [None if r.timed_out else e for r, e in zip(run.results, errors,
                                                                                     strict=True)],
-                   diagnostics, options)
+                   diagnostics, options, shows_errors)
     if not run.failure and not any(r.timed_out for r in run.results):
         cache.store(folder, job.key, cache.CachedRun([r.outputs for r in run.results],
                                                      [r.executed for r in run.results], errors))
@@ -371,14 +383,15 @@ def _name(chunk: CodeChunk) -> str:
 
 
 def _report_errors(page: Page, chunks: list[CodeChunk], errors: list[str | None], diagnostics: Report,
-                   options: ExecutionOptions) -> None:
+                   options: ExecutionOptions, shows_errors: bool = False) -> None:
     for chunk, error in zip(chunks, errors, strict=True):
         if not error or chunk.option("error", False) is True:
             continue
         trace = next((o.text for o in chunk.outputs if o.kind == "error"), "")
         tail = "\n".join(line for line in trace.strip().split("\n")[-4:] if line.strip())
         diagnostics.add(Diagnostic(
-            chunk.source or page.source, chunk.line, 0, "chunk-error", _severity(options),
+            chunk.source or page.source, chunk.line, 0, "chunk-error",
+            Severity.WARNING if shows_errors else _severity(options),
             f"chunk {_name(chunk)} raised {error}" + (f"\n{tail}" if tail and tail != error else ""),
-            "Fix the code, or add error=TRUE to the chunk's options if the error is meant to be shown.",
+            ERROR_FIX,
         ))

@@ -352,7 +352,7 @@ class BodyRenderer:
         digest = hashlib.blake2b(data, digest_size=6).hexdigest()
         site_path = f"fig/{self.page.slug}-rendered-{slugify(label)}-{self.figure_count}-{digest}.{extension}"
         self.result.files[site_path] = data
-        alt = output.alt or str(chunk.option("fig.alt") or "")
+        alt = output.alt or str(chunk.option("fig.alt") or chunk.option("fig.cap") or "")  # knitr: cap is the alt
         caption = output.caption or str(chunk.option("fig.cap") or "")
         width = layout.settings(chunk).get("out.width")
         return self._render("chunks/figure.html", src=ROOT + escape(site_path), alt=escape(alt),

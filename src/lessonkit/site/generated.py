@@ -10,9 +10,8 @@ from lessonkit.model import Lesson, Page
 from lessonkit.site.assemble import Shared, inline_title, plain, render_fragment
 from lessonkit.site.body import RenderedBody, for_view
 
-_ID = re.compile(r'\bid="([^"]+)"')
-_HREF_ANCHOR = re.compile(r'\bhref="#([^"]+)"')
-_ARIA = re.compile(r'\baria-(labelledby|controls)="([^"]+)"')
+#: The attributes that hold or name an id: id="x", href="#x", aria-labelledby/aria-controls="x y" (one pass).
+_IDS = re.compile(r'\b(?:id="([^"]+)"|href="#([^"]+)"|aria-(labelledby|controls)="([^"]+)")')
 _FIGURE = re.compile(r"<figure\b.*?</figure>|<img\b[^>]*>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 _ALT = re.compile(r'<img\b[^>]*?\balt="([^"]*)"')
@@ -72,9 +71,14 @@ def _first_item(html: str) -> str:
 
 def prefix_ids(html: str, prefix: str) -> str:
     """Make the ids of one episode unique on the all-in-one page."""
-    html = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', html)
-    html = _HREF_ANCHOR.sub(lambda m: f'href="#{prefix}-{m.group(1)}"', html)
-    return _ARIA.sub(lambda m: f'aria-{m.group(1)}="' + " ".join(f"{prefix}-{v}" for v in m.group(2).split()) + '"', html)
+    def each(m: re.Match) -> str:
+        ident, anchor, aria, names = m.groups()
+        if ident is not None:
+            return f'id="{prefix}-{ident}"'
+        if anchor is not None:
+            return f'href="#{prefix}-{anchor}"'
+        return f'aria-{aria}="' + " ".join(f"{prefix}-{v}" for v in names.split()) + '"'
+    return _IDS.sub(each, html)
 
 
 def _fragment(theme: str, template: str, ui: Interface | None, **context) -> str:
@@ -140,9 +144,10 @@ def fragments(page: Page, body: RenderedBody, theme: str = "") -> dict[tuple[str
     lesson is a join of cached strings.  The all-in-one sections are kept as UTF-8
     bytes: they are written as they are."""
     out: dict[tuple[str, str], str] = {}
+    aio = aio_section(page, body, theme) if page.kind == "episode" else ""  # the same for both views until for_view
     for view in ("learner", "instructor"):
         if page.kind == "episode":
-            out["aio", view] = for_view(aio_section(page, body, theme), view).encode("utf-8")
+            out["aio", view] = for_view(aio, view).encode("utf-8")
             out["key-points", view] = keypoints_section(page, body, view, theme)
             out["images", view] = figures_section(page, body, view, theme)
             out["instructor-notes", view] = notes_section(page, body, view, theme)
