@@ -190,6 +190,7 @@ def test_pages_credit_line_contributors_image_credits_and_cite(tmp_path):
     assert '<a href="https://ror.org/052gg0110">Analytical Engine Society</a>' in contributors
     assert '<th scope="row">Writing – review &amp; editing</th><td>Review sprint participants</td>' in contributors
     assert "(10 people)" in contributors and "The earlier lesson" in contributors
+    assert contributors.count("Reviewed the first draft in a review-and-illustration sprint.") == 1
     credits = (site / "image-credits.html").read_text()
     assert '<img src="fig/ai.jpg"' in credits and "Scriberia" in credits
     assert '<img src="../fig/ai.jpg"' in (site / "instructor" / "image-credits.html").read_text()

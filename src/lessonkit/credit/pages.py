@@ -90,9 +90,8 @@ def contributors_page(credit) -> str:
         for group in contributors.groups:
             size = f" ({group.size} people)" if group.size else ""
             members = f"<br>Members who agreed to be named: {escape(', '.join(group.members))}." if group.members else ""
-            description = f"<br>{escape(group.description)}" if group.description else ""
-            items.append(f"<li><strong>{_link(group.name, group.url)}</strong>{size}{description}{members}"
-                         f"{_did(group)}</li>")
+            # The description comes once, after the roles (from _did), as for a person.
+            items.append(f"<li><strong>{_link(group.name, group.url)}</strong>{size}{members}{_did(group)}</li>")
         parts.append('<h2 id="groups">Groups</h2><p>People credited together, as a group.</p>'
                      '<ul class="contributors-groups">' + "".join(items) + "</ul>")
     if contributors.related:
