@@ -104,3 +104,21 @@ def test_uk_data_protection_is_stated_correctly_in_both_lessons():
         flat = " ".join(text.split())
         assert "UK GDPR" in flat and "Data Protection Act 2018" in flat, flat[:200]
         assert re.search(r"\*?\*?public task\*?\*?", flat) and "not consent" in flat.replace("*", "")
+
+
+def test_no_page_of_the_ai_masterclass_still_uses_digits_as_stand_ins_for_cells():
+    """Issue 16 item 7: the handwritten digits are gone from every page, figure text and workshop."""
+    files = [p for p in AI.rglob("*") if p.suffix in {".md", ".yaml", ".svg", ".bib"} and ".lessonkit" not in p.parts]
+    files += sorted((LESSONS / "workshops").glob("intro-data-science-ai*"))
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for needle in ("load_digits", "handwritten digit", "Handwritten Digits", "8-by-8", "8 by 8", "0 to 9",
+                       "stand-in", "standing in for cell"):
+            assert needle not in text, (path.relative_to(LESSONS), needle)
+    automation, networks = episode_text(AI, "03-automation"), episode_text(AI, "06-neural-networks")
+    for text in (automation, networks):
+        assert 'io.imread("data/dsb2018-nuclei.png")' in text and 'io.imread("data/dsb2018-nuclei-mask.png")' in text
+    assert "caicedo2019dsb" in cited(automation)
+    # The random split against a split by the unit that carries the label, tied to the pitfalls episode
+    assert "GroupKFold" in networks and "whole nuclei kept together" in networks and "08-pitfalls.md" in networks
+    assert "06-neural-networks.md" in episode_text(AI, "08-pitfalls")
