@@ -174,7 +174,7 @@ def test_the_nuclei_data_shipped_with_the_lesson_are_what_its_pages_say_and_are_
     mask = io.imread(AI / "episodes/data/dsb2018-nuclei-mask.png")
     setup = SETUP.read_text(encoding="utf-8")
     assert image.shape == mask.shape == (512, 512) and image.dtype == mask.dtype == np.uint8
-    low, high, mask_high = stated(setup, r"values fit in 8 bits: (\d+) to (\d+) in the image, 0 to (\d+) in the outlines")
+    low, high, mask_high = stated(setup, r"fits in 8 bits:\s+(\d+) to (\d+) in the image,\s+0 to (\d+) in the outlines")
     assert (image.min(), image.max(), mask.max()) == (low, high, mask_high)
     assert len(np.unique(mask)) - 1 == 125 and "(125 nuclei)" in setup
     entries = yaml.safe_load((AI / "illustrations.yaml").read_text(encoding="utf-8"))["illustrations"]
@@ -190,8 +190,8 @@ def test_the_nucleus_classifier_shows_what_the_automation_text_says(monkeypatch)
     from scipy import ndimage
     from skimage.segmentation import find_boundaries
 
-    ns = run_chunks(AUTOMATION, ["load-nuclei", "show-nuclei", "make-patches", "split-by-field",
-                                 "fit-classifier", "confusion-table", "show-errors", "triage-table"], monkeypatch)
+    ns = run_chunks(AUTOMATION, ["load-nuclei", "show-nuclei", "image-as-numbers", "make-patches",
+                                 "split-by-field", "fit-classifier", "confusion-table", "show-errors", "triage-table"], monkeypatch)
     text = AUTOMATION.read_text(encoding="utf-8")
     [accuracy] = stated(text, r"About (\d+) % of the test patches are classified correctly")
     [baseline] = stated(text, r"would already\s+be right (\d+) % of the time")
