@@ -187,6 +187,7 @@ def test_the_nuclei_data_shipped_with_the_lesson_are_what_its_pages_say_and_are_
 
 
 def test_the_nucleus_classifier_shows_what_the_automation_text_says(monkeypatch):
+    import numpy as np
     from scipy import ndimage
     from skimage.segmentation import find_boundaries
 
@@ -198,12 +199,18 @@ def test_the_nucleus_classifier_shows_what_the_automation_text_says(monkeypatch)
     assert round(100 * ns["accuracy"]) == accuracy and round(100 * (ns["y_test"] == 0).mean()) == baseline
     assert f"right about {accuracy:.0f} % of the time" in text and f"would already score {baseline:.0f} %" in text
     confusion = ns["confusion"].to_numpy()
-    assert confusion[0, 1] > 0 and confusion[1, 0] > 0  # "the errors go both ways"
+    assert confusion[1, 0] > confusion[0, 1] > 0  # "both ways, but more nucleus pixels are taken for background"
     # "Most of the errors lie on the edges of nuclei": within 2 pixels of a hand-drawn outline
     distance = ndimage.distance_transform_edt(~find_boundaries(ns["nuclei"]))
     wrong = ns["wrong"]
     near = distance[ns["rows"][ns["test_fields"]][wrong], ns["cols"][ns["test_fields"]][wrong]] <= 2
     assert near.mean() > 0.5
+    # "on a few nuclei, most of the pixels are missed"
+    on_nuclei = ns["nuclei"][ns["rows"][ns["test_fields"]][wrong], ns["cols"][ns["test_fields"]][wrong]]
+    missed = np.bincount(on_nuclei[on_nuclei > 0])
+    sampled = np.bincount(ns["nuclei"][ns["rows"][ns["test_fields"]], ns["cols"][ns["test_fields"]]], minlength=len(missed))
+    mostly = (missed > sampled[:len(missed)] / 2) & (missed >= 3)
+    assert 1 <= mostly.sum() <= 5, mostly.sum()
     # "On this one evenly lit image, a random split of the patches happens to give almost the same accuracy"
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
