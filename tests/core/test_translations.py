@@ -88,6 +88,13 @@ def built(request, tmp_path_factory) -> tuple[str, Path]:
     lang = request.param
     base = tmp_path_factory.mktemp(f"lesson-{lang}")
     lesson = make_lesson(base / "lesson", lang)
+    # A cited work: the page's references list, its link to the lesson's references page, and that page.
+    (lesson / "references.bib").write_text(
+        "@article{gitter2026,\n  author = {Gitter, Anna},\n  title = {Counting chambers},\n"
+        "  journal = {Journal of Cells},\n  year = {2026},\n  doi = {10.1234/cells.1}\n}\n", encoding="utf-8")
+    episode = lesson / "episodes/one.md"
+    episode.write_text(episode.read_text(encoding="utf-8").replace("[^1]\n", " [@gitter2026][^1]\n", 1),
+                       encoding="utf-8")
     result = Builder(lesson, BuildOptions(out=base / "out", execution=NO_EXECUTION)).build()
     assert result.ok, [d.format() for d in result.diagnostics]
     return lang, base / "out"
@@ -95,6 +102,7 @@ def built(request, tmp_path_factory) -> tuple[str, Path]:
 
 def test_no_english_interface_string_in_the_built_site(built):
     lang, site = built
+    assert "gitter2026" in (site / "one.html").read_text(encoding="utf-8")  # the page has its references list
     messages = english_messages(lang)
     assert len(messages) > 80  # the catalogue is not empty
     pages = sorted(site.rglob("*.html"))

@@ -505,20 +505,21 @@ class PageCitations:
         narrative = _narrative_form(text, self.bib.items[item.key.lower()])
         return f'<a href="#{escape(self.anchor + item.key.lower())}">{narrative}</a>'
 
-    def references_html(self, heading: str = "References", level: int = 2, ident: str = "references") -> str:
-        """The list of the works this page cites, in the style's order."""
+    def references_html(self, heading: str = "References", level: int = 2, ident: str = "references",
+                        all_label: str = "All references of the lesson") -> str:
+        """The list of the works this page cites, in the style's order (``heading`` and ``all_label``, the link
+        to the lesson's references page, in the page's language)."""
         if not self.cited:
             return ""
         memo = self._memo
+        link = (self.references_page, all_label)
         if memo is None or self.anchor != "ref-":
-            return references_list(self.bib, self.cited, self.anchor, self._style, heading, level, ident,
-                                   self.references_page)
+            return references_list(self.bib, self.cited, self.anchor, self._style, heading, level, ident, link)
         order, entries = memo_entries(self.bib, self.root)
         memo.save()  # the citations this page formatted
         cited = set(self.cited)
         keys = [k for k in order if k in cited and k in entries]
-        return _list_html([(k, entries[k]) for k in keys], self.anchor, heading, level, ident,
-                          self.references_page)
+        return _list_html([(k, entries[k]) for k in keys], self.anchor, heading, level, ident, link)
 
 
 def _suppress_authors(text: str, items, bib: Bibliography) -> str:
@@ -581,12 +582,14 @@ def _format_entries(bib: Bibliography, keys: list[str], style) -> tuple[list[str
 
 
 def _list_html(entries: list[tuple[str, str]], anchor: str, heading: str, level: int, ident: str,
-               references_page: str = "") -> str:
+               link: tuple[str, str] = ("", "")) -> str:
+    """The list; ``link``: (the lesson's references page, its label), none when the page is empty."""
     items = "".join(f'<li id="{escape(anchor + key)}" class="reference">{_link_dois(html)}</li>'
                     for key, html in entries)
     more = ""
+    references_page, label = link
     if references_page:
-        more = f'<p class="references-all"><a href="{escape(references_page)}">All references of the lesson</a></p>'
+        more = f'<p class="references-all"><a href="{escape(references_page)}">{escape(label)}</a></p>'
     if not heading:
         return f'<ol class="reference-list">{items}</ol>\n'
     return (f'<section class="references" aria-labelledby="{escape(ident)}">'
@@ -595,9 +598,9 @@ def _list_html(entries: list[tuple[str, str]], anchor: str, heading: str, level:
 
 
 def references_list(bib: Bibliography, keys: list[str], anchor: str, style, heading: str, level: int,
-                    ident: str, references_page: str = "") -> str:
+                    ident: str, link: tuple[str, str] = ("", "")) -> str:
     order, rendered = _format_entries(bib, keys, style)
-    return _list_html(list(zip(order, rendered, strict=False)), anchor, heading, level, ident, references_page)
+    return _list_html(list(zip(order, rendered, strict=False)), anchor, heading, level, ident, link)
 
 
 def lesson_references_html(bib: Bibliography, root: Path) -> str:

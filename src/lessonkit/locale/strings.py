@@ -26,3 +26,6 @@ IN_FORMATTED_TEXT = (
 
 #: Pages other features add to the site menu (lessonkit.credit).
 FEATURE_PAGES = (N_("References"), N_("Contributors"), N_("Image credits"), N_("Cite this lesson"))
+
+#: Below an episode's own references list (lessonkit.credit.bibliography).
+REFERENCES = (N_("All references of the lesson"),)

@@ -226,7 +226,8 @@ class BodyRenderer:
         citations = self.env.get("citations")
         if citations is None or not citations.cited:
             return ""
-        return citations.references_html(ident=unique_id("references", self.env))
+        return citations.references_html(heading=self.ui.gettext("References"), ident=unique_id("references", self.env),
+                                         all_label=self.ui.gettext("All references of the lesson"))
 
     def inline(self, text: str) -> str:
         return make_html_renderer().renderInline(text, self.env)
