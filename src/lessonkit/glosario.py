@@ -61,18 +61,18 @@ class Glosario:
 
     def link_html(self, slug: str, written: str, lang: str) -> str:
         """The link for ``{{ glosario.slug }}`` (``written``) on a page in ``lang``."""
+        word = slug.replace("_", " ")
         if not self.available:
-            return (f'<a class="glosario" href="{SITE}/{escape(lang)}/#{escape(slug)}">'
-                    f'{escape(slug.replace("_", " "))}</a>')
+            return _link(lang, slug, word)
         entry = self.terms.get(slug)
         if entry is None:
-            return escape(slug.replace("_", " "))  # as the Workbench: the term, unlinked
+            return escape(word)  # as the Workbench: the term, unlinked
         language = lang if lang in entry else ("en" if "en" in entry else next(iter(entry)))
         term, definition = entry[language]
-        title = f' title="{escape(plain(definition))}"' if definition.strip() else ""
-        own = f' lang="{escape(language)}"' if language != lang else ""
-        return (f'<a class="glosario" href="{SITE}/{escape(language)}/#{escape(slug)}"{title}{own}>'
-                f'{escape(term or slug)}</a>')
+        extra = f' title="{escape(plain(definition))}"' if definition.strip() else ""
+        if language != lang:
+            extra += f' lang="{escape(language)}"'
+        return _link(language, slug, term or slug, extra)
 
     def suggestions(self, slug: str) -> list[str]:
         import difflib
@@ -90,15 +90,16 @@ class PageGlosario:
         return self.glosario.link_html(slug, written, self.lang)
 
 
-_PLAIN = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"[*_`]+"), ""), (re.compile(r"\s+"), " ")]
+def _link(lang: str, slug: str, text: str, extra: str = "") -> str:
+    return f'<a class="glosario" href="{SITE}/{escape(lang)}/#{escape(slug)}"{extra}>{escape(text)}</a>'
 
 
 def plain(markdown: str) -> str:
-    """A definition as tooltip text: links, emphasis and code marks dropped, one line."""
-    text = markdown
-    for pattern, replacement in _PLAIN:
-        text = pattern.sub(replacement, text)
-    return text.strip()
+    """A definition (Markdown) as tooltip text, read by the lesson's own parser: what a reader sees, one line."""
+    from lessonkit.markdown.parser import inline_text, make_parser
+
+    tokens = make_parser().parseInline(markdown, {})
+    return " ".join(inline_text(tokens[0]).split()) if tokens else ""
 
 
 def setting(extra: dict[str, Any]) -> bool | str:
