@@ -425,3 +425,42 @@ def test_an_edit_scans_only_the_edited_page_in_a_lesson_with_illustrations(tmp_p
     again = Builder(lesson, options).build()
     assert again.ok and scanned == [page.relative_to(lesson).as_posix()]
     assert sorted(d.rule for d in again.diagnostics) == sorted(d.rule for d in first.diagnostics)
+
+
+def test_a_prose_edit_leaves_the_gathering_pages_alone_and_a_key_point_edit_updates_them(lesson: Path,
+                                                                                          tmp_path: Path):
+    """The key points, figures and instructor notes pages are keyed by the parts they gather: a prose edit
+    keeps them (hard links to the previous output, their packs not even opened); an edit to a key point
+    rewrites the key points pages only, as a clean build would make them."""
+    from lessonkit.site import records
+
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    gathering = ["key-points.html", "instructor/key-points.html", "images.html", "instructor/instructor-notes.html"]
+    inodes = {name: (out / name).stat().st_ino for name in gathering}
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+    opened: list[str] = []
+    pack = records.PartStore._pack
+    records.PartStore._pack = lambda self, name: opened.append(name) or pack(self, name)
+    try:
+        result = _new_process_build(lesson, out)
+    finally:
+        records.PartStore._pack = pack
+    assert result.pages_rendered == 1
+    assert {name: (out / name).stat().st_ino for name in gathering} == inodes
+    assert opened == []
+    assert "Seeding density is crucial" in (out / "aio.html").read_text()
+
+    page.write_text(page.read_text().replace("Count at least two squares", "Count at least three squares"))
+    _new_process_build(lesson, out)
+    for name in ("key-points.html", "instructor/key-points.html"):
+        assert (out / name).stat().st_ino != inodes[name]
+        assert "Count at least three squares" in (out / name).read_text()
+    for name in ("images.html", "instructor/instructor-notes.html"):
+        assert (out / name).stat().st_ino == inodes[name]
+    clean = tmp_path / "clean"
+    shutil.copytree(lesson, clean, ignore=shutil.ignore_patterns(".lessonkit"))
+    _new_process_build(clean, tmp_path / "clean-out")
+    for name in gathering:
+        assert (out / name).read_bytes() == (tmp_path / "clean-out" / name).read_bytes(), name

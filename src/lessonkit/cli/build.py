@@ -85,6 +85,12 @@ def _report(result, out: Path, quiet: bool) -> None:
             click.echo(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
                        f"({result.seconds * 1000:.0f} ms).", err=True)
         return
+    if result.ok and not result.diagnostics:  # nothing to colour: plain lines, and rich is not imported
+        if not quiet:
+            click.echo(_built_line(result, out), err=True)
+            if result.execution.episodes or result.execution.disabled:
+                click.echo(execution_summary(result.execution), err=True)
+        return
     from lessonkit.reporting import print_diagnostics
 
     console = _console()
@@ -99,10 +105,11 @@ def _report(result, out: Path, quiet: bool) -> None:
         console.print(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
                       f"({result.seconds * 1000:.0f} ms; {summary(result.diagnostics)}).", highlight=False)
         return
-    console.print(
-        f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
-        f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).",
-        highlight=False,
-    )
+    console.print(_built_line(result, out), highlight=False)
     if result.execution.episodes or result.execution.disabled:
         console.print(execution_summary(result.execution), highlight=False)
+
+
+def _built_line(result, out: Path) -> str:
+    return (f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
+            f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).")

@@ -53,7 +53,7 @@ from lessonkit.site.records import (
 )
 from lessonkit.site.splice import Layout, assemble
 
-STATE_VERSION = 6
+STATE_VERSION = 7
 #: Where the first episode's "previous" link goes.
 HOME = Page(kind="index", source="", slug="index", title="Summary and schedule")
 STATE_FILE = "site-state.msgpack"
@@ -89,11 +89,16 @@ class BuildState:
 
     def add(self, source: str, record: PageRecord) -> None:
         self.records.add(record)
-        self.parts.add(record)
-        self.infos[source] = RecordInfo.of(record)
+        info = RecordInfo.of(record)
+        self.parts.add(info, record, self.infos.get(source))
+        self.infos[source] = info
 
     def part(self, name: str, source: str) -> str | bytes:
-        return self.parts.get(name, self.infos[source].key)
+        return self.parts.get(name, self.infos[source].parts[name])
+
+    def part_key(self, name: str, source: str) -> str:
+        """The digest of a page's part in a pack (what a gathering page's recipe key is made of)."""
+        return self.infos[source].parts.get(name, "")
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
@@ -124,7 +129,11 @@ class BuildState:
             self.cache = cache
             keep = {info.key for info in self.infos.values()}
             self.records.save(cache / RECORDS, keep)
-            self.parts.save(cache / PARTS, keep)
+            used: dict[str, set[str]] = {}
+            for info in self.infos.values():
+                for name, digest in info.parts.items():
+                    used.setdefault(name, set()).add(digest)
+            self.parts.save(cache / PARTS, used)
             save_data(cache / STATE_FILE, STATE_KIND, _state_signature(),
                       {"version": self.version, "infos": codec.encode(self.infos), "outputs": self.outputs,
                        "token": self.token, "joined": self.joined})
@@ -453,7 +462,12 @@ class SiteBuilder:
             if spec.needs_content and not gathered:
                 continue
             merged = notes_page if spec.merges_lesson_page and view == "instructor" else None
-            content_key = [keys[p.source] for p in gathered] + [keys[merged.source] if merged else ""]
+            if spec.slug in SPLICED:
+                content_key = [keys[p.source] for p in gathered]
+            else:  # made of the gathered pages' parts only: unchanged when an edit leaves their parts alone
+                name = pack_name(spec.slug, view)
+                content_key = [(p.slug, self.state.part_key(name, p.source)) for p in gathered]
+            content_key.append(keys[merged.source] if merged else "")
             rel, key = f"{folder}{spec.slug}.html", _hash(shared_key, view, spec.slug, content_key)
             if spec.slug in SPLICED and gathered:
                 self._join(rel, key, lambda spec=spec: render_page(

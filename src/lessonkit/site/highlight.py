@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from functools import lru_cache
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
+
+# Pygments is imported when a block must be highlighted: a rebuild after a prose edit takes every
+# block from the page's remembered highlighting and never loads it.
 
 #: Fence "languages" that are not languages but kinds of block, as in the Workbench.
 CODE_LABELS = {
@@ -32,11 +33,18 @@ ALIASES = {"r": "r", "shell": "bash", "sh": "bash", "console": "console", "py": 
 #: Labels for languages whose Pygments lexer has another name (R's lexer is called "S").
 NAMES = {"r": "R", "bash": "Bash", "sh": "Shell", "python": "Python", "console": "Console"}
 
-_FORMATTER = HtmlFormatter(nowrap=True)
+@lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 @lru_cache(maxsize=128)
 def _lexer(language: str) -> Lexer | None:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(ALIASES.get(language, language), stripnl=False, ensurenl=False)
     except ClassNotFound:
@@ -132,7 +140,11 @@ def highlight_block(code: str, language: str, block_id: str | None, *, label: st
 
 def _highlight(code: str, language: str) -> str:
     lexer = _lexer(language)
-    return highlight(code, lexer, _FORMATTER).rstrip("\n") if lexer is not None else escape(code)
+    if lexer is None:
+        return escape(code)
+    from pygments import highlight
+
+    return highlight(code, lexer, _formatter()).rstrip("\n")
 
 
 def _theme_surfaces() -> dict[str, str]:
@@ -184,6 +196,8 @@ def readable(colour: str, background: str) -> str:
 
 def stylesheet() -> str:
     """Pygments token colours for the light and dark schemes, each adjusted to WCAG AA contrast."""
+    from pygments.formatters import HtmlFormatter
+    from pygments.util import ClassNotFound
 
     def token_colours(style: str, background: str) -> str:
         # Token colours only: backgrounds and line heights come from the theme.

@@ -10,12 +10,13 @@ small batches, pages are rendered in this process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
+
+# multiprocessing and concurrent.futures are imported only when workers start (a rebuild of one page
+# renders in this process and does not pay for them).
 
 MIN_PAGES = 48  # below this, starting workers costs more than it saves
 
@@ -35,6 +36,8 @@ def workers() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
@@ -49,6 +52,9 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
             if progress is not None:
                 progress(1)
         return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     _TASK = task
     try:
         batch = max(4, count // (jobs * 8))

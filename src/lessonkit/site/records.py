@@ -7,11 +7,13 @@ Two stores, so that a build reads only what it must write again:
   (a template or menu change), never for an edit of another page.
 * ``PartStore``: what the pages that gather the whole lesson take from each page
   (its key points, figures, instructor notes, profile), one small *pack* per
-  gathering page and view in ``<cache>/parts/``, keyed by record key.  An edit to
-  one episode loads eight packs and writes them back with one entry replaced,
-  instead of opening a thousand records.  The big joins (the all-in-one page and
-  the search index) need no pack: they are updated in place from the previous
-  output (``lessonkit.site.splice``).
+  gathering page and view in ``<cache>/parts/``, keyed by a digest of the part
+  (``RecordInfo.parts`` names each page's).  A gathering page's recipe key is
+  made of its pages' part digests, so an edit to an episode's prose (its key
+  points unchanged) neither rewrites the key points page nor opens its pack; an
+  edit to its key points loads and rewrites that one pack, never a thousand
+  records.  The big joins (the all-in-one page and the search index) need no
+  pack: they are updated in place from the previous output (``lessonkit.site.splice``).
 
 ``serve`` keeps both in memory between builds.
 """
@@ -19,6 +21,7 @@ Two stores, so that a build reads only what it must write again:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +45,12 @@ PACKS: tuple[str, ...] = tuple(f"{spec.slug}.{view}" for spec in AGGREGATES if s
 
 def pack_name(slug: str, view: str) -> str:
     return f"{slug}.{view}"
+
+
+def part_digest(part: str | bytes) -> str:
+    """The key of a part in its pack (equal parts of different pages or versions share one entry)."""
+    data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 @dataclass
@@ -72,12 +81,14 @@ class RecordInfo:
     unresolved: list[tuple[str, int]] = field(default_factory=list)  # (link, line) the page could not resolve
     files: list[str] = field(default_factory=list)  # site paths of figures made by its executed code
     mermaid: bool = False  # it draws a Mermaid diagram (the site then ships the library)
+    parts: dict[str, str] = field(default_factory=dict)  # pack name -> digest of this page's part in it
 
     @classmethod
     def of(cls, record: PageRecord) -> RecordInfo:
         body = record.body
         return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files),
-                   'class="mermaid"' in body.html)
+                   'class="mermaid"' in body.html,
+                   {name: part_digest(part) for name, part in record.parts().items()})
 
 
 def _prune(folder: Path, keep: set[str]) -> None:
@@ -100,13 +111,24 @@ class RecordStore:
         self.signature = signature
         self.memory: dict[str, PageRecord] = {}
         self.unsaved: set[str] = set()
+        self._listed: set[str] | None = None  # the record files in ``folder`` (one listing, not a stat per page)
 
     def add(self, record: PageRecord) -> None:
         self.memory[record.key] = record
         self.unsaved.add(record.key)
 
     def has(self, key: str) -> bool:
-        return key in self.memory or (self.folder is not None and (self.folder / f"{key}.msgpack").exists())
+        if key in self.memory:
+            return True
+        if self.folder is None:
+            return False
+        if self._listed is None:
+            try:
+                with os.scandir(self.folder) as entries:
+                    self._listed = {e.name[: -len(".msgpack")] for e in entries if e.name.endswith(".msgpack")}
+            except OSError:
+                self._listed = set()
+        return key in self._listed
 
     def get(self, key: str) -> PageRecord | None:
         found = self.memory.get(key)
@@ -130,12 +152,14 @@ class RecordStore:
             save_data(folder / f"{key}.msgpack", RECORD_KIND, self.signature, codec.encode(self.memory[key].body))
         self.unsaved.clear()
         self.folder = folder
+        self._listed = None
         self.memory = {k: v for k, v in self.memory.items() if k in keep}
         _prune(folder, keep)
 
 
 class PartStore:
-    """Each page's part of the pages that gather the lesson, one pack per gathering page and view."""
+    """Each page's part of the pages that gather the lesson, one pack per gathering page and view,
+    keyed by the part's digest (``part_digest``)."""
 
     def __init__(self, folder: Path | None, signature: str):
         self.folder = folder
@@ -147,17 +171,21 @@ class PartStore:
         """Whether every pack is on disk (else the pages must be rendered again to rebuild them)."""
         return self.folder is not None and all((self.folder / f"{name}.msgpack").exists() for name in PACKS)
 
-    def add(self, record: PageRecord) -> None:
+    def add(self, info: RecordInfo, record: PageRecord, previous: RecordInfo | None = None) -> None:
+        """Keep the parts of ``record`` (whose digests ``info`` holds) that its page's ``previous``
+        version did not already have in the packs."""
         for name, part in record.parts().items():
-            self.fresh.setdefault(name, {})[record.key] = part
+            digest = info.parts[name]
+            if previous is None or previous.parts.get(name) != digest:
+                self.fresh.setdefault(name, {})[digest] = part
 
-    def get(self, name: str, key: str) -> str | bytes:
+    def get(self, name: str, digest: str) -> str | bytes:
         fresh = self.fresh.get(name)
-        if fresh is not None and key in fresh:
-            return fresh[key]
-        found = self._pack(name).get(key)
+        if fresh is not None and digest in fresh:
+            return fresh[digest]
+        found = self._pack(name).get(digest)
         if found is None:
-            raise LookupError(f"the cache has no {name} part for record {key}")
+            raise LookupError(f"the cache has no {name} part {digest}")
         return found
 
     def _pack(self, name: str) -> dict[str, str | bytes]:
@@ -169,13 +197,15 @@ class PartStore:
             self.packs[name] = found
         return found
 
-    def save(self, folder: Path, keep: set[str]) -> None:
-        """Write back the packs this build added to (only the entries of pages still in the lesson)."""
+    def save(self, folder: Path, keep: dict[str, set[str]]) -> None:
+        """Write back the packs this build added to, with only the entries of ``keep`` (pack name ->
+        the digests the lesson's pages use); a pack nothing was added to is left as it is."""
         folder.mkdir(parents=True, exist_ok=True)
         for name, entries in self.fresh.items():
             pack = self._pack(name)  # from the folder this state was read from
             pack.update(entries)
-            pack = {k: v for k, v in pack.items() if k in keep}
+            used = keep.get(name, set())
+            pack = {k: v for k, v in pack.items() if k in used}
             self.packs[name] = pack
             save_data(folder / f"{name}.msgpack", PARTS_KIND, self.signature, pack)
         self.fresh.clear()
