@@ -464,3 +464,28 @@ def test_a_prose_edit_leaves_the_gathering_pages_alone_and_a_key_point_edit_upda
     _new_process_build(clean, tmp_path / "clean-out")
     for name in gathering:
         assert (out / name).read_bytes() == (tmp_path / "clean-out" / name).read_bytes(), name
+
+
+def test_the_lessons_metadata_is_rewritten_only_when_what_it_describes_changes(lesson: Path, tmp_path: Path):
+    """lesson.jsonld lists the episodes' titles and timings, not their text: a prose edit keeps the file,
+    an edit to a title or to CITATION.cff rewrites it."""
+    import json
+
+    out = tmp_path / "out"
+    _new_process_build(lesson, out)
+    before = (out / "lesson.jsonld").stat().st_ino
+    page = lesson / "episodes/counting-cells.md"
+    page.write_text(page.read_text().replace("Seeding density matters", "Seeding density is crucial"))
+    _new_process_build(lesson, out)
+    assert (out / "lesson.jsonld").stat().st_ino == before
+    text = page.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    page.write_text(text.replace(title, "title: 'Counting cells by hand'", 1))
+    _new_process_build(lesson, out)
+    assert "Counting cells by hand" in json.dumps(json.loads((out / "lesson.jsonld").read_text()))
+    renamed = (out / "lesson.jsonld").stat().st_ino
+    cff = lesson / "CITATION.cff"
+    cff.write_text(cff.read_text() + 'abstract: "Counting cells, by hand and by code."\n')
+    _new_process_build(lesson, out)
+    assert (out / "lesson.jsonld").stat().st_ino != renamed
+    assert "Counting cells, by hand and by code." in (out / "lesson.jsonld").read_text()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from lessonkit import __version__, codec, glosario
+from lessonkit import __version__, glosario
 from lessonkit.cache import load_data, save_data
 from lessonkit.credit.site import LessonCredit
 from lessonkit.diagnostics import Report
@@ -94,7 +95,7 @@ class BuildState:
         self.infos[source] = info
 
     def part(self, name: str, source: str) -> str | bytes:
-        return self.parts.get(name, self.infos[source].parts[name])
+        return self.parts.get(name, self.infos[source].parts.get(name, ""))
 
     def part_key(self, name: str, source: str) -> str:
         """The digest of a page's part in a pack (what a gathering page's recipe key is made of)."""
@@ -111,10 +112,12 @@ class BuildState:
         if not isinstance(data, dict):
             return fresh
         try:
-            infos = codec.decode(data.get("infos"), codec.types(RecordInfo))
+            saved = data.get("infos")
+            infos = {str(source): RecordInfo.decode(info) for source, info in saved.items()} \
+                if isinstance(saved, dict) else None
             outputs, token, version = data.get("outputs"), data.get("token"), data.get("version")
             joined = data.get("joined")
-        except codec.DecodeError:
+        except ValueError:
             return fresh
         if version != STATE_VERSION or not isinstance(infos, dict) or not isinstance(outputs, dict) \
                 or not isinstance(joined, dict):
@@ -135,7 +138,8 @@ class BuildState:
                     used.setdefault(name, set()).add(digest)
             self.parts.save(cache / PARTS, used)
             save_data(cache / STATE_FILE, STATE_KIND, _state_signature(),
-                      {"version": self.version, "infos": codec.encode(self.infos), "outputs": self.outputs,
+                      {"version": self.version, "infos": {source: info.encode() for source, info in self.infos.items()},
+                       "outputs": self.outputs,
                        "token": self.token, "joined": self.joined})
 
 
@@ -302,7 +306,7 @@ class SiteBuilder:
             self._pages(view, pages, keys, outputs)
             self._generated(view, folder, keys, shared_key)
         everything = _hash(shared_key, *(keys[p.source] for p in pages))
-        self._assets(everything)
+        self._assets(everything, shared_key)
         self.state.outputs = self.new_outputs
         self.state.joined = self.new_joined
         self.state.token = self.staged.token
@@ -505,7 +509,20 @@ class SiteBuilder:
         return render_page(self.shared, view, slug=spec.slug, kind="generated", title=spec.title, toc=False,
                            body=body)
 
-    def _assets(self, everything: str) -> None:
+    def _metadata_key(self, shared_key: str) -> str:
+        """What ``lesson.jsonld`` is made of (lessonkit.credit.metadata.lesson_metadata): the lesson's
+        configuration and credit, its CITATION.cff, and its episodes' titles, files and timings, not
+        their bodies (an edit to an episode's text leaves it as it was)."""
+        lesson = self.lesson
+        try:
+            st = os.stat(lesson.root / "CITATION.cff")
+            cff = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            cff = None
+        return _hash("lesson.jsonld", shared_key, self.credit.signature(), cff, lesson.config.carpentry,
+                     [(p.title, p.filename, p.minutes) for p in lesson.episodes])
+
+    def _assets(self, everything: str, shared_key: str) -> None:
         lesson = self.lesson
         static = resources.files("lessonkit.site").joinpath("static")
         theme_key = _hash(template_signature(), __version__)
@@ -545,7 +562,7 @@ class SiteBuilder:
         html_pages = sorted(p for p in self.new_outputs if p.endswith(".html") and not p.startswith("instructor/")
                             and p != "404.html")
         self._emit("sitemap.xml", _hash(lesson.config.url, *html_pages), lambda: sitemap(lesson, html_pages))
-        self._emit("lesson.jsonld", _hash(self.credit.signature(), everything), self.credit.jsonld)
+        self._emit("lesson.jsonld", self._metadata_key(shared_key), self.credit.jsonld)
 
     def _feedback(self) -> dict | None:
         url = self.lesson.config.extra.get("feedback_url")

@@ -88,7 +88,32 @@ class RecordInfo:
         body = record.body
         return cls(record.key, body.overview.get("questions", ""), list(body.unresolved), sorted(body.files),
                    'class="mermaid"' in body.html,
-                   {name: part_digest(part) for name, part in record.parts().items()})
+                   {name: part_digest(part) for name, part in record.parts().items() if part})
+
+    def encode(self) -> list:
+        """As plain lists (the state file holds a thousand of these: no generic codec)."""
+        return [self.key, self.questions, [[link, line] for link, line in self.unresolved], self.files,
+                self.mermaid, [self.parts.get(name, "") for name in PACKS]]
+
+    @classmethod
+    def decode(cls, data: object) -> RecordInfo:
+        """What ``encode`` made; ValueError for anything else (a hand-edited or foreign state file)."""
+        if not isinstance(data, list) or len(data) != 6:
+            raise ValueError("not a page record summary")
+        key, questions, unresolved, files, mermaid, parts = data
+        if not (isinstance(key, str) and isinstance(questions, str) and isinstance(mermaid, bool)
+                and isinstance(unresolved, list) and isinstance(files, list) and isinstance(parts, list)
+                and len(parts) == len(PACKS)):
+            raise ValueError("not a page record summary")
+        links = []
+        for item in unresolved:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                    and isinstance(item[1], int)):
+                raise ValueError("bad unresolved link")
+            links.append((item[0], item[1]))
+        if not all(isinstance(f, str) for f in files) or not all(isinstance(d, str) for d in parts):
+            raise ValueError("bad file or part")
+        return cls(key, questions, links, files, mermaid, {n: d for n, d in zip(PACKS, parts, strict=True) if d})
 
 
 def _prune(folder: Path, keep: set[str]) -> None:
@@ -175,11 +200,13 @@ class PartStore:
         """Keep the parts of ``record`` (whose digests ``info`` holds) that its page's ``previous``
         version did not already have in the packs."""
         for name, part in record.parts().items():
-            digest = info.parts[name]
-            if previous is None or previous.parts.get(name) != digest:
+            digest = info.parts.get(name)
+            if digest and (previous is None or previous.parts.get(name) != digest):
                 self.fresh.setdefault(name, {})[digest] = part
 
     def get(self, name: str, digest: str) -> str | bytes:
+        if not digest:  # the page has no part in this pack
+            return ""
         fresh = self.fresh.get(name)
         if fresh is not None and digest in fresh:
             return fresh[digest]
@@ -208,6 +235,10 @@ class PartStore:
             pack = {k: v for k, v in pack.items() if k in used}
             self.packs[name] = pack
             save_data(folder / f"{name}.msgpack", PARTS_KIND, self.signature, pack)
+        for name in PACKS:  # a pack no page has a part in is still written once (``complete``)
+            if name not in self.fresh and not (folder / f"{name}.msgpack").exists():
+                self.packs[name] = {}
+                save_data(folder / f"{name}.msgpack", PARTS_KIND, self.signature, {})
         self.fresh.clear()
         self.folder = folder
         _prune(folder, set(PACKS))
