@@ -153,7 +153,7 @@ def _check_pages(pages: list[tuple[Page, tuple[str, str]]], rules: list[Rule], s
                  ) -> dict[tuple[str, str], list[Diagnostic]]:
     """Run the page rules on ``pages`` — on every core for a large batch (a clean build), each worker
     sending back the page's diagnostics and the anchor summary the lesson-wide link rule needs."""
-    from lessonkit.site.parallel import map_pages
+    from lessonkit.parallel import map_pages
 
     def task(index: int) -> tuple[list[Diagnostic], AnchorSummary]:
         page = pages[index][0]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from lessonkit.diagnostics import Report
@@ -50,6 +51,13 @@ def entry_problem(entry: str) -> str | None:
 
 
 def _real_root(root: Path) -> Path:
+    return _realpath(str(root))
+
+
+@lru_cache(maxsize=16)
+def _realpath(root: str) -> Path:
+    # Every file of a lesson is checked against the same root: its real path is worked out once. (Were the
+    # root's own link moved while ``serve`` runs, files would only be refused, never let out.)
     return Path(os.path.realpath(root))
 
 

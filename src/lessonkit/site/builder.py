@@ -25,6 +25,7 @@ from lessonkit.diagnostics import Report
 from lessonkit.execute import notebook
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
+from lessonkit.parallel import map_pages
 from lessonkit.site import generated
 from lessonkit.site import schedules as site_schedules
 from lessonkit.site.assemble import (
@@ -41,7 +42,6 @@ from lessonkit.site.highlight import remembered_highlighting, stylesheet
 from lessonkit.site.links import LinkResolver, SiteMap
 from lessonkit.site.metadata import page_date, sitemap
 from lessonkit.site.pages import AGGREGATES, GeneratedPage
-from lessonkit.site.parallel import map_pages
 from lessonkit.site.records import (
     PARTS,
     RECORDS,

@@ -1,7 +1,7 @@
-"""Rendering many page bodies on every core.
+"""Checking and rendering many pages on every core.
 
-Page bodies are independent, so a clean build of a large lesson renders them in
-worker processes.  Workers are forked, so they inherit the lesson model
+Pages are independent, so a clean build of a large lesson checks and renders
+them in worker processes.  Workers are forked, so they inherit the lesson model
 without copying it through a pipe; only the rendered HTML comes back.  Forking
 is used only where it is safe (a platform with ``fork`` and a process with no
 other threads, e.g. not inside ``serve``'s HTTP server); otherwise, and for
