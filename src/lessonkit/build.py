@@ -208,9 +208,11 @@ class Builder:
 
     def _execute(self, builds: list[LessonBuild], result: BuildResult) -> bool:
         """Run (or take from the cache) every lesson's code chunks."""
-        from lessonkit.execute import execute_lesson
-
         for build in builds:
+            if not any(page.has_chunks for page in build.lesson.pages()):
+                continue  # nothing to run (and the kernels' machinery is not imported)
+            from lessonkit.execute import execute_lesson
+
             t0 = time.perf_counter()
             executed = execute_lesson(build.lesson, build.cache / "exec", self.options.execution)
             build.seconds["execute"] = time.perf_counter() - t0

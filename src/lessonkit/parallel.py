@@ -61,6 +61,9 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
         batches = [list(range(start, min(start + batch, count))) for start in range(0, count, batch)]
         results: list[Any] = []
         context = multiprocessing.get_context("fork")
+        if os.environ.get("LK_GC_FREEZE"):
+            import gc
+            gc.freeze()
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for done in pool.map(_run, batches):
                 results.extend(done)
@@ -69,3 +72,6 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
         return results
     finally:
         _TASK = None
+        if os.environ.get("LK_GC_FREEZE"):
+            import gc
+            gc.unfreeze()

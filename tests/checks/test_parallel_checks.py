@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lessonkit.site import parallel
+from lessonkit import parallel
 from testsupport import FIXTURES, ROOT, copy_lesson
 
 
@@ -34,7 +34,7 @@ import json, sys
 from pathlib import Path
 from lessonkit.checks.registry import Checker
 from lessonkit.readers import read_lesson
-from lessonkit.site import parallel
+from lessonkit import parallel
 
 def check():
     checker = Checker()

@@ -225,12 +225,19 @@ def _decode_saved(saved: dict) -> tuple[dict, dict, dict]:
                                                     str(fix)) for p, ln, col, rule, sev, msg, fix in found]
                for source, key, found in saved["results"]}
     summaries = {(str(source), str(key)): AnchorSummary(
-        frozenset(map(str, anchors)), tuple(AnchorLink(str(url), Spot(str(p), int(ln), int(col)))
-                                            for url, p, ln, col in links))
+        _strings(anchors), tuple(AnchorLink(str(url), Spot(str(p), int(ln), int(col))) for url, p, ln, col in links))
                  for source, key, anchors, links in saved["summaries"]}
     allowed = codec.types(AnchorSummary, AnchorLink, Spot)
-    try:
-        facts = {(str(a), str(b), str(c)): codec.decode(value, allowed) for a, b, c, value in saved["facts"]}
+    try:  # most facts are a page's empty list: nothing to build
+        facts = {(str(a), str(b), str(c)): [] if value == [] else codec.decode(value, allowed)
+                 for a, b, c, value in saved["facts"]}
     except codec.DecodeError as error:
         raise ValueError(str(error)) from None
     return results, summaries, facts
+
+
+def _strings(items: list) -> frozenset[str]:
+    found = frozenset(items)
+    if not all(type(item) is str for item in found):
+        raise ValueError("an anchor that is not a string")
+    return found

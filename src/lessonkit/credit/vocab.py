@@ -3,7 +3,6 @@ check digits and SPDX licence ids."""
 
 from __future__ import annotations
 
-import difflib
 import re
 
 #: CRediT (Contributor Roles Taxonomy, ANSI/NISO Z39.104-2022): id -> name as printed.
@@ -90,6 +89,7 @@ def credit_role(text: str) -> str | None:
 
 
 def nearest(text: str, choices) -> str | None:
+    import difflib  # only for a suggestion
     found = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.5)
     if not found:
         found = difflib.get_close_matches(_fold(text), [_fold(c) for c in choices], n=1, cutoff=0.5)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from lessonkit.checks.context import PageScan
 from lessonkit.checks.rule import Finding, rule
 from lessonkit.diagnostics import Severity
@@ -17,6 +15,7 @@ def unknown(scan: PageScan):
     for block in scan.blocks:
         if block.known or not block.kind:
             continue
+        import difflib  # only for a suggestion
         match = difflib.get_close_matches(block.kind, list(BLOCKS), n=1, cutoff=0.6)
         suggestion = f"Did you mean '{match[0]}'? " if match else ""
         yield Finding(scan.spot(block, block.line),

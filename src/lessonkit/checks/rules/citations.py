@@ -7,7 +7,6 @@ renderer uses.
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 
@@ -89,6 +88,7 @@ def undefined(lesson: Lesson, context: Context):
                 Spot(path, use.line, use.column), f"@{use.key} is cited but the lesson has no bibliography",
                 f"Add the work to {rel} (BibTeX) at the lesson root, or set 'bibliography:' in config.yaml.")
         elif not bib.known(use.key):
+            import difflib  # only for a suggestion
             close = difflib.get_close_matches(use.key.lower(), list(bib.items), n=1, cutoff=0.6)
             hint = f"Did you mean @{bib.keys[close[0]]}? " if close else ""
             yield Finding(

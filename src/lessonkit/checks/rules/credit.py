@@ -12,7 +12,6 @@ from lessonkit.checks.rule import Finding, rule
 from lessonkit.checks.scan import Link, Spot
 from lessonkit.credit.contributors import Contributors, load_contributors
 from lessonkit.credit.illustrations import Illustrations, load_illustrations
-from lessonkit.credit.metadata import read_cff
 from lessonkit.credit.yamlfile import read_lesson_file
 from lessonkit.diagnostics import Report, Severity
 from lessonkit.model import Lesson
@@ -163,6 +162,7 @@ def metadata_mismatch(lesson: Lesson, context: Context):
     expected = [" ".join(p.name.split()) for p in contributors.authors]
     fix = ("Regenerate the file from contributors.yaml (lessonkit release writes CITATION.cff and .zenodo.json), "
            "or make the author lists agree.")
+    from lessonkit.credit.metadata import read_cff
     cff = read_cff(lesson)
     title = " ".join(str(cff.get("title") or "").split())
     if cff and title and lesson.config.title and title != " ".join(lesson.config.title.split()):
