@@ -8,6 +8,7 @@ execution -> HTML site, written atomically.
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -191,7 +192,8 @@ class Builder:
         for build in builds:
             t0 = time.perf_counter()
             pages = self.page_caches.get(build.root) or PageCache.load(build.cache)
-            lesson = read_lesson(build.root, cache=pages)
+            with _collector_paused():  # reading builds the whole model: nothing to collect yet
+                lesson = read_lesson(build.root, cache=pages)
             self.page_caches[build.root] = pages
             if lesson.format != "unknown":
                 checker = self.checkers.get(build.root) or Checker.load(build.cache)
@@ -367,6 +369,19 @@ def _theme_problem(exc, builds: list[LessonBuild]) -> Diagnostic:
 def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
     worst = Severity.WARNING if strict else Severity.ERROR
     return any(d.severity >= worst for d in diagnostics)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while a large, long-lived structure is built (each
+    collection would walk all of it again), then back as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _prefixed(diagnostics: list[Diagnostic], prefix: str) -> list[Diagnostic]:

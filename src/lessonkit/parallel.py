@@ -10,6 +10,7 @@ small batches, pages are rendered in this process.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -61,9 +62,10 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
         batches = [list(range(start, min(start + batch, count))) for start in range(0, count, batch)]
         results: list[Any] = []
         context = multiprocessing.get_context("fork")
-        if os.environ.get("LK_GC_FREEZE"):
-            import gc
-            gc.freeze()
+        # The lesson model the workers inherit is moved out of the collector's reach first (as the gc
+        # module's documentation advises before a fork): their collections then never walk it, nor
+        # touch (and so copy) the memory pages it is on.
+        gc.freeze()
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             for done in pool.map(_run, batches):
                 results.extend(done)
@@ -72,6 +74,4 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
         return results
     finally:
         _TASK = None
-        if os.environ.get("LK_GC_FREEZE"):
-            import gc
-            gc.unfreeze()
+        gc.unfreeze()
