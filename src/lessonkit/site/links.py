@@ -22,7 +22,7 @@ other lesson's learner page and an instructor page to its instructor page.
 Such a link is only a URL: nothing outside the lesson is read to write it.
 Whether the page exists is checked against the :class:`Catalogue` the lesson
 is built with (``link-other-lesson``); a lesson built alone keeps the
-catalogue URL and is warned that it works only in the catalogue.
+catalogue URL and gets a note that it works only beside the other lesson.
 """
 
 from __future__ import annotations
@@ -119,10 +119,10 @@ class OtherLesson:
 
     @property
     def slug(self) -> str:
-        if not self.source:
-            return "index"
-        stem = posixpath.basename(self.source).rsplit(".", 1)[0]
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "page"
+        """The page's name in the site, as the Workbench reader makes it from the file name."""
+        from lessonkit.readers.workbench import _slug
+
+        return _slug(posixpath.basename(self.source)) if self.source else "index"
 
 
 def other_lesson(page_source: str, path: str) -> OtherLesson | None:
