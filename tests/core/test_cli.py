@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from htmlquery import Document
 from lessonkit.cli import main
 from testsupport import FIXTURES
 
@@ -116,6 +117,56 @@ def test_new_creates_a_lesson_that_builds_without_any_diagnostic(tmp_path: Path)
     assert "Microscopy for Beginners" in (tmp_path / "my-lesson/site/index.html").read_text()
     again = run("new", str(tmp_path / "my-lesson"))
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_new_with_an_author_credits_her_on_the_contributors_page_and_in_the_citation(tmp_path: Path):
+    lesson = tmp_path / "cells"
+    assert run("new", str(lesson), "--author", "Ada Lovelace").returncode == 0
+    checked = run("check", str(lesson), "--strict")
+    assert checked.returncode == 0 and "no problems" in checked.stdout, checked.stdout
+    built = run("build", str(lesson), "--strict")
+    assert built.returncode == 0 and "no problems" in built.stderr, built.stderr
+    from lessonkit.credit.contributors import load_contributors
+    from lessonkit.diagnostics import Report
+    from lessonkit.readers import read_lesson
+
+    report = Report()
+    contributors = load_contributors(read_lesson(lesson), report)
+    assert report.items == []
+    (ada,) = contributors.people
+    assert (ada.name, ada.author, ada.roles) == ("Ada Lovelace", True, ["conceptualization", "writing-original-draft"])
+    page = Document.load(lesson / "site/contributors.html")
+    assert page.find("ul", cls="contributors-authors").text().strip() == "Ada Lovelace"
+    assert "Lovelace, A. (" in (lesson / "site/citation.html").read_text()
+    cff = (lesson / "CITATION.cff").read_text()
+    assert '  - given-names: "Ada"\n    family-names: "Lovelace"\n' in cff and "The lesson authors" not in cff
+
+
+def test_new_writes_names_yaml_cannot_read_as_they_are(tmp_path: Path):
+    lesson = tmp_path / "cells"
+    assert run("new", str(lesson), "--author", 'Zoë "Z" de: Ünal').returncode == 0
+    checked = run("check", str(lesson), "--strict")
+    assert checked.returncode == 0, checked.stdout
+    from lessonkit.credit.metadata import read_cff
+    from lessonkit.readers import read_lesson
+
+    assert read_cff(read_lesson(lesson))["authors"] == [{"given-names": 'Zoë "Z" de:', "family-names": "Ünal"}]
+    assert 'name: "Zoë \\"Z\\" de: Ünal"' in (lesson / "contributors.yaml").read_text()
+
+
+def test_new_without_an_author_writes_a_commented_contributors_example_that_passes_the_checks(tmp_path: Path):
+    lesson = tmp_path / "cells"
+    assert run("new", str(lesson)).returncode == 0
+    text = (lesson / "contributors.yaml").read_text()
+    assert "people: []" in text and "#   - name: Ada Lovelace" in text
+    checked = run("check", str(lesson), "--strict")
+    assert checked.returncode == 0 and "no problems" in checked.stdout, checked.stdout
+    # the commented example, uncommented, is a valid entry too
+    example = "\n".join(line[2:] for line in text.splitlines() if line.startswith("#  ") or line == "# people:")
+    (lesson / "contributors.yaml").write_text(example + "\n")
+    checked = run("check", str(lesson), "--strict")
+    assert checked.returncode == 1 and "credit-metadata-mismatch" in checked.stdout  # CITATION.cff: the placeholder
+    assert "[credit-file]" not in checked.stdout and "credit-role" not in checked.stdout
 
 
 def test_catalogue_of_lessons(tmp_path: Path):

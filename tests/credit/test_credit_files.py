@@ -207,6 +207,7 @@ def test_credit_files_and_bibliography_leading_outside_the_lesson_are_not_read(t
     secret = tmp_path / "secret.yaml"
     secret.write_text("people:\n  - name: Not From The Lesson\n    roles: [software]\n")
     root = lesson_with(tmp_path / "l", "Bias [@x].")
+    (root / "contributors.yaml").unlink()  # the scaffold's own
     (root / "contributors.yaml").symlink_to(secret)
     (root / "references.bib").symlink_to(secret)
     diagnostics = found(root, "credit-file", "citation-bibliography")

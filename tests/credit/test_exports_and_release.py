@@ -163,7 +163,8 @@ def test_release_of_a_catalogue_is_all_or_nothing(tmp_path):
 
 
 def test_a_new_lesson_is_not_released_under_the_placeholder_author_until_contributors_are_named(tmp_path):
-    """The release a new user makes: ``lessonkit new`` names "The lesson authors" in CITATION.cff;
+    """The release a new user makes: ``lessonkit new`` without --author names "The lesson authors" in
+    CITATION.cff and nobody in contributors.yaml ('people: []');
     releasing that would deposit a lesson crediting nobody, so it is refused with where to fix it;
     once contributors.yaml names a person the same command releases, crediting her."""
     import inspect
@@ -175,7 +176,9 @@ def test_a_new_lesson_is_not_released_under_the_placeholder_author_until_contrib
     assert run("new", "cell-counting", cwd=tmp_path).returncode == 0
     refused = run("release", "cell-counting", "--version", "1.0.0", "--no-execute", cwd=tmp_path)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert "CITATION.cff:8: error: the lesson's only author is the placeholder 'The lesson authors'" in refused.stderr
+    people = (tmp_path / "cell-counting/contributors.yaml").read_text().splitlines().index("people: []") + 1
+    assert (f"contributors.yaml:{people}: error: the lesson's only author is the placeholder 'The lesson authors'"
+            in refused.stderr)
     assert "[release-placeholder-authors]" in refused.stderr and "contributors.yaml" in refused.stderr
     assert not (tmp_path / "cell-counting/releases").exists()
     (tmp_path / "cell-counting/contributors.yaml").write_text(CONTRIBUTORS, encoding="utf-8")

@@ -58,7 +58,8 @@ class Rule:
 
     def diagnostics(self, arguments: dict) -> list[Diagnostic]:
         found = self.function(**{name: arguments[name] for name in self.inputs})
-        return [Diagnostic(f.at.path, f.at.line, f.at.column, self.id, f.severity or self.severity, f.message, f.fix)
+        return [Diagnostic(f.at.path, f.at.line, f.at.column, self.id,
+                           self.severity if f.severity is None else f.severity, f.message, f.fix)  # INFO is 0
                 for f in found or ()]
 
 

@@ -179,6 +179,8 @@ def _placeholder_authors(root: Path, meta) -> list[Diagnostic]:
     try:
         lines = (root / where).read_text(encoding="utf-8").splitlines()
         line = next((n for n, text in enumerate(lines, 1) if PLACEHOLDER_AUTHOR.casefold() in text.casefold()), 0)
+        if not line and where == "contributors.yaml":  # lessonkit new's 'people: []': where to name them
+            line = next((n for n, text in enumerate(lines, 1) if text.startswith("people:")), 0)
     except (OSError, UnicodeDecodeError):
         pass
     report = Report()

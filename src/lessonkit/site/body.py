@@ -20,7 +20,7 @@ from lessonkit.markdown.parser import slugify, unique_id
 from lessonkit.model import Block, CodeChunk, Markdown, Node, Output, Page
 from lessonkit.site.highlight import CODE_LABELS, highlight_block
 from lessonkit.site.icons import icon
-from lessonkit.site.links import ROOT, LinkResolver
+from lessonkit.site.links import LESSONS, ROOT, VIEW, LinkResolver
 from lessonkit.site.markdown_html import make_html_renderer, page_references, render_markdown
 from lessonkit.site.theme import environment
 
@@ -390,6 +390,9 @@ def render_body(page: Page, resolver: LinkResolver, lesson_references: dict,
 
 def for_view(html: str, view: str) -> str:
     """The body for the learner view (instructor parts removed) or the instructor view."""
+    if LESSONS in html:  # links to other lessons of a catalogue (see site/links.py)
+        html = html.replace(LESSONS, "../../" if view == "instructor" else "../").replace(
+            VIEW, "instructor/" if view == "instructor" else "")
     if INSTRUCTOR_START not in html:
         return html.replace(ROOT, "../" if view == "instructor" else "")
     if view == "instructor":
