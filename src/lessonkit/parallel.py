@@ -57,6 +57,7 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
     from concurrent.futures import ProcessPoolExecutor
 
     _TASK = task
+    collecting = gc.isenabled()
     try:
         batch = max(4, count // (jobs * 8))
         batches = [list(range(start, min(start + batch, count))) for start in range(0, count, batch)]
@@ -65,8 +66,11 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
         # The lesson model the workers inherit is moved out of the collector's reach first (as the gc
         # module's documentation advises before a fork): their collections then never walk it, nor
         # touch (and so copy) the memory pages it is on.
+        # This process only gathers the results meanwhile (objects that live on): its collector is
+        # paused, the workers' is on.
         gc.freeze()
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        gc.disable()
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.enable) as pool:
             for done in pool.map(_run, batches):
                 results.extend(done)
                 if progress is not None:
@@ -75,3 +79,6 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
     finally:
         _TASK = None
         gc.unfreeze()
+        if collecting:
+            gc.enable()
+

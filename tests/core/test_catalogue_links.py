@@ -187,3 +187,19 @@ def test_the_other_lessons_published_slug_is_used_when_the_catalogue_knows_it(ca
     assert resolver.link("../../beta/learners/reference.md#g") == "\x00lessons\x00beta/\x00view\x00reference.html#g"
     assert resolver.elsewhere == [("../../beta/learners/reference.md#g", OtherLesson("beta", "learners/reference.md"))]
     assert resolver.unresolved == []
+
+
+def test_catalogue_build_reports_links_to_missing_lessons_pages_and_anchors(tmp_path: Path):
+    root = _catalogue(tmp_path / "lessons", BAD)
+    result = Builder(root, BuildOptions(out=tmp_path / "site", cache=tmp_path / "cache")).build()
+    assert result.ok  # warnings
+    assert [d.format() for d in result.diagnostics] == [d.format() for d in check_diagnostics(root)]
+    assert len(result.diagnostics) == 3
+
+
+def test_lesson_built_alone_gets_a_note_at_each_link_to_another_lesson(catalogue: Path, tmp_path: Path):
+    result = Builder(catalogue / "alpha", BuildOptions(out=tmp_path / "alone", cache=tmp_path / "cache",
+                                                        strict=True)).build()
+    assert result.ok
+    assert [(d.path, d.rule, d.severity) for d in result.diagnostics] == [
+        ("episodes/introduction.md", "link-other-lesson", Severity.INFO)] * 3
