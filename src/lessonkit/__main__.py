@@ -1,4 +1,4 @@
-from lessonkit.cli import main
+from lessonkit.entry import main
 
 if __name__ == "__main__":
     main()

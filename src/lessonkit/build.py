@@ -133,13 +133,25 @@ class Builder:
             if root in self.checkers:
                 self.checkers[root].save(folder)
 
-    def build(self) -> BuildResult:
+    def unchanged(self, *, building_next: bool = False) -> BuildResult | None:
+        """The result of the last successful build when nothing it read has changed since (a no-change
+        build: nothing is read, checked or rendered), else None. ``building_next``: the caller builds
+        next in this process (lessonkit.entry), whose build then need not walk the lesson again."""
         started = time.perf_counter()
         out = self.options.out.resolve()
         result = BuildResult(ok=False, out=out)
-        if self._nothing_changed(out, result):
-            result.seconds = time.perf_counter() - started
-            return result
+        if not self._nothing_changed(out, result, remember=building_next):
+            return None
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def build(self) -> BuildResult:
+        started = time.perf_counter()
+        out = self.options.out.resolve()
+        found = self.unchanged()
+        if found is not None:
+            return found
+        result = BuildResult(ok=False, out=out)
         builds = self._lessons(out, result)
         if builds and self._read(builds, result) and self._execute(builds, result):
             self._render(builds, out, result)
@@ -321,7 +333,7 @@ class Builder:
 
         return execution_signature(self.options.execution, folder / "exec")
 
-    def _nothing_changed(self, out: Path, result: BuildResult) -> bool:
+    def _nothing_changed(self, out: Path, result: BuildResult, remember: bool = False) -> bool:
         """When nothing the last successful build read has changed, give its result again."""
         place = self._manifest_place(out)
         if place is None or self.states:  # serve keeps its state in memory: no need
@@ -329,8 +341,13 @@ class Builder:
         from lessonkit import manifest
 
         folder, request, skip = place
+        if (folder, request) in manifest.KNOWN_CHANGED:  # just found so, by lessonkit.entry: once
+            manifest.KNOWN_CHANGED.discard((folder, request))
+            return False
         found = manifest.unchanged(folder, self.source, out, request, skip)
         if found is None:
+            if remember:
+                manifest.KNOWN_CHANGED.add((folder, request))
             return False
         saved = found.result
         if saved.get("environment") is not None and saved["environment"] != self._environment(folder):

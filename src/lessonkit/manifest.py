@@ -31,6 +31,9 @@ FILE = "build.msgpack"
 KIND = "build-manifest"
 RACY_NS = 2_000_000_000
 SKIPPED = {"__pycache__", "node_modules"}
+#: (cache folder, request) found changed by a check whose caller builds next in this process
+#: (``lessonkit.entry``): that build's own check is then skipped, once.
+KNOWN_CHANGED: set[tuple[Path, str]] = set()
 
 
 @dataclass

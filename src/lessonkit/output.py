@@ -12,6 +12,9 @@ a ``.lessonkit-site`` marker of its own).  Builds into one output take a lock
 Staging folders of builds that were killed are removed by the next build.  On
 Linux the new output is swapped in with ``renameat2(RENAME_EXCHANGE)``, so the
 output folder exists at every instant; elsewhere two renames are used.
+
+shutil and subprocess are imported where they are used: a no-change build reads only the output's
+stamp (``read_token``) and should not pay for them.
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Iterable
@@ -37,6 +38,9 @@ def _delete_in_background(folder: Path) -> None:
     """Remove a replaced output without making the build wait for it: ``rm -rf`` in its own
     process where there is one (it neither holds our interpreter's lock nor needs us to wait),
     otherwise a thread. A deletion cut short is finished by a later build."""
+    import shutil
+    import subprocess
+
     rm = shutil.which("rm") if os.name == "posix" else None
     if rm is not None:
         try:
@@ -52,6 +56,8 @@ def _delete_in_background(folder: Path) -> None:
 def _remove_leftovers(out: Path) -> None:
     """Old outputs left behind by a deletion that was cut short; only those replaced over
     LEFTOVER_SECONDS ago, so that a deletion still running is not raced."""
+    import shutil
+
     now = time.time()
     for old in out.parent.glob(f".{out.name}.old-*"):
         try:
@@ -77,6 +83,8 @@ def _pid_alive(pid: int) -> bool:
 def _remove_stale_staging(out: Path) -> None:
     """Staging folders of builds that were killed.  Called with the output's lock held, so no
     other build is writing one; a folder whose process is still alive is left alone anyway."""
+    import shutil
+
     for stage in out.parent.glob(f".{out.name}.staging-*"):
         pid = stage.name.rsplit("-", 1)[-1]
         if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
@@ -204,6 +212,8 @@ def _lock_wait() -> float:
 
 class StagedOutput:
     def __init__(self, out: Path, protect: Iterable[Path] = (), wait: float | None = None):
+        import shutil
+
         self.out = out.resolve()
         why = refusal(self.out, protect)
         if why is not None:
@@ -302,6 +312,8 @@ class StagedOutput:
         except FileNotFoundError:
             return False
         except OSError:
+            import shutil
+
             try:
                 shutil.copy2(source, target)
             except OSError:
@@ -310,6 +322,8 @@ class StagedOutput:
         return True
 
     def copy(self, source: Path, rel: str) -> None:
+        import shutil
+
         target = self.stage / rel
         self._parent(target)
         try:
@@ -339,6 +353,8 @@ class StagedOutput:
             self._lock.release()
 
     def abort(self) -> None:
+        import shutil
+
         shutil.rmtree(self.stage, ignore_errors=True)
         self._lock.release()
 
