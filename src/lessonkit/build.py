@@ -8,7 +8,6 @@ execution -> HTML site, written atomically.
 from __future__ import annotations
 
 import contextlib
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lessonkit.cache import cache_dir
 from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.execute import ExecutionOptions, ExecutionReport
+from lessonkit.parallel import collector_paused
 from lessonkit.readers import detect_format
 
 if TYPE_CHECKING:  # imported when used: a no-change build needs none of them
@@ -206,7 +206,7 @@ class Builder:
         # Reading and checking build large, long-lived structures (the model, the page scans): each
         # collection of the cyclic garbage collector would walk all of them again, a cost that grows with
         # the lesson (37 % of the check of a 3,000-episode lesson), for garbage they do not make.
-        with _collector_paused():
+        with collector_paused():
             for build in builds:
                 t0 = time.perf_counter()
                 pages = self.page_caches.get(build.root) or PageCache.load(build.cache)
@@ -395,19 +395,6 @@ def _theme_problem(exc, builds: list[LessonBuild]) -> Diagnostic:
 def _failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
     worst = Severity.WARNING if strict else Severity.ERROR
     return any(d.severity >= worst for d in diagnostics)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off while a large, long-lived structure is built (each
-    collection would walk all of it again), then back as it was."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _prefixed(diagnostics: list[Diagnostic], prefix: str) -> list[Diagnostic]:

@@ -94,9 +94,9 @@ def quick_build(args: list[str]) -> int | None:
 
     path = options["path"]
     out = options.get("out") or default_output(path)
-    execution = ExecutionOptions(enabled=not options.get("no_execute", False), timeout=options.get("timeout", 120),
-                                 jobs=options.get("jobs"), keep_going=options.get("keep_going", False),
-                                 prerendered=None)
+    execution = ExecutionOptions(enabled=not options.get("no_execute", False),
+                                 timeout=options.get("timeout", ExecutionOptions.timeout), jobs=options.get("jobs"),
+                                 keep_going=options.get("keep_going", False), prerendered=None)
     try:
         result = Builder(path, BuildOptions(out=out, strict=options.get("strict", False),
                                             cache=options.get("cache_dir"), execution=execution)
@@ -106,6 +106,7 @@ def quick_build(args: list[str]) -> int | None:
     if result is None or result.diagnostics:
         return None
     if not options.get("quiet"):
-        print(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
-              f"({result.seconds * 1000:.0f} ms).", file=sys.stderr, flush=True)
+        from lessonkit.reporting import up_to_date_line
+
+        print(up_to_date_line(result, out), file=sys.stderr, flush=True)
     return 0

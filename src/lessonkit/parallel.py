@@ -10,10 +10,11 @@ small batches, pages are rendered in this process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 # multiprocessing and concurrent.futures are imported only when workers start (a rebuild of one page
@@ -57,20 +58,18 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
     from concurrent.futures import ProcessPoolExecutor
 
     _TASK = task
-    collecting = gc.isenabled()
     try:
         batch = max(4, count // (jobs * 8))
         batches = [list(range(start, min(start + batch, count))) for start in range(0, count, batch)]
         results: list[Any] = []
         context = multiprocessing.get_context("fork")
         # The lesson model the workers inherit is moved out of the collector's reach first (as the gc
-        # module's documentation advises before a fork): their collections then never walk it, nor
-        # touch (and so copy) the memory pages it is on.
-        # This process only gathers the results meanwhile (objects that live on): its collector is
-        # paused, the workers' is on.
+        # module's documentation advises before a fork): their collections then never walk it, nor touch
+        # (and so copy) the memory pages it is on. This process only gathers results meanwhile (objects that
+        # live on): its collector is paused; the workers' is on.
         gc.freeze()
-        gc.disable()
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.enable) as pool:
+        with collector_paused(), ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                                     initializer=gc.enable) as pool:
             for done in pool.map(_run, batches):
                 results.extend(done)
                 if progress is not None:
@@ -79,6 +78,17 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
     finally:
         _TASK = None
         gc.unfreeze()
-        if collecting:
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while large, long-lived structures are built or gathered
+    (each collection would walk all of them again, a cost that grows with the lesson), then as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
             gc.enable()
 

@@ -38,3 +38,10 @@ def summary(diagnostics: list[Diagnostic]) -> str:
         if n:
             parts.append(f"{n} {word}{'s' if n != 1 else ''}")
     return ", ".join(parts) if parts else "no problems"
+
+
+def up_to_date_line(result, out) -> str:
+    """What a no-change build says (``lessonkit build`` through click, and ``lessonkit.entry`` before it)."""
+    problems = f"; {summary(result.diagnostics)}" if result.diagnostics else ""
+    return (f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
+            f"({result.seconds * 1000:.0f} ms{problems}).")

@@ -11,7 +11,7 @@ import click
 from lessonkit.build import Builder, BuildOptions, default_output
 from lessonkit.cli.execution import execution_options, execution_summary
 from lessonkit.execute import ExecutionOptions
-from lessonkit.reporting import summary
+from lessonkit.reporting import summary, up_to_date_line
 
 PROGRESS_THRESHOLD = 40  # pages; smaller builds finish before a bar would help
 
@@ -80,16 +80,10 @@ class _ProgressBar:
 
 def _report(result, out: Path, quiet: bool) -> None:
     """What the build did, its diagnostics, and exit 1 when it failed."""
-    if result.unchanged and not result.diagnostics:
-        if not quiet:  # the no-change build: one plain line, no rich
-            click.echo(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
-                       f"({result.seconds * 1000:.0f} ms).", err=True)
-        return
+    lines = [] if quiet else _summary_lines(result, out)
     if result.ok and not result.diagnostics:  # nothing to colour: plain lines, and rich is not imported
-        if not quiet:
-            click.echo(_built_line(result, out), err=True)
-            if result.execution.episodes or result.execution.disabled:
-                click.echo(execution_summary(result.execution), err=True)
+        for line in lines:
+            click.echo(line, err=True)
         return
     from lessonkit.reporting import print_diagnostics
 
@@ -99,17 +93,15 @@ def _report(result, out: Path, quiet: bool) -> None:
         console.print(f"[bold red]Build failed[/bold red] ({summary(result.diagnostics)}); "
                       f"{out} was left as it was.", highlight=False)
         sys.exit(1)
-    if quiet:
-        return
+    for line in lines:
+        console.print(line, highlight=False)
+
+
+def _summary_lines(result, out: Path) -> list[str]:
     if result.unchanged:
-        console.print(f"Up to date: {result.html_pages} pages in {out}, nothing changed since the last build "
-                      f"({result.seconds * 1000:.0f} ms; {summary(result.diagnostics)}).", highlight=False)
-        return
-    console.print(_built_line(result, out), highlight=False)
+        return [up_to_date_line(result, out)]
+    lines = [f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
+             f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)})."]
     if result.execution.episodes or result.execution.disabled:
-        console.print(execution_summary(result.execution), highlight=False)
-
-
-def _built_line(result, out: Path) -> str:
-    return (f"Built {result.html_pages} pages into {out} in {result.seconds:.2f} s "
-            f"({result.pages_rendered} rendered, {result.pages_reused} unchanged; {summary(result.diagnostics)}).")
+        lines.append(execution_summary(result.execution))
+    return lines

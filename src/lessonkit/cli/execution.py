@@ -27,7 +27,7 @@ def execution_options(command):
                        "untrusted lessons such as pull requests.")
     @click.option("--keep-going", is_flag=True,
                   help="Build even when a chunk fails (failures are reported as warnings).")
-    @click.option("--timeout", type=click.IntRange(1), default=120, show_default=True,
+    @click.option("--timeout", type=click.IntRange(1), default=ExecutionOptions.timeout, show_default=True,
                   help="Seconds a chunk may run before it is stopped.")
     @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
                   help="Episodes to run at once, each in its own kernel (default: one per core, at most 4).")
