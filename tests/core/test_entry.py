@@ -119,3 +119,15 @@ def test_a_no_change_build_with_warnings_is_reported_by_the_command_line(tmp_pat
     manifest.KNOWN_CHANGED.clear()
     _same(_run(*args, how="entry"), _run(*args, how="click"))
     assert "no-such-page.md" in _run(*args, how="entry").stderr
+
+
+def test_the_options_read_before_click_are_the_build_commands_own():
+    """entry.py names the common options of ``lessonkit build`` without importing click: each must be an
+    option of the click command, a flag where it is read as a flag and taking a value where it takes one."""
+    from lessonkit.cli.build import build
+
+    options = {opt: param for param in build.params for opt in getattr(param, "opts", [])}
+    for name in entry.FLAGS:
+        assert name in options and options[name].is_flag, name
+    for name in entry.VALUES:
+        assert name in options and not options[name].is_flag, name
