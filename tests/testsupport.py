@@ -115,3 +115,22 @@ def gapminder_first_episodes(target: Path) -> Path | None:
         writer.writerow(["country", "year", "pop", "continent", "lifeExp", "gdpPercap"])
         writer.writerows([["Testland", 1952 + 5 * i, 1000 + i, "Asia", 50 + i, 700 + i] for i in range(11)])
     return lesson
+
+
+def large_lesson(target: Path, copies: int) -> Path:
+    """The Workbench fixture with ``copies`` more episodes (enough for the worker pool of
+    lessonkit.parallel: ``copies >= MIN_PAGES``); every fifth copy has a broken link and anchor."""
+    lesson = copy_lesson(FIXTURES / "workbench", target)
+    source = (lesson / "episodes/counting-cells.md").read_text()
+    names = []
+    for i in range(copies):
+        name = f"copy-{i:02d}.md"
+        text = source.replace("Seeding density matters", f"Seeding density matters ({i})")
+        if i % 5 == 0:
+            text += f"\n[a link to nowhere](missing-{i}.md) and [an anchor](counting-cells.md#no-such-anchor-{i})\n"
+        (lesson / "episodes" / name).write_text(text)
+        names.append(name)
+    config = lesson / "config.yaml"
+    config.write_text(config.read_text().replace("episodes:\n", "episodes:\n" + "".join(f"- {n}\n" for n in names)))
+    return lesson
+

@@ -288,6 +288,7 @@ class Builder:
         progress = self.options.progress
         for build in builds:
             state = self.states.get(build.root) or BuildState.load(build.cache)
+            state.records.direct = self.options.persist  # workers write what they render to the cache
             t0 = time.perf_counter()
             report = None
             if progress is not None:

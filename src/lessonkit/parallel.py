@@ -23,6 +23,18 @@ from typing import Any
 MIN_PAGES = 48  # below this, starting workers costs more than it saves
 
 _TASK: Callable[[int], Any] | None = None
+_IN_WORKER = False
+
+
+def in_worker() -> bool:
+    """Whether this is a worker process of ``map_pages`` (what it returns travels through a pipe)."""
+    return _IN_WORKER
+
+
+def _start_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
+    gc.enable()  # the parent's collector is paused while it gathers; a worker collects its own garbage
 
 
 def _run(indexes: Sequence[int]) -> list[Any]:
@@ -69,7 +81,7 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
         # live on): its collector is paused; the workers' is on.
         gc.freeze()
         with collector_paused(), ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                     initializer=gc.enable) as pool:
+                                                     initializer=_start_worker) as pool:
             for done in pool.map(_run, batches):
                 results.extend(done)
                 if progress is not None:

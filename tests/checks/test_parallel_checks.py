@@ -10,23 +10,11 @@ import sys
 from pathlib import Path
 
 from lessonkit import parallel
-from testsupport import FIXTURES, ROOT, copy_lesson
+from testsupport import ROOT, large_lesson
 
 
 def _large_lesson(tmp_path: Path) -> Path:
-    lesson = copy_lesson(FIXTURES / "workbench", tmp_path / "lesson")
-    source = (lesson / "episodes/counting-cells.md").read_text()
-    names = []
-    for i in range(parallel.MIN_PAGES + 4):
-        name = f"copy-{i:02d}.md"
-        text = source.replace("Seeding density matters", f"Seeding density matters ({i})")
-        if i % 5 == 0:
-            text += f"\n[a link to nowhere](missing-{i}.md) and [an anchor](counting-cells.md#no-such-anchor-{i})\n"
-        (lesson / "episodes" / name).write_text(text)
-        names.append(name)
-    config = lesson / "config.yaml"
-    config.write_text(config.read_text().replace("episodes:\n", "episodes:\n" + "".join(f"- {n}\n" for n in names)))
-    return lesson
+    return large_lesson(tmp_path / "lesson", parallel.MIN_PAGES + 4)
 
 
 _SCRIPT = """

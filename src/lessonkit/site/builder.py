@@ -25,7 +25,7 @@ from lessonkit.diagnostics import Report
 from lessonkit.execute import notebook
 from lessonkit.model import Lesson, Page
 from lessonkit.output import StagedOutput
-from lessonkit.parallel import map_pages
+from lessonkit.parallel import in_worker, map_pages
 from lessonkit.site import generated
 from lessonkit.site import schedules as site_schedules
 from lessonkit.site.assemble import (
@@ -81,16 +81,16 @@ class BuildState:
     parts: PartStore = field(default_factory=lambda: PartStore(None, _state_signature()))
     cache: Path | None = None  # the cache folder it was read from (highlighted code is kept there too)
 
-    def record(self, source: str) -> PageRecord:
+    def record(self, source: str, body: bool = True) -> PageRecord:
         info = self.infos[source]
-        found = self.records.get(info.key)
+        found = self.records.get(info.key, body)
         if found is None:
             raise LookupError(f"the rendered page of {source} is missing from the cache")
         return found
 
-    def add(self, source: str, record: PageRecord) -> None:
+    def add(self, source: str, record: PageRecord, info: RecordInfo | None = None) -> None:
         self.records.add(record)
-        info = RecordInfo.of(record)
+        info = info or RecordInfo.of(record)
         self.parts.add(info, record, self.infos.get(source))
         self.infos[source] = info
 
@@ -256,8 +256,8 @@ class SiteBuilder:
     def _derived(self, page: Page) -> PageRecord:
         """A page's record with its search entries and aggregate fragments (computed again for a record
         read back from the cache, whose parts were kept in the previous output)."""
-        record = self.state.record(page.source)
-        if not record.derived:
+        record = self.state.record(page.source, body=False)
+        if not record.derived:  # read back from the cache (with its body)
             record.search_json = self._search_json(page, record.body)
             record.fragments = generated.fragments(page, record.body, self.shared.theme)
             record.derived = True
@@ -360,7 +360,7 @@ class SiteBuilder:
             if self.progress is not None:
                 self.progress(done, len(pages))
 
-        def task(i: int) -> tuple[PageRecord, list[str]]:
+        def task(i: int) -> tuple[PageRecord, RecordInfo, list[str]]:
             page = stale[i]
             record = self._render(page, keys[page.source])
             written = []
@@ -369,10 +369,13 @@ class SiteBuilder:
                     self.staged.write(self.prefix + out.rel,
                                       self._page(page, record.body, out.view, out.previous, out.next))
                     written.append(out.rel)
-            return record, written
+            info = RecordInfo.of(record)
+            if in_worker():
+                record = self.state.records.write_from_worker(record)
+            return record, info, written
 
-        for page, (record, written) in zip(stale, map_pages(task, len(stale), advance), strict=True):
-            self.state.add(page.source, record)
+        for page, (record, info, written) in zip(stale, map_pages(task, len(stale), advance), strict=True):
+            self.state.add(page.source, record, info)
             self.written.update(written)
         self.state.infos = {page.source: infos[page.source] for page in pages}
         for source, info in self.state.infos.items():
@@ -446,7 +449,8 @@ class SiteBuilder:
 
         def landing() -> str:
             intro = for_view(bodies[index.source].html, view) if index is not None else ""
-            body = intro + generated.home(shared, bodies, view) + named
+            questions = {source: info.questions for source, info in self.state.infos.items()}
+            body = intro + generated.home(shared, bodies, questions, view) + named
             if not index and not episodes:
                 body = generated.empty("lesson", shared.parts(None).ui, shared.theme)
             return render_page(shared, view, slug="index", kind="index", title=lesson.config.title, body=body,

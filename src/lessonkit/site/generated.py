@@ -4,6 +4,7 @@ key points, all-in-one, figures, instructor notes, learner profiles, search and 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from lessonkit.locale import N_, Interface, interface
 from lessonkit.model import Lesson, Page
@@ -22,33 +23,34 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}h {minutes % 60:02d}m"
 
 
-def schedule(lesson: Lesson, bodies: dict[str, RenderedBody], shared: Shared | None = None) -> str:
-    """The instructor's schedule: each episode's start time and first question (templates/schedule.html)."""
+def schedule(lesson: Lesson, questions: Mapping[str, str], shared: Shared | None = None) -> str:
+    """The instructor's schedule: each episode's start time and first question (templates/schedule.html);
+    ``questions``: each episode's questions (HTML) by source."""
     shared = shared or Shared.of(lesson)
     setup = next((p for p in lesson.learners if p.slug == "setup"), None)
-    return render_fragment(shared, "schedule.html", rows=_rows(lesson, bodies, with_times=True),
+    return render_fragment(shared, "schedule.html", rows=_rows(lesson, questions, with_times=True),
                            setup="setup.html" if setup is not None else "", start=clock(0),
                            finish=clock(sum(p.minutes for p in lesson.episodes)) if lesson.episodes else "")
 
 
-def _rows(lesson: Lesson, bodies: dict[str, RenderedBody], with_times: bool) -> list[dict]:
+def _rows(lesson: Lesson, questions: Mapping[str, str], with_times: bool) -> list[dict]:
     rows = []
     elapsed = 0
     for number, page in enumerate(lesson.episodes, start=1):
-        questions = bodies[page.source].overview.get("questions", "") if page.source in bodies else ""
         rows.append({"time": clock(elapsed), "number": number, "href": page.filename,
-                     "title": inline_title(page.title), "question": _first_item(questions)})
+                     "title": inline_title(page.title), "question": _first_item(questions.get(page.source, ""))})
         elapsed += page.minutes
     return rows
 
 
-def home(shared: Shared, bodies: dict[str, RenderedBody], view: str) -> str:
+def home(shared: Shared, bodies: Mapping[str, RenderedBody], questions: Mapping[str, str], view: str) -> str:
     """What the home page shows after the lesson's own index: "Summary and Setup" for learners (the
-    episodes, then setup.md inline under #setup), "Summary and Schedule" for instructors."""
+    episodes, then setup.md inline under #setup), "Summary and Schedule" for instructors. ``questions``:
+    each episode's questions (what the records' summaries keep: no episode's body is read for them)."""
     lesson = shared.lesson
     if view == "instructor":
-        return schedule(lesson, bodies, shared)
-    parts = [render_fragment(shared, "episodes.html", rows=_rows(lesson, bodies, with_times=False))] \
+        return schedule(lesson, questions, shared)
+    parts = [render_fragment(shared, "episodes.html", rows=_rows(lesson, questions, with_times=False))] \
         if lesson.episodes else []
     setup = next((p for p in lesson.learners if p.slug == "setup"), None)
     if setup is not None and setup.source in bodies:

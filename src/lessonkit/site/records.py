@@ -58,7 +58,7 @@ class PageRecord:
     """A page as rendered: its body and what the pages that gather the lesson take from it."""
 
     key: str
-    body: RenderedBody
+    body: RenderedBody | None  # None: written to the cache by the worker that rendered it (RecordStore.get reads it)
     search_json: bytes = b""  # ``search`` as JSON array items (UTF-8), ready to join into the index
     fragments: dict[tuple[str, str], str | bytes] = field(default_factory=dict)  # (aggregate page, view) -> HTML
     derived: bool = True  # False for a record read back from the cache: search and fragments not computed
@@ -137,10 +137,33 @@ class RecordStore:
         self.memory: dict[str, PageRecord] = {}
         self.unsaved: set[str] = set()
         self._listed: set[str] | None = None  # the record files in ``folder`` (one listing, not a stat per page)
+        #: Set by a build that saves its state: worker processes write the records they render
+        #: (``write_from_worker``); ``serve`` keeps its records in memory instead.
+        self.direct = False
+        self._made = False
 
     def add(self, record: PageRecord) -> None:
         self.memory[record.key] = record
-        self.unsaved.add(record.key)
+        if record.body is not None:
+            self.unsaved.add(record.key)
+        elif self._listed is not None:
+            self._listed.add(record.key)
+
+    def write_from_worker(self, record: PageRecord) -> PageRecord:
+        """In a worker process of a build that saves its state (``direct``): write ``record``'s body
+        to the folder now and give back the record without it, so that the body neither travels back
+        through the pipe nor is written by the main process one page after another (the main process
+        keeps what the pages that gather the lesson need, and reads the body if it ever needs it)."""
+        if not self.direct or self.folder is None:
+            return record
+        if not self._made:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._made = True
+        self._write(self.folder, record.key, record.body)
+        return PageRecord(record.key, None, record.search_json, record.fragments, record.derived)
+
+    def _write(self, folder: Path, key: str, body: RenderedBody) -> None:
+        save_data(folder / f"{key}.msgpack", RECORD_KIND, self.signature, codec.encode(body))
 
     def has(self, key: str) -> bool:
         if key in self.memory:
@@ -155,8 +178,15 @@ class RecordStore:
                 self._listed = set()
         return key in self._listed
 
-    def get(self, key: str) -> PageRecord | None:
+    def get(self, key: str, body: bool = True) -> PageRecord | None:
+        """The record of ``key`` (its body read back from the folder if a worker wrote it, unless
+        ``body`` is False: the caller needs only its search entries and parts)."""
         found = self.memory.get(key)
+        if found is not None and found.body is None and body:  # written by a worker: read its body back
+            loaded = self._load(key) if self.folder is not None else None
+            if loaded is None:
+                return None
+            found.body = loaded.body
         if found is None and self.folder is not None:
             found = self._load(key)
             if found is not None:
@@ -173,8 +203,15 @@ class RecordStore:
     def save(self, folder: Path, keep: set[str]) -> None:
         """Write new records to ``folder`` and delete the ones no page uses any more."""
         folder.mkdir(parents=True, exist_ok=True)
+        if self.folder is not None and folder != self.folder:  # the records workers wrote are elsewhere
+            for key in keep:
+                record = self.memory.get(key)
+                if record is not None and record.body is None and self.get(key) is not None:
+                    self.unsaved.add(key)
         for key in self.unsaved & keep:
-            save_data(folder / f"{key}.msgpack", RECORD_KIND, self.signature, codec.encode(self.memory[key].body))
+            body = self.memory[key].body
+            assert body is not None
+            self._write(folder, key, body)
         self.unsaved.clear()
         self.folder = folder
         self._listed = None
