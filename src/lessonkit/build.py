@@ -246,21 +246,16 @@ class Builder:
 
     def _render(self, builds: list[LessonBuild], out: Path, result: BuildResult) -> None:
         """Render every lesson into a staging folder and swap it in (``result.ok`` when done)."""
-        from lessonkit.output import OutputBusy, OutputError, StagedOutput
-
-        try:
-            staged = StagedOutput(out, protect=[self.source, *(b.root for b in builds)])
-        except (OutputError, OSError) as exc:
-            report = Report()
-            report.error(str(out), 0, "output-busy" if isinstance(exc, OutputBusy) else "output-path", str(exc),
-                         "Choose another --out folder.")
-            result.diagnostics.extend(report.sorted())
+        staged = self._stage(out, builds, result)
+        if staged is None:
             return
         from lessonkit.site.theme import ThemeError
 
         try:
             try:
-                self._render_lessons(builds, staged)
+                staged = self._render_lessons_whole(builds, staged, out, result)
+                if staged is None:
+                    return
             except ThemeError as exc:
                 staged.abort()
                 result.diagnostics.append(_theme_problem(exc, builds))
@@ -281,6 +276,51 @@ class Builder:
             raise
         result.ok = True
         self.published = builds
+
+    def _render_lessons_whole(self, builds: list[LessonBuild], staged: StagedOutput, out: Path,
+                              result: BuildResult) -> StagedOutput | None:
+        """``_render_lessons``; when the cache turns out not to hold what its state names (a build killed
+        while saving it, a cache file deleted or damaged by hand), every page again, into a new staging
+        folder (the output is untouched so far). The staging folder written (None: see ``result``)."""
+        from lessonkit.site.records import CacheIncomplete
+
+        try:
+            self._render_lessons(builds, staged)
+            return staged
+        except CacheIncomplete as exc:
+            staged.abort()
+            problem = str(exc)
+        from lessonkit.site.builder import BuildState
+
+        report = Report()
+        report.info(str(self.source), 0, "cache-incomplete",
+                    f"{problem}; every page was rendered again, and the cache is whole again",
+                    "Nothing to do: this happens after a build was stopped while it saved its cache.")
+        result.diagnostics.extend(report.sorted())
+        staged = self._stage(out, builds, result)
+        if staged is None:
+            return None
+        for build in builds:
+            self.states[build.root] = BuildState.empty(build.cache)
+        try:
+            self._render_lessons(builds, staged)
+        except BaseException:
+            staged.abort()
+            raise
+        return staged
+
+    def _stage(self, out: Path, builds: list[LessonBuild], result: BuildResult) -> StagedOutput | None:
+        """A staging folder for the new output, or None with the reason in ``result``."""
+        from lessonkit.output import OutputBusy, OutputError, StagedOutput
+
+        try:
+            return StagedOutput(out, protect=[self.source, *(b.root for b in builds)])
+        except (OutputError, OSError) as exc:
+            report = Report()
+            report.error(str(out), 0, "output-busy" if isinstance(exc, OutputBusy) else "output-path", str(exc),
+                         "Choose another --out folder.")
+            result.diagnostics.extend(report.sorted())
+            return None
 
     def _render_lessons(self, builds: list[LessonBuild], staged: StagedOutput) -> None:
         from lessonkit.site.builder import BuildState, SiteBuilder

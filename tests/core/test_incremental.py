@@ -489,3 +489,48 @@ def test_the_lessons_metadata_is_rewritten_only_when_what_it_describes_changes(l
     _new_process_build(lesson, out)
     assert (out / "lesson.jsonld").stat().st_ino != renamed
     assert "Counting cells, by hand and by code." in (out / "lesson.jsonld").read_text()
+
+
+@pytest.mark.parametrize("damage", ["pack entry", "record file"])
+def test_a_cache_that_lacks_what_its_state_names_is_rebuilt_not_a_crash(lesson: Path, tmp_path: Path, damage: str):
+    """A build stopped while it saved its cache (the packs written, the state not), or a cache file
+    damaged by hand: the next build that needs the missing part renders every page again (a note says
+    so), its output is a clean build's, and the build after it is incremental again."""
+    from lessonkit.cache import load_data, save_data
+    from lessonkit.site.builder import _state_signature
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    options = BuildOptions(out=out, cache=cache, execution=ExecutionOptions(enabled=False))
+    assert Builder(lesson, options).build().ok
+    if damage == "pack entry":
+        for view in ("learner", "instructor"):
+            pack = cache / "parts" / f"key-points.{view}.msgpack"
+            entries = load_data(pack, "page-parts", _state_signature())
+            entries.pop(sorted(entries)[0])
+            entries.pop(sorted(entries)[0])
+            save_data(pack, "page-parts", _state_signature(), entries)
+    else:  # damaged: there, but not readable
+        for record in (cache / "records").glob("*.msgpack"):
+            record.write_bytes(b"not a record")
+    forget_last_build(lesson)
+    episode = lesson / "episodes" / "blocks-and-tabs.md"
+    episode.write_text(episode.read_text().replace("- Blocks are fenced divs.", "- Blocks are fenced divs, edited."))
+    if damage == "record file":  # the episodes in another order: new pagers, pages written again from records
+        config = lesson / "config.yaml"
+        config.write_text(config.read_text().replace("- counting-cells.md\n- blocks-and-tabs.md\n",
+                                                      "- blocks-and-tabs.md\n- counting-cells.md\n"))
+    result = Builder(lesson, options).build()
+    assert result.ok, result.diagnostics
+    notes = [d for d in result.diagnostics if d.rule == "cache-incomplete"]
+    assert len(notes) == 1 and str(notes[0].severity) == "info" and "rendered again" in notes[0].message
+    assert result.pages_rendered == result.pages_rendered + result.pages_reused  # every page
+    clean = Builder(lesson, BuildOptions(out=tmp_path / "clean", cache=tmp_path / "clean-cache",
+                                         execution=ExecutionOptions(enabled=False))).build()
+    assert clean.ok
+    assert {k: v for k, v in snapshot(out).items() if k != ".lessonkit-site"} == \
+        {k: v for k, v in snapshot(tmp_path / "clean").items() if k != ".lessonkit-site"}
+    forget_last_build(lesson)
+    episode.write_text(episode.read_text().replace("edited.", "edited again."))
+    again = Builder(lesson, options).build()
+    assert again.ok and again.pages_rendered == 1
+    assert not [d for d in again.diagnostics if d.rule == "cache-incomplete"]

@@ -46,6 +46,7 @@ from lessonkit.site.records import (
     PARTS,
     RECORDS,
     SPLICED,
+    CacheIncomplete,
     PageRecord,
     PartStore,
     RecordInfo,
@@ -85,7 +86,7 @@ class BuildState:
         info = self.infos[source]
         found = self.records.get(info.key, body)
         if found is None:
-            raise LookupError(f"the rendered page of {source} is missing from the cache")
+            raise CacheIncomplete(f"the rendered page of {source} is missing from the cache")
         return found
 
     def add(self, source: str, record: PageRecord, info: RecordInfo | None = None) -> None:
@@ -102,12 +103,21 @@ class BuildState:
         return self.infos[source].parts.get(name, "")
 
     @classmethod
+    def empty(cls, cache: Path | None) -> BuildState:
+        """No page rendered yet; what this build renders is kept in ``cache``."""
+        signature = _state_signature()
+        if cache is None:
+            return cls()
+        return cls(records=RecordStore(cache / RECORDS, signature), parts=PartStore(cache / PARTS, signature),
+                   cache=cache)
+
+    @classmethod
     def load(cls, cache: Path | None) -> BuildState:
         signature = _state_signature()
         if cache is None:
             return cls()
-        records, parts = RecordStore(cache / RECORDS, signature), PartStore(cache / PARTS, signature)
-        fresh = cls(records=records, parts=parts, cache=cache)  # what this build renders is kept there
+        fresh = cls.empty(cache)
+        records, parts = fresh.records, fresh.parts
         data = load_data(cache / STATE_FILE, STATE_KIND, signature)
         if not isinstance(data, dict):
             return fresh

@@ -43,6 +43,11 @@ PACKS: tuple[str, ...] = tuple(f"{spec.slug}.{view}" for spec in AGGREGATES if s
                                for view in VIEWS)
 
 
+class CacheIncomplete(LookupError):
+    """The cache does not hold what its state names (a build killed while saving it, a file deleted or
+    damaged by hand): the build renders every page again (``Builder._render``)."""
+
+
 def pack_name(slug: str, view: str) -> str:
     return f"{slug}.{view}"
 
@@ -196,9 +201,10 @@ class RecordStore:
     def _load(self, key: str) -> PageRecord | None:
         data = load_data(self.folder / f"{key}.msgpack", RECORD_KIND, self.signature)
         try:
-            return PageRecord(key, codec.decode(data, codec.types(RenderedBody)), derived=False)
+            body = codec.decode(data, codec.types(RenderedBody))
         except (codec.DecodeError, TypeError):
             return None
+        return PageRecord(key, body, derived=False) if isinstance(body, RenderedBody) else None  # damaged: None
 
     def save(self, folder: Path, keep: set[str]) -> None:
         """Write new records to ``folder`` and delete the ones no page uses any more."""
@@ -249,7 +255,7 @@ class PartStore:
             return fresh[digest]
         found = self._pack(name).get(digest)
         if found is None:
-            raise LookupError(f"the cache has no {name} part {digest}")
+            raise CacheIncomplete(f"the cache has no {name} part {digest}")
         return found
 
     def _pack(self, name: str) -> dict[str, str | bytes]:
