@@ -253,3 +253,20 @@ def test_unit_tests_run_without_playwright(tmp_path: Path):
                              str(root / "tests/core/test_fenced_divs.py")], cwd=root, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_new_writes_a_title_with_quotes_and_colons_as_it_was_given(tmp_path: Path):
+    """The title goes into config.yaml and CITATION.cff as YAML strings, whatever it holds."""
+    lesson = tmp_path / "cells"
+    title = """Cells: "counting" them, and the researcher's view"""
+    assert run("new", str(lesson), "--title", title).returncode == 0
+    built = run("build", str(lesson), "--strict")
+    assert built.returncode == 0 and "no problems" in built.stderr, built.stderr
+    from lessonkit.credit.metadata import read_cff
+    from lessonkit.readers import read_lesson
+
+    read = read_lesson(lesson)
+    assert read.config.title == title and read_cff(read)["title"] == title
+    assert "https://github.com/example/cells-counting-them-and-the-researcher-s-view" in \
+        (lesson / "config.yaml").read_text()
+    assert Document.load(lesson / "site/index.html").find("title").text() == f"Summary and Setup – {title}"

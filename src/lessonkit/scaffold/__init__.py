@@ -45,8 +45,10 @@ def create_lesson(target: Path, title: str | None = None, carpentry: str = "incu
         cff_authors = f"  - given-names: {quoted(given)}\n    family-names: {quoted(family)}"
     else:
         cff_authors = f"  - name: {quoted(author)}"
+    title = " ".join((title or "").split()) or slug_title(target.name)
     context = {
-        "title": title or slug_title(target.name),
+        "title": title,
+        "slug": "-".join(re.findall(r"[a-z0-9]+", title.lower())) or "lesson",  # for the example repository
         "carpentry": carpentry,
         "author": author,
         "cff_authors": cff_authors,
