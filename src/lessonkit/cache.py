@@ -105,16 +105,17 @@ def load_data(path: Path, kind: str, signature: str) -> Any | None:
     return value.get("data")
 
 
-def save_data(path: Path, kind: str, signature: str, data: Any) -> None:
-    """Write a cache file atomically; a cache that cannot be written only makes the next build slower."""
+def save_data(path: Path, kind: str, signature: str, data: Any) -> bool:
+    """Write a cache file atomically; a cache that cannot be written only makes the next build slower
+    (False then)."""
     import msgpack
 
     try:
         packed = msgpack.packb({HEADER: kind, "layout": LAYOUT, "signature": signature, "data": data},
                                use_bin_type=True)
     except (TypeError, ValueError):
-        return
-    write_sealed(path, packed)
+        return False
+    return write_sealed(path, packed)
 
 
 def sealed(payload: bytes) -> bytes:
@@ -130,8 +131,9 @@ def opened(raw: bytes) -> bytes | None:
     return payload if hmac.compare_digest(mac, _mac(payload)) else None
 
 
-def write_sealed(path: Path, payload: bytes) -> None:
-    """Write a sealed file atomically; a cache that cannot be written only makes the next build slower."""
+def write_sealed(path: Path, payload: bytes) -> bool:
+    """Write a sealed file atomically; a cache that cannot be written only makes the next build slower
+    (False then)."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         # Never through a link a lesson committed under this name: a new file or nothing.
@@ -144,6 +146,8 @@ def write_sealed(path: Path, payload: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
+        return False
+    return True
 
 
 def user_cache(name: str) -> Path | None:

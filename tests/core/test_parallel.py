@@ -97,3 +97,27 @@ def test_workers_write_the_records_they_render_and_a_later_build_reads_them_back
     # of the other episodes'
     assert len(found["episodes"]) >= 52 and set(found["episodes"]) <= set(found["bodiless"])
     assert found["same"]
+
+
+def test_a_record_a_worker_cannot_write_goes_back_with_its_body(tmp_path):
+    """A worker whose record cannot be written (a full disk, a cache folder that is a file) sends the
+    body back as before, and the main process keeps it; a written one comes back without it, and is
+    read back from the folder when asked for."""
+    from lessonkit.site.body import RenderedBody
+    from lessonkit.site.records import PageRecord, RecordStore
+
+    body = RenderedBody("<p>Counted.</p>", overview={"questions": "<ul><li>How?</li></ul>"})
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    unwritable = RecordStore(blocked / "records", "signature")
+    unwritable.direct = True
+    back = unwritable.write_from_worker(PageRecord("k1", body, b"[]", {("aio", "learner"): b"<section>"}))
+    assert back.body == body
+    store = RecordStore(tmp_path / "records", "signature")
+    assert store.write_from_worker(PageRecord("k2", body)).body == body  # not direct: nothing written
+    store.direct = True
+    back = store.write_from_worker(PageRecord("k2", body, b"[]", {("aio", "learner"): b"<section>"}))
+    assert back.body is None and back.fragments == {("aio", "learner"): b"<section>"}
+    store.add(back)
+    assert store.get("k2", body=False).body is None  # what the gathering pages need, without the body
+    assert store.get("k2").body == body  # read back from the folder

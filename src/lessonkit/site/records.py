@@ -162,13 +162,15 @@ class RecordStore:
         if not self.direct or self.folder is None:
             return record
         if not self._made:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):
+                self.folder.mkdir(parents=True, exist_ok=True)
             self._made = True
-        self._write(self.folder, record.key, record.body)
+        if not self._write(self.folder, record.key, record.body):
+            return record  # not written (a full disk?): the body goes back, and is kept in memory
         return PageRecord(record.key, None, record.search_json, record.fragments, record.derived)
 
-    def _write(self, folder: Path, key: str, body: RenderedBody) -> None:
-        save_data(folder / f"{key}.msgpack", RECORD_KIND, self.signature, codec.encode(body))
+    def _write(self, folder: Path, key: str, body: RenderedBody) -> bool:
+        return save_data(folder / f"{key}.msgpack", RECORD_KIND, self.signature, codec.encode(body))
 
     def has(self, key: str) -> bool:
         if key in self.memory:
