@@ -400,3 +400,23 @@ def test_catalogue_page_is_a_template_in_the_catalogues_language(tmp_path: Path)
     assert page.find("h1").text() == "Unsere Kurse"
     assert "3 Episoden" in page.find("p", cls="meta").text()
     assert "Erstellt mit lessonkit." in page.find("footer").text()
+
+
+def test_quotes_and_ampersands_in_questions_and_headings_are_shown_as_written(tmp_path: Path):
+    """The schedule, the episode list and the search index show a question's or heading's text, not its
+    HTML: a quote is a quote (it was shown as '&quot;', escaped twice)."""
+    lesson = shutil.copytree(FIXTURES / "workbench", tmp_path / "lesson")
+    episode = lesson / "episodes/blocks-and-tabs.md"
+    episode.write_text(episode.read_text().replace("- Which blocks exist?", '- Which "blocks" exist, & why?')
+                       .replace("## Tabs section", '## Tabs "section" & more'))
+    assert Builder(lesson, BuildOptions(out=tmp_path / "out", execution=NO_EXECUTION)).build().ok
+    out = tmp_path / "out"
+    cells = [tr.find_all("td")[-1].text() for tr in doc(out, "instructor/index.html").find("section", cls="schedule")
+             .find_all("tr") if tr.find_all("td")]
+    assert 'Which "blocks" exist, & why?' in cells
+    questions = [span.text() for span in doc(out, "index.html").find_all("span", cls="episode-question")]
+    assert '— Which "blocks" exist, & why?' in questions
+    entries = json.loads((out / "assets/search-index.js").read_text()
+                         .removeprefix("window.LK_SEARCH_INDEX = ").rstrip().rstrip(";"))
+    assert 'Tabs "section" & more' in [e["s"] for e in entries]
+    assert not any("&quot;" in e["s"] or "&amp;" in e["s"] for e in entries)

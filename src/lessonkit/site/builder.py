@@ -113,12 +113,11 @@ class BuildState:
 
     @classmethod
     def load(cls, cache: Path | None) -> BuildState:
-        signature = _state_signature()
-        if cache is None:
-            return cls()
         fresh = cls.empty(cache)
+        if cache is None:
+            return fresh
         records, parts = fresh.records, fresh.parts
-        data = load_data(cache / STATE_FILE, STATE_KIND, signature)
+        data = load_data(cache / STATE_FILE, STATE_KIND, records.signature)
         if not isinstance(data, dict):
             return fresh
         try:

@@ -66,9 +66,16 @@ def home_key(lesson: Lesson, keys: dict[str, str]) -> str:
 
 
 def _first_item(html: str) -> str:
+    """The plain text of the first item of a list (HTML), for a template to escape once."""
     m = re.search(r"<li>(.*?)</li>", html, re.S)
-    text = m.group(1) if m else html
-    return _TAG.sub("", text).strip()
+    return _plain_text(m.group(1) if m else html)
+
+
+def _plain_text(html: str) -> str:
+    """``html`` without its tags and with its character references read (``&quot;`` is ``"``)."""
+    import html as html_module
+
+    return html_module.unescape(_TAG.sub("", html)).strip()
 
 
 def prefix_ids(html: str, prefix: str) -> str:
@@ -191,7 +198,7 @@ def search_entries(page: Page, html: str) -> list[dict]:
     """Search documents for a page: one per level-2 section (and the text before the first)."""
     entries: list[dict] = []
     matches = list(_H2.finditer(html))
-    starts = [(0, "", "")] + [(m.start(), m.group(1), _TAG.sub("", m.group(2)).strip()) for m in matches]
+    starts = [(0, "", "")] + [(m.start(), m.group(1), _plain_text(m.group(2))) for m in matches]
     for index, (start, anchor, heading) in enumerate(starts):
         end = starts[index + 1][0] if index + 1 < len(starts) else len(html)
         text = _text(html[start:end])
