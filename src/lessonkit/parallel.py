@@ -71,7 +71,9 @@ def map_pages(task: Callable[[int], Any], count: int, progress: Callable[[int], 
 
     _TASK = task
     try:
-        batch = max(4, count // (jobs * 8))
+        # Small batches: with 8 per worker, the last batch ran alone for up to 0.96 s while the other
+        # core idled (1,000 episodes); with 32 per worker that tail is 0.01-0.18 s.
+        batch = max(4, count // (jobs * 32))
         batches = [list(range(start, min(start + batch, count))) for start in range(0, count, batch)]
         results: list[Any] = []
         context = multiprocessing.get_context("fork")
