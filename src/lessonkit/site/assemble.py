@@ -269,9 +269,15 @@ def inline_title(text: str) -> str:
 _TAG = re.compile(r"<[^>]+>")
 
 
+def html_text(html: str, tag: str = "") -> str:
+    """``html`` as plain text: each tag replaced by ``tag``, character references read (``&quot;`` is
+    ``"``), to be escaped once where it is written."""
+    return html_module.unescape(_TAG.sub(tag, html))
+
+
 def plain(text: str) -> str:
     """A title as plain text (no markup, no character references): escaped once, where it is written."""
-    return html_module.unescape(_TAG.sub("", inline_title(text)))
+    return html_text(inline_title(text))
 
 
 def render_page(

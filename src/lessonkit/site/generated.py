@@ -8,13 +8,12 @@ from collections.abc import Mapping
 
 from lessonkit.locale import N_, Interface, interface
 from lessonkit.model import Lesson, Page
-from lessonkit.site.assemble import Shared, inline_title, plain, render_fragment
+from lessonkit.site.assemble import Shared, html_text, inline_title, plain, render_fragment
 from lessonkit.site.body import RenderedBody, for_view
 
 #: The attributes that hold or name an id: id="x", href="#x", aria-labelledby/aria-controls="x y" (one pass).
 _IDS = re.compile(r'\b(?:id="([^"]+)"|href="#([^"]+)"|aria-(labelledby|controls)="([^"]+)")')
 _FIGURE = re.compile(r"<figure\b.*?</figure>|<img\b[^>]*>", re.S)
-_TAG = re.compile(r"<[^>]+>")
 _ALT = re.compile(r'<img\b[^>]*?\balt="([^"]*)"')
 _H2 = re.compile(r'<h2\b[^>]*?\bid="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 
@@ -68,14 +67,7 @@ def home_key(lesson: Lesson, keys: dict[str, str]) -> str:
 def _first_item(html: str) -> str:
     """The plain text of the first item of a list (HTML), for a template to escape once."""
     m = re.search(r"<li>(.*?)</li>", html, re.S)
-    return _plain_text(m.group(1) if m else html)
-
-
-def _plain_text(html: str) -> str:
-    """``html`` without its tags and with its character references read (``&quot;`` is ``"``)."""
-    import html as html_module
-
-    return html_module.unescape(_TAG.sub("", html)).strip()
+    return html_text(m.group(1) if m else html).strip()
 
 
 def prefix_ids(html: str, prefix: str) -> str:
@@ -198,7 +190,7 @@ def search_entries(page: Page, html: str) -> list[dict]:
     """Search documents for a page: one per level-2 section (and the text before the first)."""
     entries: list[dict] = []
     matches = list(_H2.finditer(html))
-    starts = [(0, "", "")] + [(m.start(), m.group(1), _plain_text(m.group(2))) for m in matches]
+    starts = [(0, "", "")] + [(m.start(), m.group(1), html_text(m.group(2)).strip()) for m in matches]
     for index, (start, anchor, heading) in enumerate(starts):
         end = starts[index + 1][0] if index + 1 < len(starts) else len(html)
         text = _text(html[start:end])
@@ -214,9 +206,7 @@ def search_entries(page: Page, html: str) -> list[dict]:
 
 
 def _text(html: str) -> str:
-    import html as html_module
-
-    return " ".join(html_module.unescape(_TAG.sub(" ", html)).split())
+    return " ".join(html_text(html, " ").split())
 
 
 def catalogue(title: str, intro: str, lessons: list[Lesson], summaries: list[str], extra: str = "",

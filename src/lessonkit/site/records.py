@@ -211,12 +211,7 @@ class RecordStore:
     def save(self, folder: Path, keep: set[str]) -> None:
         """Write new records to ``folder`` and delete the ones no page uses any more."""
         folder.mkdir(parents=True, exist_ok=True)
-        if self.folder is not None and folder != self.folder:  # the records workers wrote are elsewhere
-            for key in keep:
-                record = self.memory.get(key)
-                if record is not None and record.body is None and self.get(key) is not None:
-                    self.unsaved.add(key)
-        for key in self.unsaved & keep:
+        for key in self.unsaved & keep:  # (those workers wrote are in ``folder`` already: the build's cache)
             body = self.memory[key].body
             assert body is not None
             self._write(folder, key, body)
