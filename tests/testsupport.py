@@ -72,6 +72,19 @@ class ProcessLog:
         poll(lambda: text in self.text, timeout, what=f"{text!r} in the output")
 
 
+def save(path: Path, text: str) -> None:
+    """Save ``text`` as many editors do, by renaming a finished file over the old one, so that a build
+    running meanwhile (``lessonkit serve``) reads the old text or the new, never a file cut short."""
+    import os
+    import tempfile
+
+    # An editor's swap-file name, which the watcher ignores: only the rename is a change.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".swp")
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
+    os.replace(temporary, path)
+
+
 def copy_lesson(source: Path, target: Path) -> Path:
     """A private copy of a lesson (fixture or corpus) for a test to build or edit."""
     import shutil

@@ -26,8 +26,10 @@ from pathlib import Path
 RELOAD_PATH = "/__lessonkit/events"
 #: A reload event's data is the site paths that changed ("*": any page may have): a page reloads when it is
 #: one of them, so the page saved and shown at once (Builder.preview) is not reloaded again by the whole build.
+#: The stream starts at the generation the page was served at (``since``), so that a change published
+#: between serving the page and opening its stream still reloads it.
 RELOAD_SCRIPT = (
-    "<script>(function(){if(!window.EventSource)return;var s=new EventSource('" + RELOAD_PATH + "');"
+    "<script>(function(){if(!window.EventSource)return;var s=new EventSource('" + RELOAD_PATH + "?since=%d');"
     "var p=decodeURIComponent(location.pathname.replace(/^\\//,''));if(p===''||/\\/$/.test(p))p+='index.html';"
     "s.addEventListener('reload',function(e){var d=e.data;"
     "if(d==='*'||d.split('\\n').indexOf(p)!==-1)location.reload();});})();</script>"
@@ -169,6 +171,7 @@ class Handler(SimpleHTTPRequestHandler):
             return None
 
     def _html(self, path: Path) -> None:
+        generation = self.hub.generation  # before reading: a page published meanwhile reloads it again
         data = self._overlaid(path)
         try:
             data = data if data is not None else path.read_bytes()
@@ -178,7 +181,7 @@ class Handler(SimpleHTTPRequestHandler):
         marker = b"</body>"
         position = data.rfind(marker)
         if position != -1:
-            data = data[:position] + RELOAD_SCRIPT.encode() + data[position:]
+            data = data[:position] + (RELOAD_SCRIPT % generation).encode() + data[position:]
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -198,20 +201,38 @@ class Handler(SimpleHTTPRequestHandler):
                 return
         super().send_error(code, message, explain)
 
+    def _since(self, current: int) -> int:
+        """The generation the page's stream starts after: the last event it received (a reconnection), else
+        the generation the page was served at, else now; -1 (reload at once) when that is later than now,
+        as after a restart of ``lessonkit serve``."""
+        from urllib.parse import parse_qs, urlsplit
+
+        given = self.headers.get("Last-Event-ID") or next(
+            iter(parse_qs(urlsplit(self.path).query).get("since", [])), None)
+        try:
+            since = int(given) if given is not None else current
+        except ValueError:
+            since = current
+        if since > current:
+            return -1
+        return since if since >= 0 else current
+
     def _events(self) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
-        seen = self.hub.generation
         with self.hub.condition:
             self.hub.listeners += 1
+            current = self.hub.generation
+            seen = self._since(current)
         try:
             self.wfile.write(b"retry: 1000\n\n")
             self.wfile.flush()
             while not self.hub.closed:
-                current = self.hub.wait(seen, timeout=15)
+                if seen == current:
+                    current = self.hub.wait(seen, timeout=15)
                 if current != seen:
-                    paths = self.hub.changed_since(seen)
+                    paths = self.hub.changed_since(seen) if seen >= 0 else None
                     seen = current
                     if paths is None:
                         data = "*"

@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from lessonkit.build import Builder, BuildOptions
-from testsupport import FIXTURES, copy_lesson, poll
+from testsupport import FIXTURES, copy_lesson, poll, save
 
 
 def free_port() -> int:
@@ -41,7 +41,7 @@ def test_open_page_reloads_after_an_edit(browser: Browser, tmp_path: Path):
         def reloaded() -> bool:
             # Written again until the watcher, which starts once the site is served, has seen it;
             # no navigation by the test: the page reloads itself when the rebuild is done.
-            episode.write_text(edited)
+            save(episode, edited)
             try:
                 expect(heading).to_have_text("Why count cells at all?", timeout=3000)
             except AssertionError:

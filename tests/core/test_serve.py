@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from lessonkit.serve import RELOAD_PATH, Server, watch_filter
-from testsupport import FIXTURES, ProcessLog, copy_lesson, poll
+from testsupport import FIXTURES, ProcessLog, copy_lesson, poll, save
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -72,14 +72,17 @@ def test_serve_rebuilds_on_change(tmp_path: Path):
         episode = lesson / "episodes/counting-cells.md"
         edited = episode.read_text().replace("Seeding density matters", "Seeding density is crucial")
 
+        written = tmp_path / "site/counting-cells.html"
+
         def rebuilt() -> bool:
-            episode.write_text(edited)  # again until the watcher (which starts after serving) sees it
-            return poll(lambda: "Seeding density is crucial" in fetch(url + "counting-cells.html")[1], timeout=2,
-                        what="the rebuild")
+            save(episode, edited)  # again until the watcher (which starts after serving) sees it
+            # The whole build done, not only the page shown at once: a build still running could read
+            # the broken edit below, and fail, and the site it keeps would be the first one.
+            return poll(lambda: "Seeding density is crucial" in written.read_text(), timeout=2, what="the rebuild")
 
         poll(lambda: _quietly(rebuilt), what="the edit to be served")
         # A broken edit keeps the previous site being served.
-        episode.write_text("---\ntitle: Broken\n---\n\n::: challenge\n")
+        save(episode, "---\ntitle: Broken\n---\n\n::: challenge\n")
         log.wait_for("Build failed")
         status, body = fetch(url + "counting-cells.html")
         assert status == 200 and "Seeding density is crucial" in body
@@ -213,3 +216,41 @@ def test_a_page_in_the_overlay_is_served_in_place_of_the_file(tmp_path: Path):
         assert "old" in fetch(server.url + "a.html")[1]
     finally:
         server.stop()
+
+
+def test_a_page_stream_starts_at_the_generation_the_page_was_served_at(tmp_path: Path):
+    """A change published between serving a page and opening its event stream still reloads the page;
+    a reconnection resumes after its last event; a page from before a restart reloads at once."""
+    (tmp_path / "a.html").write_text("<body>a</body>")
+    server = Server(tmp_path, "127.0.0.1", 0).start()
+    try:
+        server.hub.bump(["x.html"])
+        _, body = fetch(server.url + "a.html")
+        assert f"{RELOAD_PATH}?since=1'" in body  # served at generation 1
+        server.hub.bump(["a.html"])  # before the page's stream opens
+        server.hub.bump(["b.html"])
+        assert _first_event(server, "?since=1") == "id: 3\nevent: reload\ndata: a.html\ndata: b.html"
+        assert _first_event(server, "?since=1", {"Last-Event-ID": "2"}) == "id: 3\nevent: reload\ndata: b.html"
+        assert _first_event(server, "?since=9") == "id: 3\nevent: reload\ndata: *"
+        assert _first_event(server, "?since=nonsense", bump=["c.html"]) == "id: 4\nevent: reload\ndata: c.html"
+    finally:
+        server.stop()
+
+
+def _first_event(server: Server, query: str, headers: dict[str, str] | None = None,
+                 bump: list[str] | None = None) -> str:
+    """The first reload event of a new stream (after ``bump`` is published once the stream is open)."""
+    host, port = server.httpd.server_address[:2]
+    listening = server.hub.listeners
+    with socket.create_connection((host, port), timeout=10) as sock:
+        lines = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        sock.sendall(f"GET {RELOAD_PATH}{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode())
+        if bump is not None:
+            poll(lambda: server.hub.listeners == listening + 1, what="the event stream to open")
+            server.hub.bump(bump)
+        received = b""
+        while b"event: reload" not in received or not received.endswith(b"\n\n"):
+            chunk = sock.recv(4096)
+            assert chunk, received
+            received += chunk
+    return next(e for e in received.decode().split("\n\n") if "event: reload" in e)

@@ -221,3 +221,27 @@ def test_cli_reports_executed_and_cached_chunks(tmp_path: Path):
                             env=env)
     assert "0 chunks run" in second.stderr and "11 chunks from the" in second.stderr, second.stderr
     assert json.loads((tmp_path / "site/notebooks/data.ipynb").read_text())["nbformat"] == 4
+
+
+def test_kernels_side_by_side_share_the_cores_among_their_thread_pools(tmp_path: Path, monkeypatch):
+    """Each of two kernels run side by side on two cores gets one OpenBLAS thread (as numpy reports
+    it), not one per core, so that they do not fight for the cores; a thread count the environment
+    sets is kept."""
+    from lessonkit import parallel
+
+    lesson = tmp_path / "lesson"
+    (lesson / "episodes").mkdir(parents=True)
+    (lesson / "config.yaml").write_text("title: Threads\nepisodes:\n- first.md\n- second.md\n")
+    for name in ("first", "second"):
+        (lesson / f"episodes/{name}.md").write_text(
+            f"---\ntitle: {name}\nteaching: 1\nexercises: 0\n---\n\n```{{python}}\nimport numpy, threadpoolctl\n"
+            "print('blas threads:', [p['num_threads'] for p in threadpoolctl.threadpool_info()"
+            " if p['user_api'] == 'blas'])\n```\n")
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    assert build(lesson, tmp_path / "site", jobs=2).ok
+    for name in ("first", "second"):
+        assert "blas threads: [1]" in (tmp_path / f"site/{name}.html").read_text()
+    shutil.rmtree(lesson / ".lessonkit")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert build(lesson, tmp_path / "site2", jobs=2).ok
+    assert "blas threads: [2]" in (tmp_path / "site2/first.html").read_text()

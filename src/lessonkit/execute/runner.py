@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from lessonkit import parallel
 from lessonkit.diagnostics import Diagnostic, Report, Severity
 from lessonkit.execute import cache
 from lessonkit.execute.options import (  # noqa: F401  (the names callers import from here)
@@ -216,10 +217,11 @@ def _run_jobs(lesson: Lesson, folder: Path, jobs: list[_Job], options: Execution
                      | {name for name in cache.DATA_FOLDERS if (lesson.root / name).is_dir()})
     copy = workdir.make_copy(lesson.root, folders)
     try:
-        env = workdir.kernel_environment(copy, folder)
+        cores = parallel.workers()
+        workers = max(1, min(options.jobs or min(4, cores), len(jobs)))
+        env = workdir.kernel_environment(copy, folder, threads=cores // workers)
         copied = workdir.snapshot(copy, skip={".home"})
         source_before = workdir.snapshot(lesson.root)
-        workers = options.jobs or min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
 
         def run(job: _Job):
             cwd = copy / Path(job.page.source).parent
@@ -229,7 +231,7 @@ def _run_jobs(lesson: Lesson, folder: Path, jobs: list[_Job], options: Execution
                 return knitr.run_episode(job.page, context)
             return _run(job, options, cwd, env)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             runs = list(pool.map(run, jobs))
         touched = workdir.changed(source_before, workdir.snapshot(lesson.root))
         if touched:
