@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from functools import partial
@@ -26,10 +27,11 @@ from pathlib import Path
 RELOAD_PATH = "/__lessonkit/events"
 #: A reload event's data is the site paths that changed ("*": any page may have): a page reloads when it is
 #: one of them, so the page saved and shown at once (Builder.preview) is not reloaded again by the whole build.
-#: The stream starts at the generation the page was served at (``since``), so that a change published
-#: between serving the page and opening its stream still reloads it.
+#: The stream starts at the generation the page was served at (``since``, as ``server.generation``), so that
+#: a change published between serving the page and opening its stream still reloads it, and a page served
+#: by an earlier server (``lessonkit serve`` restarted) reloads at once.
 RELOAD_SCRIPT = (
-    "<script>(function(){if(!window.EventSource)return;var s=new EventSource('" + RELOAD_PATH + "?since=%d');"
+    "<script>(function(){if(!window.EventSource)return;var s=new EventSource('" + RELOAD_PATH + "?since=%s');"
     "var p=decodeURIComponent(location.pathname.replace(/^\\//,''));if(p===''||/\\/$/.test(p))p+='index.html';"
     "s.addEventListener('reload',function(e){var d=e.data;"
     "if(d==='*'||d.split('\\n').indexOf(p)!==-1)location.reload();});})();</script>"
@@ -43,11 +45,15 @@ class ReloadHub:
     changes and told which site paths changed (None: any)."""
 
     def __init__(self) -> None:
+        self.server = f"{time.time_ns():x}"  # tells this server's generations from an earlier one's
         self.generation = 0
         self.condition = threading.Condition()
         self.closed = False
         self.changes: dict[int, tuple[str, ...] | None] = {}
         self.listeners = 0  # open event streams (pages that will reload)
+
+    def stamp(self, generation: int) -> str:
+        return f"{self.server}.{generation}"
 
     def bump(self, paths: list[str] | None = None) -> None:
         with self.condition:
@@ -181,7 +187,7 @@ class Handler(SimpleHTTPRequestHandler):
         marker = b"</body>"
         position = data.rfind(marker)
         if position != -1:
-            data = data[:position] + (RELOAD_SCRIPT % generation).encode() + data[position:]
+            data = data[:position] + (RELOAD_SCRIPT % self.hub.stamp(generation)).encode() + data[position:]
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -203,19 +209,16 @@ class Handler(SimpleHTTPRequestHandler):
 
     def _since(self, current: int) -> int:
         """The generation the page's stream starts after: the last event it received (a reconnection), else
-        the generation the page was served at, else now; -1 (reload at once) when that is later than now,
-        as after a restart of ``lessonkit serve``."""
-        from urllib.parse import parse_qs, urlsplit
-
+        the generation the page was served at, else now; -1 (reload at once) for a generation of an
+        earlier server (``lessonkit serve`` restarted)."""
         given = self.headers.get("Last-Event-ID") or next(
-            iter(parse_qs(urlsplit(self.path).query).get("since", [])), None)
-        try:
-            since = int(given) if given is not None else current
-        except ValueError:
-            since = current
-        if since > current:
+            iter(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("since", [])), None)
+        server, _, generation = (given or "").partition(".")
+        if not generation.isdigit():
+            return current  # none given, or not one of ours
+        if server != self.hub.server:
             return -1
-        return since if since >= 0 else current
+        return int(generation) if int(generation) <= current else current
 
     def _events(self) -> None:
         self.send_response(HTTPStatus.OK)
@@ -240,7 +243,7 @@ class Handler(SimpleHTTPRequestHandler):
                         continue
                     else:
                         data = "\ndata: ".join(paths)  # one data line per path: the event's data joins them with \n
-                    self.wfile.write(f"id: {current}\nevent: reload\ndata: {data}\n\n".encode())
+                    self.wfile.write(f"id: {self.hub.stamp(current)}\nevent: reload\ndata: {data}\n\n".encode())
                 else:
                     self.wfile.write(b": keep-alive\n\n")
                 self.wfile.flush()

@@ -220,19 +220,23 @@ def test_a_page_in_the_overlay_is_served_in_place_of_the_file(tmp_path: Path):
 
 def test_a_page_stream_starts_at_the_generation_the_page_was_served_at(tmp_path: Path):
     """A change published between serving a page and opening its event stream still reloads the page;
-    a reconnection resumes after its last event; a page from before a restart reloads at once."""
+    a reconnection resumes after its last event; a page served by an earlier server reloads at once."""
     (tmp_path / "a.html").write_text("<body>a</body>")
     server = Server(tmp_path, "127.0.0.1", 0).start()
     try:
         server.hub.bump(["x.html"])
         _, body = fetch(server.url + "a.html")
-        assert f"{RELOAD_PATH}?since=1'" in body  # served at generation 1
+        served = server.hub.stamp(1)
+        assert f"{RELOAD_PATH}?since={served}'" in body  # served at generation 1
         server.hub.bump(["a.html"])  # before the page's stream opens
         server.hub.bump(["b.html"])
-        assert _first_event(server, "?since=1") == "id: 3\nevent: reload\ndata: a.html\ndata: b.html"
-        assert _first_event(server, "?since=1", {"Last-Event-ID": "2"}) == "id: 3\nevent: reload\ndata: b.html"
-        assert _first_event(server, "?since=9") == "id: 3\nevent: reload\ndata: *"
-        assert _first_event(server, "?since=nonsense", bump=["c.html"]) == "id: 4\nevent: reload\ndata: c.html"
+        now = server.hub.stamp(3)
+        assert _first_event(server, f"?since={served}") == f"id: {now}\nevent: reload\ndata: a.html\ndata: b.html"
+        assert _first_event(server, f"?since={served}", {"Last-Event-ID": server.hub.stamp(2)}) == (
+            f"id: {now}\nevent: reload\ndata: b.html")
+        assert _first_event(server, "?since=0a1b.1") == f"id: {now}\nevent: reload\ndata: *"  # another server's
+        for odd in ("?since=nonsense", f"?since={server.hub.server}.99", ""):
+            assert _first_event(server, odd, bump=["c.html"]).endswith("data: c.html")  # from now on
     finally:
         server.stop()
 
