@@ -245,16 +245,20 @@ def _first_event(server: Server, query: str, headers: dict[str, str] | None = No
                  bump: list[str] | None = None) -> str:
     """The first reload event of a new stream (after ``bump`` is published once the stream is open)."""
     host, port = server.httpd.server_address[:2]
-    listening = server.hub.listeners
     with socket.create_connection((host, port), timeout=10) as sock:
         lines = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         sock.sendall(f"GET {RELOAD_PATH}{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode())
-        if bump is not None:
-            poll(lambda: server.hub.listeners == listening + 1, what="the event stream to open")
-            server.hub.bump(bump)
         received = b""
-        while b"event: reload" not in received or not received.endswith(b"\n\n"):
-            chunk = sock.recv(4096)
-            assert chunk, received
-            received += chunk
+
+        def until(text: bytes) -> None:
+            nonlocal received
+            while text not in received or not received.endswith(b"\n\n"):
+                chunk = sock.recv(4096)
+                assert chunk, received
+                received += chunk
+
+        if bump is not None:
+            until(b"retry:")  # the stream is open, and knows where it starts
+            server.hub.bump(bump)
+        until(b"event: reload")
     return next(e for e in received.decode().split("\n\n") if "event: reload" in e)
