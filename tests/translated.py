@@ -63,7 +63,16 @@ def make_lesson(root: Path, lang: str) -> Path:
                                                           encoding="utf-8")
     (root / "profiles/learner.md").write_text(f"---\ntitle: Priya\n---\n\n{t['profile']}\n", encoding="utf-8")
     (root / "LICENSE.md").write_text(f"---\ntitle: Lizenz\n---\n\n{t['para']}\n", encoding="utf-8")
-    stamp = 1796083200  # 2026-12-01 00:00 UTC
-    for path in root.rglob("*.md"):
-        os.utime(path, (stamp, stamp))
+    dated(*root.rglob("*.md"))
     return root
+
+
+#: When the sample lesson's pages last changed (their "Last updated" date): 2026-12-01 00:00 UTC.
+STAMP = 1796083200
+
+
+def dated(*paths: Path) -> None:
+    """Give ``paths`` the modification time :data:`STAMP`, so that a page's date does not depend on the
+    day the test runs (a file edited by a test just after midnight is of the next day)."""
+    for path in paths:
+        os.utime(path, (STAMP, STAMP))

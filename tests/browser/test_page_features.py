@@ -17,7 +17,7 @@ from lessonkit.build import Builder, BuildOptions
 from lessonkit.execute import ExecutionOptions
 from lessonkit.locale import interface
 from testsupport import FIXTURES
-from translated import TEXTS, make_lesson
+from translated import TEXTS, dated, make_lesson
 
 NO_EXECUTION = ExecutionOptions(enabled=False)
 DE = interface("de")
@@ -35,6 +35,7 @@ def site(tmp_path_factory) -> Iterator[str]:
     with (de / "episodes/one.md").open("a", encoding="utf-8") as episode:
         episode.write("\n::: challenge\n\nWie viele?\n\n:::: solution\n\n## Warum vierzig?\n\nWeil es so ist.\n\n"
                       "::::\n\n:::\n")
+    dated(de / "episodes/one.md")
     config = (de / "config.yaml").read_text(encoding="utf-8")
     (de / "config.yaml").write_text(config + "languages:\n  de: /de/\n  ja: /ja/\n", encoding="utf-8")
     ja = make_lesson(base / "src" / "ja", "ja")

@@ -388,10 +388,13 @@ def test_an_edit_to_prose_does_not_highlight_the_pages_code_again(lesson: Path, 
     from lessonkit.site import highlight
 
     out = tmp_path / "out"
+    page = lesson / "episodes/counting-cells.md"
+    noon = 1796126400  # 2026-12-01 12:00 UTC: the page's "Last updated" date is the same before and after
+    os.utime(page, (noon, noon))
     _new_process_build(lesson, out)
     before = (out / "counting-cells.html").read_text()
-    page = lesson / "episodes/counting-cells.md"
     page.write_text(page.read_text().replace("Seeding density matters", "Seeding density REALLY matters"))
+    os.utime(page, (noon + 60, noon + 60))
     made: list[str] = []
     real = highlight._highlight
     monkeypatch.setattr(highlight, "_highlight", lambda code, language: made.append(code) or real(code, language))

@@ -14,7 +14,7 @@ from htmlquery import Document
 from lessonkit.build import Builder, BuildOptions
 from lessonkit.execute import ExecutionOptions
 from lessonkit.locale import LANGUAGES, LOCALE_DIR, interface
-from translated import make_lesson
+from translated import dated, make_lesson
 
 NO_EXECUTION = ExecutionOptions(enabled=False)
 
@@ -95,6 +95,7 @@ def built(request, tmp_path_factory) -> tuple[str, Path]:
     episode = lesson / "episodes/one.md"
     episode.write_text(episode.read_text(encoding="utf-8").replace("[^1]\n", " [@gitter2026][^1]\n", 1),
                        encoding="utf-8")
+    dated(episode)
     result = Builder(lesson, BuildOptions(out=base / "out", execution=NO_EXECUTION)).build()
     assert result.ok, [d.format() for d in result.diagnostics]
     return lang, base / "out"
