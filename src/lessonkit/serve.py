@@ -214,8 +214,8 @@ class Handler(SimpleHTTPRequestHandler):
         given = self.headers.get("Last-Event-ID") or next(
             iter(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("since", [])), None)
         server, _, generation = (given or "").partition(".")
-        if not generation.isdigit():
-            return current  # none given, or not one of ours
+        if not (generation.isascii() and generation.isdigit() and len(generation) <= 18):
+            return current  # none given, or not one of ours (int() refuses "²" and 5,000 digits)
         if server != self.hub.server:
             return -1
         return int(generation) if int(generation) <= current else current

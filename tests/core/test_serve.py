@@ -235,7 +235,8 @@ def test_a_page_stream_starts_at_the_generation_the_page_was_served_at(tmp_path:
         assert _first_event(server, f"?since={served}", {"Last-Event-ID": server.hub.stamp(2)}) == (
             f"id: {now}\nevent: reload\ndata: b.html")
         assert _first_event(server, "?since=0a1b.1") == f"id: {now}\nevent: reload\ndata: *"  # another server's
-        for odd in ("?since=nonsense", f"?since={server.hub.server}.99", ""):
+        for odd in ("?since=nonsense", f"?since={server.hub.server}.99", "", f"?since={server.hub.server}.%C2%B2",
+                    f"?since={server.hub.server}." + "9" * 5000):
             assert _first_event(server, odd, bump=["c.html"]).endswith("data: c.html")  # from now on
     finally:
         server.stop()
